@@ -1,0 +1,1 @@
+"""The inference layer: texts to unit vectors (encoder) and UniLM generation (decoders, sampler)."""

@@ -1,0 +1,55 @@
+"""A loaded model ready for use: tokenizer, encoder and decoders over one set of weights."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from simservice.inference.encoder import Encoder
+from simservice.inference.reference_decoder import ReferenceDecoder
+from simservice.inference.sampler import SamplingParams
+from simservice.model.sim_model import SimModel
+from simservice.model.tokenizer import Tokenizer
+
+
+class SimPipeline:
+    """What `load_model` returns: `encode` for sentence vectors, `generate` for UniLM samples."""
+
+    def __init__(self, model: SimModel, tokenizer: Tokenizer, max_batch_rows: int = 32,
+                 jit_compile: bool = False):
+        self.model = model
+        self.tokenizer = tokenizer
+        self.encoder = Encoder(model, tokenizer, max_batch_rows=max_batch_rows, jit_compile=jit_compile)
+        self.reference_decoder = ReferenceDecoder(model, tokenizer.sep_id)
+
+    @property
+    def config(self):
+        return self.model.config
+
+    @property
+    def dim(self) -> int:
+        return self.model.config.hidden_size
+
+    def encode(self, texts: Sequence[str] | str, normalize: bool = True) -> np.ndarray:
+        """float32 [N, dim], rows L2-normalised (unless `normalize=False`), in input order."""
+        if isinstance(texts, str):
+            texts = [texts]
+        return self.encoder.encode(list(texts), normalize=normalize)
+
+    def source_ids(self, text: str, mask_idxs: Sequence[int] | None = None) -> list[int]:
+        """[CLS] text [SEP] with the tokens at `mask_idxs` replaced by [MASK] (RoFormer-Sim's trick for variety)."""
+        ids = self.tokenizer.encode(text)
+        for i in mask_idxs or ():
+            if not 0 <= i < len(ids):
+                raise ValueError(f"mask index {i} is outside the {len(ids)} tokens of the input")
+            ids[i] = self.tokenizer.mask_id
+        return ids
+
+    def generate(self, text: str, n: int = 1, *, top_k: int | None = None, top_p: float | None = None,
+                 temperature: float = 1.0, max_length: int = 32, seed: int | None = None,
+                 mask_idxs: Sequence[int] | None = None) -> list[str]:
+        """n sampled continuations of `text` from the UniLM head; `top_k=1` is greedy decoding."""
+        params = SamplingParams(top_k=top_k, top_p=top_p, temperature=temperature)
+        outputs = self.reference_decoder.generate_ids(self.source_ids(text, mask_idxs), n, params, max_length, seed)
+        return [self.tokenizer.decode(ids) for ids in outputs]

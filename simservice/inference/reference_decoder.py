@@ -1,0 +1,53 @@
+"""The uncached UniLM decoder: the whole sequence is recomputed at every step, as bert4keras does.
+
+It is slow on purpose: it is the exact baseline that the cached decoder is tested and timed
+against. Rows that emit [SEP] leave the batch, as in bert4keras's `random_sample`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+from simservice.inference.batching import pad_right
+from simservice.inference.sampler import SamplingParams, row_generators, sample, softmax
+from simservice.model.sim_model import SimModel
+
+
+class ReferenceDecoder:
+    def __init__(self, model: SimModel, sep_id: int):
+        self.model = model
+        self.sep_id = sep_id
+        self._step = tf.function(self._last_logits, reduce_retracing=True)
+
+    def _last_logits(self, token_ids, segment_ids, padding_mask):
+        inputs = {"token_ids": token_ids, "segment_ids": segment_ids, "padding_mask": padding_mask}
+        return self.model.logits(self.model(inputs)[:, -1])
+
+    def last_probs(self, source_ids: list[int], outputs: list[list[int]], temperature: float = 1.0) -> np.ndarray:
+        """Next-token probabilities [rows, vocab] after `source_ids` + each row of `outputs` (same length)."""
+        rows = [source_ids + out for out in outputs]
+        ids, mask = pad_right(rows, len(rows[0]))
+        segments = np.zeros_like(ids)
+        segments[:, len(source_ids):] = 1
+        logits = self._step(tf.constant(ids), tf.constant(segments), tf.constant(mask)).numpy()
+        return softmax(logits, temperature)
+
+    def generate_ids(self, source_ids: list[int], n: int, params: SamplingParams, max_length: int,
+                     seed: int | None = None) -> list[list[int]]:
+        """n continuations of `source_ids`, each ending with [SEP] unless `max_length` cut it."""
+        rngs = row_generators(seed, n)
+        live = list(range(n))
+        outputs: list[list[int]] = [[] for _ in range(n)]
+        for _ in range(max_length):
+            probs = self.last_probs(source_ids, [outputs[i] for i in live], params.temperature)
+            chosen = sample(probs, params, [rngs[i] for i in live])
+            still = []
+            for row, token in zip(live, chosen):
+                outputs[row].append(int(token))
+                if token != self.sep_id:
+                    still.append(row)
+            live = still
+            if not live:
+                break
+        return outputs

@@ -1,0 +1,16 @@
+"""`load_model`: a checkpoint directory in either official format -> a ready `SimPipeline`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from simservice.inference.pipeline import SimPipeline
+from simservice.model.config import Architecture
+from simservice.model.loader import load_checkpoint
+
+
+def load_model(path: str | Path, *, architecture: Architecture | None = None, max_length: int = 64,
+               max_batch_rows: int = 32, jit_compile: bool = False) -> SimPipeline:
+    """Load an official TF1 release or a Hugging Face port directory (see `find_checkpoint`)."""
+    model, tokenizer = load_checkpoint(path, architecture=architecture, max_length=max_length)
+    return SimPipeline(model, tokenizer, max_batch_rows=max_batch_rows, jit_compile=jit_compile)

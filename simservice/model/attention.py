@@ -1,0 +1,77 @@
+"""Multi-head self-attention of BERT / RoFormer, with an optional key/value cache."""
+
+from __future__ import annotations
+
+import math
+
+import keras
+from keras import ops
+
+from simservice.model.rotary import apply_rotary
+
+# Added to masked scores: exp() of it underflows to exactly 0 in float32, and, unlike -inf,
+# a row with every key masked (a padding query) stays finite instead of turning into NaN.
+MASK_VALUE = -1e9
+
+
+class SelfAttention(keras.layers.Layer):
+    """q/k/v projections, optional rotary embedding of q and k, softmax in float32, output projection.
+
+    With `cache` ([batch, 2, max_length, heads, head_size]) and `cache_index`, the keys and
+    values of `x` are written into the cache at `cache_index` (in place, `slice_update`) and
+    attention runs over the whole cache; the mask decides which cache slots are visible.
+    """
+
+    def __init__(self, num_heads: int, head_size: int, rotary: bool, dropout: float = 0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.num_heads = num_heads
+        self.head_size = head_size
+        self.rotary = rotary
+        self.dropout = dropout
+        width = num_heads * head_size
+        self.query = keras.layers.Dense(width, name="query")
+        self.key = keras.layers.Dense(width, name="key")
+        self.value = keras.layers.Dense(width, name="value")
+        self.output_dense = keras.layers.Dense(width, name="output")
+        self.attention_dropout = keras.layers.Dropout(dropout)
+
+    def build(self, input_shape):
+        for dense in (self.query, self.key, self.value):
+            dense.build(input_shape)
+        self.output_dense.build(input_shape[:-1] + (self.num_heads * self.head_size,))
+        self.built = True
+
+    def _split_heads(self, x):
+        shape = ops.shape(x)
+        return ops.reshape(x, (shape[0], shape[1], self.num_heads, self.head_size))
+
+    def call(self, x, attention_mask, rotary=None, cache=None, cache_index=None, training=False):
+        q = self._split_heads(self.query(x))
+        k = self._split_heads(self.key(x))
+        v = self._split_heads(self.value(x))
+        if self.rotary:
+            sin, cos = rotary
+            q, k = apply_rotary(q, sin, cos), apply_rotary(k, sin, cos)
+        if cache is not None:
+            start = (0, cache_index, 0, 0)
+            k = ops.slice_update(cache[:, 0], start, ops.cast(k, cache.dtype))
+            v = ops.slice_update(cache[:, 1], start, ops.cast(v, cache.dtype))
+            cache = ops.stack([k, v], axis=1)
+        scores = ops.einsum("bqhd,bkhd->bhqk", q, k) / math.sqrt(self.head_size)
+        scores = ops.cast(scores, "float32")
+        scores = ops.where(attention_mask[:, None, :, :], scores, MASK_VALUE)
+        weights = ops.cast(ops.softmax(scores, axis=-1), v.dtype)
+        weights = self.attention_dropout(weights, training=training)
+        out = ops.einsum("bhqk,bkhd->bqhd", weights, v)
+        shape = ops.shape(out)
+        out = self.output_dense(ops.reshape(out, (shape[0], shape[1], self.num_heads * self.head_size)))
+        return out, cache
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "num_heads": self.num_heads,
+            "head_size": self.head_size,
+            "rotary": self.rotary,
+            "dropout": self.dropout,
+        }

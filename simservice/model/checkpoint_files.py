@@ -1,0 +1,153 @@
+"""Find the files of a checkpoint directory and read its tensors by name.
+
+Two layouts are understood:
+- official TF1 releases: `bert_config.json`, `bert_model.ckpt.{index,data-*}`, `vocab.txt`;
+- Hugging Face ports: `config.json`, `model.safetensors` or `pytorch_model.bin`, `vocab.txt`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Literal, Protocol
+
+import numpy as np
+
+from simservice.model.errors import CheckpointError
+
+Layout = Literal["tf1", "hf"]
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckpointFiles:
+    layout: Layout
+    directory: Path
+    config: Path
+    vocab: Path
+    weights: Path  # TF1: the checkpoint prefix; HF: the weights file
+
+
+class TensorSource(Protocol):
+    """Named arrays of a checkpoint file, read lazily."""
+
+    path: Path
+
+    def names(self) -> set[str]: ...
+
+    def shape(self, name: str) -> tuple[int, ...]: ...
+
+    def get(self, name: str) -> np.ndarray: ...
+
+
+def find_checkpoint(path: str | Path) -> CheckpointFiles:
+    """Which layout `path` holds, and its files; a clear error naming what is missing."""
+    directory = Path(path)
+    if not directory.is_dir():
+        raise CheckpointError(f"{directory}: not a directory (expected a checkpoint directory)")
+    vocab = directory / "vocab.txt"
+    if (directory / "bert_config.json").exists():
+        indexes = sorted(directory.glob("*.ckpt*.index"))
+        if not indexes:
+            raise CheckpointError(
+                f"{directory}: has bert_config.json but no TF1 checkpoint (bert_model.ckpt.index and .data-*)"
+            )
+        preferred = directory / "bert_model.ckpt.index"
+        index = preferred if preferred in indexes else indexes[0]
+        prefix = Path(str(index)[: -len(".index")])
+        if not list(directory.glob(prefix.name + ".data-*")):
+            raise CheckpointError(f"{prefix}.data-*: missing (the checkpoint's data file next to {index.name})")
+        files = CheckpointFiles("tf1", directory, directory / "bert_config.json", vocab, prefix)
+    elif (directory / "config.json").exists():
+        for name in ("model.safetensors", "pytorch_model.bin"):
+            if (directory / name).exists():
+                files = CheckpointFiles("hf", directory, directory / "config.json", vocab, directory / name)
+                break
+        else:
+            raise CheckpointError(f"{directory}: has config.json but neither model.safetensors nor pytorch_model.bin")
+    else:
+        raise CheckpointError(
+            f"{directory}: no bert_config.json (official TF1 release) or config.json (Hugging Face port)"
+        )
+    if not vocab.exists():
+        raise CheckpointError(f"{vocab}: missing (the checkpoint's vocabulary)")
+    return files
+
+
+class TF1Source:
+    """A TF1 name-based checkpoint (`tf.train.load_checkpoint`)."""
+
+    def __init__(self, prefix: Path):
+        import tensorflow as tf
+
+        self.path = prefix
+        try:
+            self._reader = tf.train.load_checkpoint(str(prefix))
+        except Exception as e:  # TF raises several error types for unreadable files
+            raise CheckpointError(f"{prefix}: cannot read TF1 checkpoint ({type(e).__name__}: {e})") from e
+        self._shapes = {k: tuple(v) for k, v in self._reader.get_variable_to_shape_map().items()}
+
+    def names(self) -> set[str]:
+        return set(self._shapes)
+
+    def shape(self, name: str) -> tuple[int, ...]:
+        return self._shapes[name]
+
+    def get(self, name: str) -> np.ndarray:
+        return np.asarray(self._reader.get_tensor(name))
+
+
+class SafetensorsSource:
+    def __init__(self, path: Path):
+        from safetensors import SafetensorError, safe_open
+
+        self.path = path
+        try:
+            self._file = safe_open(str(path), framework="numpy")
+            self._names = set(self._file.keys())
+        except (SafetensorError, OSError) as e:
+            raise CheckpointError(f"{path}: cannot read safetensors file ({e})") from e
+
+    def names(self) -> set[str]:
+        return self._names
+
+    def shape(self, name: str) -> tuple[int, ...]:
+        return tuple(self._file.get_slice(name).get_shape())
+
+    def get(self, name: str) -> np.ndarray:
+        return self._file.get_tensor(name)
+
+
+class TorchBinSource:
+    """`pytorch_model.bin`; needs torch, which simservice does not otherwise require."""
+
+    def __init__(self, path: Path):
+        try:
+            import torch
+        except ImportError:
+            raise CheckpointError(
+                f"{path}: reading pytorch_model.bin needs PyTorch (pip install torch), "
+                "or convert the port to model.safetensors"
+            ) from None
+        self.path = path
+        try:
+            state = torch.load(str(path), map_location="cpu", weights_only=True)
+        except Exception as e:  # torch raises many error types for unreadable files
+            raise CheckpointError(f"{path}: cannot read PyTorch checkpoint ({e})") from e
+        self._arrays = {k: v.float().numpy() for k, v in state.items() if hasattr(v, "numpy")}
+
+    def names(self) -> set[str]:
+        return set(self._arrays)
+
+    def shape(self, name: str) -> tuple[int, ...]:
+        return tuple(self._arrays[name].shape)
+
+    def get(self, name: str) -> np.ndarray:
+        return self._arrays[name]
+
+
+def open_tensors(files: CheckpointFiles) -> TensorSource:
+    if files.layout == "tf1":
+        return TF1Source(files.weights)
+    if files.weights.suffix == ".safetensors":
+        return SafetensorsSource(files.weights)
+    return TorchBinSource(files.weights)

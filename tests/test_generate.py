@@ -1,0 +1,36 @@
+"""`generate` on the reference (uncached) decoder: greedy determinism, seeds, limits."""
+
+import pytest
+
+
+def test_greedy_is_deterministic(roformer):
+    a = roformer.generate("今天天气怎么样", n=2, top_k=1, max_length=8)
+    b = roformer.generate("今天天气怎么样", n=2, top_k=1, max_length=8)
+    assert a == b and a[0] == a[1]
+
+
+def test_seed_reproduces_samples(roformer):
+    a = roformer.generate("我想买一台电脑", n=4, top_p=0.95, max_length=8, seed=7)
+    b = roformer.generate("我想买一台电脑", n=4, top_p=0.95, max_length=8, seed=7)
+    c = roformer.generate("我想买一台电脑", n=4, top_p=0.95, max_length=8, seed=8)
+    assert a == b
+    assert len(a) == 4 and all(isinstance(t, str) for t in a)
+    assert a != c
+
+
+def test_max_length_bounds_the_output(roformer):
+    source = roformer.tokenizer.encode("你好")
+    from simservice.inference.sampler import SamplingParams
+
+    outs = roformer.reference_decoder.generate_ids(source, 3, SamplingParams(temperature=5.0), 5, seed=0)
+    assert all(1 <= len(o) <= 5 for o in outs)
+    assert all(roformer.tokenizer.sep_id not in o[:-1] for o in outs)
+
+
+def test_mask_idxs_out_of_range(roformer):
+    with pytest.raises(ValueError, match="mask index 99"):
+        roformer.generate("你好", mask_idxs=[99])
+
+
+def test_mask_idxs_change_the_source(roformer):
+    assert roformer.source_ids("你好", mask_idxs=[1])[1] == roformer.tokenizer.mask_id
