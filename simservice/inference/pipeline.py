@@ -7,6 +7,7 @@ from typing import Sequence
 import numpy as np
 
 from simservice.inference.encoder import Encoder
+from simservice.inference.paraphrase import ParaphraseJob, rank_candidates, unique_candidates
 from simservice.inference.reference_decoder import ReferenceDecoder
 from simservice.inference.sampler import SamplingParams
 from simservice.model.sim_model import SimModel
@@ -53,3 +54,22 @@ class SimPipeline:
         params = SamplingParams(top_k=top_k, top_p=top_p, temperature=temperature)
         outputs = self.reference_decoder.generate_ids(self.source_ids(text, mask_idxs), n, params, max_length, seed)
         return [self.tokenizer.decode(ids) for ids in outputs]
+
+    def paraphrase_batch(self, jobs: Sequence[ParaphraseJob]) -> list[list[tuple[str, float]]]:
+        """gen_synonyms for several requests; one list of (text, score), best first, per job."""
+        results = []
+        for job in jobs:
+            sampled = self.generate(job.text, job.n, top_k=job.top_k, top_p=job.top_p,
+                                    temperature=job.temperature, max_length=job.max_length,
+                                    seed=job.seed, mask_idxs=job.mask_idxs)
+            candidates = unique_candidates(job.text, sampled)
+            vectors = self.encode([job.text, *candidates])
+            results.append(rank_candidates(job.text, candidates, vectors, job.k))
+        return results
+
+    def paraphrase(self, text: str, n: int = 32, k: int = 8, *, top_p: float | None = 0.95,
+                   top_k: int | None = None, temperature: float = 1.0, max_length: int = 32,
+                   mask_idxs: Sequence[int] | None = None, seed: int | None = None) -> list[tuple[str, float]]:
+        """SimBERT's gen_synonyms: up to k (text, cosine) pairs, best first, without the input."""
+        job = ParaphraseJob(text, n, k, top_p, top_k, temperature, max_length, tuple(mask_idxs or ()), seed)
+        return self.paraphrase_batch([job])[0]
