@@ -6,6 +6,7 @@ from typing import Sequence
 
 import numpy as np
 
+from simservice.inference.cached_decoder import CachedDecoder, DecodeRequest
 from simservice.inference.encoder import Encoder
 from simservice.inference.paraphrase import ParaphraseJob, rank_candidates, unique_candidates
 from simservice.inference.reference_decoder import ReferenceDecoder
@@ -22,6 +23,7 @@ class SimPipeline:
         self.model = model
         self.tokenizer = tokenizer
         self.encoder = Encoder(model, tokenizer, max_batch_rows=max_batch_rows, jit_compile=jit_compile)
+        self.decoder = CachedDecoder(model, tokenizer.sep_id)
         self.reference_decoder = ReferenceDecoder(model, tokenizer.sep_id)
 
     @property
@@ -50,21 +52,40 @@ class SimPipeline:
     def generate(self, text: str, n: int = 1, *, top_k: int | None = None, top_p: float | None = None,
                  temperature: float = 1.0, max_length: int = 32, seed: int | None = None,
                  mask_idxs: Sequence[int] | None = None) -> list[str]:
-        """n sampled continuations of `text` from the UniLM head; `top_k=1` is greedy decoding."""
-        params = SamplingParams(top_k=top_k, top_p=top_p, temperature=temperature)
-        outputs = self.reference_decoder.generate_ids(self.source_ids(text, mask_idxs), n, params, max_length, seed)
+        """n sampled continuations of `text` from the UniLM head (cached decoder); `top_k=1` is greedy."""
+        request = self._request(text, n, top_k, top_p, temperature, max_length, seed, mask_idxs)
+        return [self.tokenizer.decode(ids) for ids in self.decoder.decode([request])[0]]
+
+    def generate_uncached(self, text: str, n: int = 1, *, top_k: int | None = None, top_p: float | None = None,
+                          temperature: float = 1.0, max_length: int = 32, seed: int | None = None,
+                          mask_idxs: Sequence[int] | None = None) -> list[str]:
+        """`generate` on the reference decoder that recomputes everything each step (the baseline)."""
+        r = self._request(text, n, top_k, top_p, temperature, max_length, seed, mask_idxs)
+        outputs = self.reference_decoder.generate_ids(r.source_ids, r.n, r.params, r.max_length, r.seed)
         return [self.tokenizer.decode(ids) for ids in outputs]
 
+    def _request(self, text, n, top_k, top_p, temperature, max_length, seed, mask_idxs) -> DecodeRequest:
+        if n < 1 or max_length < 1:
+            raise ValueError(f"n and max_length must be >= 1, got n={n}, max_length={max_length}")
+        params = SamplingParams(top_k=top_k, top_p=top_p, temperature=temperature)
+        return DecodeRequest(self.source_ids(text, mask_idxs), n, params, max_length, seed)
+
     def paraphrase_batch(self, jobs: Sequence[ParaphraseJob]) -> list[list[tuple[str, float]]]:
-        """gen_synonyms for several requests; one list of (text, score), best first, per job."""
-        results = []
-        for job in jobs:
-            sampled = self.generate(job.text, job.n, top_k=job.top_k, top_p=job.top_p,
-                                    temperature=job.temperature, max_length=job.max_length,
-                                    seed=job.seed, mask_idxs=job.mask_idxs)
-            candidates = unique_candidates(job.text, sampled)
-            vectors = self.encode([job.text, *candidates])
-            results.append(rank_candidates(job.text, candidates, vectors, job.k))
+        """gen_synonyms for several requests decoded together; (text, score) lists, best first, per job."""
+        if not jobs:
+            return []
+        requests = [DecodeRequest(self.source_ids(job.text, job.mask_idxs), job.n, job.sampling,
+                                  job.max_length, job.seed) for job in jobs]
+        decoded = self.decoder.decode(requests)
+        candidates = [unique_candidates(job.text, [self.tokenizer.decode(ids) for ids in outputs])
+                      for job, outputs in zip(jobs, decoded)]
+        texts = [t for job, cands in zip(jobs, candidates) for t in (job.text, *cands)]
+        vectors = self.encode(texts)  # one encoder pass for every job's input and candidates
+        results, start = [], 0
+        for job, cands in zip(jobs, candidates):
+            block = vectors[start: start + 1 + len(cands)]
+            results.append(rank_candidates(job.text, cands, block, job.k))
+            start += 1 + len(cands)
         return results
 
     def paraphrase(self, text: str, n: int = 32, k: int = 8, *, top_p: float | None = 0.95,
