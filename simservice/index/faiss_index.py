@@ -1,0 +1,91 @@
+"""Building FAISS indexes from factory strings, with int64 ids and inner-product scores.
+
+IVF indexes keep ids natively; every other index (Flat, HNSW, PQ, ...) is wrapped in
+IndexIDMap2 so that it also takes our int64 fids. Some indexes cannot remove vectors (HNSW):
+`can_remove` says so and the store keeps tombstones for them instead.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import faiss
+import numpy as np
+
+from .errors import InvalidArgument
+
+log = logging.getLogger(__name__)
+
+EXACT = "Flat"
+SEARCH_PARAMS = ("nprobe", "efSearch")
+MAX_TRAIN = 262_144
+
+
+def build(spec: str, dim: int) -> faiss.Index:
+    """An empty (maybe untrained) inner-product index for `spec` that accepts add_with_ids."""
+    if "IDMap" in spec:
+        raise InvalidArgument(f"index {spec!r}: leave out IDMap, ids are mapped for you")
+    try:
+        index = faiss.index_factory(dim, spec, faiss.METRIC_INNER_PRODUCT)
+    except RuntimeError as exc:
+        first = str(exc).strip().splitlines()[-1][:200]
+        raise InvalidArgument(
+            f"index {spec!r} is not a FAISS factory string FAISS can build for dimension {dim} "
+            f"({first}); try 'Flat', 'IVF1024,Flat', 'IVF1024,PQ96' or 'HNSW32'"
+        ) from None
+    if faiss.try_extract_index_ivf(index) is None:
+        index = faiss.IndexIDMap2(index)
+    return index
+
+
+def check_spec(spec: str, dim: int) -> str:
+    """Refuse a factory string early, when a collection is created or rebuilt."""
+    if not isinstance(spec, str) or not spec:
+        raise InvalidArgument("index must be a FAISS factory string such as 'Flat' or 'HNSW32'")
+    build(spec, dim)
+    return spec
+
+
+def check_search_params(params: dict | None) -> dict[str, int]:
+    params = dict(params or {})
+    for key, value in params.items():
+        if key not in SEARCH_PARAMS:
+            raise InvalidArgument(f"search parameter {key!r} is unknown: use {', '.join(SEARCH_PARAMS)}")
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65536:
+            raise InvalidArgument(f"search parameter {key}={value!r} must be an integer 1..65536")
+    return params
+
+
+def apply_search_params(index: faiss.Index, params: dict[str, int]) -> None:
+    """Set nprobe / efSearch where the index has them (ignored by indexes without them)."""
+    space = faiss.ParameterSpace()
+    for key, value in params.items():
+        try:
+            space.set_index_parameter(index, key, value)
+        except RuntimeError:
+            log.debug("index %s has no parameter %s", type(index).__name__, key)
+
+
+def can_remove(index: faiss.Index) -> bool:
+    """Whether remove_ids works on this index (probed with an id that is never used)."""
+    try:
+        index.remove_ids(faiss.IDSelectorBatch(np.array([-7], dtype=np.int64)))
+    except RuntimeError:
+        return False
+    return True
+
+
+def train_size(index: faiss.Index) -> int:
+    """How many vectors training needs: 39 per IVF list (FAISS's own floor), at least 1000
+    (a PQ codebook has 256 centroids); 39*256 for other trained indexes."""
+    if index.is_trained:
+        return 0
+    ivf = faiss.try_extract_index_ivf(index)
+    return 39 * 256 if ivf is None else max(39 * ivf.nlist, 1000)
+
+
+def train_sample_size(index: faiss.Index, available: int) -> int:
+    """How many vectors to train on: 64 per IVF list (at least the floor), capped."""
+    ivf = faiss.try_extract_index_ivf(index)
+    wanted = max(train_size(index), 64 * ivf.nlist if ivf is not None else 0)
+    return min(available, wanted, MAX_TRAIN)

@@ -1,0 +1,456 @@
+"""FaissStore: a durable collection, SQLite as the source of truth and FAISS as its index.
+
+Durability: a batch is committed to SQLite (WAL, synchronous=FULL) before it touches the
+FAISS index, and upsert/delete return only after that commit; a crash loses nothing that was
+acknowledged. The FAISS index in memory is a cache of the table. From time to time (and on
+close) it is written to `index.snap` with a checksum and the point of the item log it covers
+(the highest fid and the last logged deletion). On open the snapshot is verified and the
+changes since are replayed from SQLite (fids above the snapshot's, deletions logged after it);
+a missing, damaged or foreign snapshot is rebuilt from the table, with a log line.
+
+Concurrency: a readers-writer lock; searches share it, writes and index swaps hold it
+exclusively, so a search never sees half a batch. One process per collection (flock).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import glob
+import json
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+import faiss
+import numpy as np
+from tqdm import tqdm
+
+from . import faiss_index, snapshot
+from . import validation as check
+from .errors import CollectionNotFound, CorruptSnapshot, IndexStoreError, ItemNotFound
+from .item_table import ItemTable
+from .rwlock import ReadWriteLock
+from .types import CollectionConfig, CollectionInfo, Hit, Item
+
+log = logging.getLogger(__name__)
+
+ITEMS_FILE = "items.sqlite"
+SNAPSHOT_FILE = "index.snap"
+LOCK_FILE = "LOCK"
+OVERFETCH = 4  # filtered searches ask FAISS for k*4, then k*16, ... until enough hits
+
+
+class FaissStore:
+    """One collection on disk: items in SQLite, vectors in a FAISS index, snapshots."""
+
+    def __init__(
+        self,
+        directory: str,
+        config: CollectionConfig | None = None,
+        *,
+        snapshot_fraction: float = 0.5,
+        snapshot_min_changes: int = 10_000,
+        tombstone_fraction: float = 0.2,
+        tombstone_min: int = 1000,
+    ) -> None:
+        """Open the collection in `directory`, creating it with `config` if it holds none.
+
+        A snapshot is written once the changes since the last one reach
+        max(snapshot_min_changes, snapshot_fraction * count); an index that cannot delete is
+        rebuilt once tombstones exceed max(tombstone_min, tombstone_fraction * its vectors).
+        """
+        if config is not None:
+            check.check_name(config.name)
+            check.check_dim(config.dim)
+            check.check_metric(config.metric)
+            faiss_index.check_spec(config.index, config.dim)
+            config = replace(config, search_params=faiss_index.check_search_params(config.search_params))
+        os.makedirs(directory, exist_ok=True)
+        self.directory = directory
+        self._lock_fd = _lock_directory(directory)
+        try:
+            self._table = ItemTable(os.path.join(directory, ITEMS_FILE), config)
+        except FileNotFoundError:
+            _unlock(self._lock_fd)
+            raise CollectionNotFound(f"{directory} holds no collection") from None
+        self.config = self._table.config
+        self._snapshot_path = os.path.join(directory, SNAPSHOT_FILE)
+        self._snapshot_fraction = snapshot_fraction
+        self._snapshot_min_changes = snapshot_min_changes
+        self._tombstone_fraction = tombstone_fraction
+        self._tombstone_min = tombstone_min
+        self._lock = ReadWriteLock()
+        self._snapshot_mutex = threading.Lock()  # snapshots share the read lock with searches
+        self._closed = False
+        self._changes = 0  # changes not yet in a snapshot
+        self._count = self._table.count()
+        for leftover in glob.glob(self._snapshot_path + ".tmp-*"):
+            os.remove(leftover)  # a snapshot interrupted by a crash; the old one stands
+        self._open_index()
+
+    # -- public API ----------------------------------------------------------------------
+
+    def upsert(self, items: Sequence[Item]) -> None:
+        """Insert or replace items by id in one atomic, durable batch."""
+        ids, texts, _, meta_texts, vectors = check.check_items(
+            items, self.config.dim, normalize=self.config.metric == "cosine"
+        )
+        if not ids:
+            return
+        with self._lock.write():
+            self._check_open()
+            fids, replaced = self._table.upsert(ids, texts, meta_texts, vectors)
+            self._count += len(fids) - len(replaced)
+            self._apply(lambda: (self._remove(replaced), self._index.add_with_ids(vectors, fids)))
+            self._changes += len(fids) + len(replaced)
+            due = self._after_write()
+        if due:
+            self._snapshot_quietly()
+
+    def delete(self, ids: Sequence[str]) -> int:
+        """Delete items by id (unknown ids are ignored); returns how many were deleted."""
+        ids = list(dict.fromkeys(check.check_ids(ids, unique=False)))
+        if not ids:
+            return 0
+        with self._lock.write():
+            self._check_open()
+            fids = self._table.delete(ids)
+            self._count -= len(fids)
+            self._apply(lambda: self._remove(fids))
+            self._changes += len(fids)
+            due = self._after_write()
+        if due:
+            self._snapshot_quietly()
+        return len(fids)
+
+    def get(self, item_id: str) -> Item:
+        """The item with that id (vector as stored: unit length for cosine); ItemNotFound."""
+        check.check_id(item_id)
+        with self._lock.read():
+            self._check_open()
+            row = self._table.get(item_id)
+        if row is None:
+            raise ItemNotFound(f"no item with id {item_id!r} in collection {self.config.name!r}")
+        return _item(row)
+
+    def page(self, offset: int = 0, limit: int = 100) -> list[Item]:
+        """Items ordered by id: skip `offset`, return at most `limit`."""
+        offset, limit = check.check_page(offset, limit)
+        with self._lock.read():
+            self._check_open()
+            return [_item(row) for row in self._table.page(offset, limit)]
+
+    def count(self) -> int:
+        return self._count
+
+    def search(
+        self,
+        queries: np.ndarray,
+        k: int = 10,
+        filter: dict[str, Any] | None = None,
+        min_score: float | None = None,
+    ) -> list[list[Hit]]:
+        """Top-k hits per query row (see VectorStore.search).
+
+        FAISS is asked for k + tombstones candidates; with a filter, for at least k*4. Queries
+        still short of k hits after filtering ask again for 4 times as many, until they have
+        k, a candidate falls below min_score, or FAISS has no more to give, so results equal
+        an exhaustive search whenever the index itself is exact.
+        """
+        k = check.check_k(k)
+        filter = check.check_filter(filter)
+        min_score = check.check_min_score(min_score)
+        queries = check.check_vectors(queries, self.config.dim,
+                                      normalize=self.config.metric == "cosine")
+        results: list[list[Hit]] = [[] for _ in range(len(queries))]
+        with self._lock.read():
+            self._check_open()
+            total = self._index.ntotal
+            if not total or not self._count:
+                return results
+            fetch = k + (total - self._count)
+            if filter:
+                fetch = max(fetch, OVERFETCH * k)
+            pending = np.arange(len(queries))
+            payloads: dict[int, tuple[str, str, str]] = {}
+            while len(pending):
+                asked = min(fetch, total)
+                scores, fids = self._index.search(queries[pending], asked)
+                wanted = {int(f) for f in np.unique(fids) if f >= 0} - payloads.keys()
+                payloads.update(self._table.payloads(sorted(wanted)))
+                still = []
+                for row, query in enumerate(pending):
+                    hits, done = _collect(scores[row], fids[row], payloads, k, filter, min_score)
+                    exhausted = asked >= total or (fids[row] < 0).any()
+                    if done or exhausted:
+                        results[query] = hits
+                    else:
+                        still.append(query)
+                pending = np.array(still, dtype=np.int64)
+                fetch *= OVERFETCH
+        return results
+
+    def info(self) -> CollectionInfo:
+        with self._lock.read():
+            self._check_open()
+            tombstones = self._index.ntotal - self._count
+            note = ""
+            if self._active != self.config.index:
+                note = (f"exact search until {self._train_need} items are stored to train "
+                        f"{self.config.index!r} ({self._count} now)")
+            elif tombstones:
+                note = (f"{tombstones} deleted vectors are kept as tombstones, filtered out at "
+                        f"search time; rebuilt away past {self._tombstone_fraction:.0%}")
+            size = self._table.disk_bytes()
+            if os.path.exists(self._snapshot_path):
+                size += os.path.getsize(self._snapshot_path)
+            return CollectionInfo(
+                name=self.config.name, dim=self.config.dim, metric=self.config.metric,
+                index=self.config.index, active_index=self._active,
+                search_params=dict(self.config.search_params), count=self._count,
+                tombstones=tombstones, disk_bytes=size, note=note,
+            )
+
+    def rebuild(self, index: str | None = None, search_params: dict[str, int] | None = None) -> None:
+        """Rebuild the FAISS index from SQLite, optionally as another index type; then snapshot.
+
+        Use it to switch index type, to train an approximate index, or to drop tombstones.
+        """
+        with self._lock.write():
+            self._check_open()
+            config = self.config
+            if index is not None:
+                config = replace(config, index=faiss_index.check_spec(index, config.dim))
+            if search_params is not None:
+                config = replace(config, search_params=faiss_index.check_search_params(search_params))
+            if config != self.config:
+                self._table.set_config(config)
+                self.config = config
+            self._install(*self._build())
+            self._changes = max(self._changes, 1)
+        self.snapshot()
+
+    def set_search_params(self, search_params: dict[str, int]) -> None:
+        """Change nprobe / efSearch without rebuilding (persisted with the config)."""
+        params = faiss_index.check_search_params(search_params)
+        with self._lock.write():
+            self._check_open()
+            self.config = replace(self.config, search_params=params)
+            self._table.set_config(self.config)
+            faiss_index.apply_search_params(self._index, params)
+
+    def snapshot(self) -> None:
+        """Write the index to disk atomically and forget the deletion log it covers."""
+        with self._snapshot_mutex, self._lock.read():
+            self._check_open()
+            self._write_snapshot()
+
+    def _snapshot_quietly(self) -> None:
+        """A snapshot due after a write: the write is durable already, so a failure here
+        (disk full, store closed meanwhile) is logged, not raised."""
+        try:
+            self.snapshot()
+        except (OSError, IndexStoreError) as exc:
+            log.warning("%s: snapshot skipped: %s", self.directory, exc)
+
+    def close(self, snapshot: bool = True) -> None:
+        """Snapshot if anything changed (unless told not to), then release the files.
+        Later calls raise CollectionNotFound."""
+        with self._lock.write():
+            if self._closed:
+                return
+            try:
+                if self._changes and snapshot:
+                    self._write_snapshot()
+            finally:
+                self._closed = True
+                self._table.close()
+                _unlock(self._lock_fd)
+                self._index = None
+
+    def __enter__(self) -> FaissStore:
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.close()
+
+    # -- index maintenance ---------------------------------------------------------------
+
+    def _open_index(self) -> None:
+        """Load the snapshot and replay the log after it, or rebuild from SQLite."""
+        reason = "no snapshot" if self._count else ""
+        loaded = False
+        try:
+            index, footer = snapshot.read(self._snapshot_path)
+            self._check_footer(index, footer)
+        except FileNotFoundError:
+            pass
+        except CorruptSnapshot as exc:
+            reason = str(exc)
+        else:
+            self._install(index, footer["spec"])
+            self._replay(footer["max_fid"], footer["deletion_seq"])
+            tombstones = self._index.ntotal - self._count
+            loaded = tombstones >= 0 and not (tombstones and self._removable)
+            reason = "" if loaded else (
+                f"snapshot plus log give {self._index.ntotal} vectors for {self._count} items")
+        if not loaded:
+            if reason:
+                log.warning("%s: %s; rebuilding the index from SQLite", self.directory, reason)
+            self._install(*self._build())
+            self._changes = 1 if self._count else 0
+        if self._after_write() or (not loaded and self._count):
+            self._write_snapshot()
+
+    def _check_footer(self, index: faiss.Index, footer: dict) -> None:
+        """Refuse a snapshot that is intact but does not belong to this table's history."""
+        problems = []
+        if footer.get("uuid") != self._table.uuid:
+            problems.append("it belongs to another collection")
+        if footer.get("spec") not in (self.config.index, faiss_index.EXACT):
+            problems.append(f"it holds index {footer.get('spec')!r}, not {self.config.index!r}")
+        if index.d != self.config.dim or index.ntotal != footer.get("ntotal"):
+            problems.append("its dimension or size is wrong")
+        if footer.get("max_fid", 1 << 62) > self._table.max_fid():
+            problems.append("it is newer than the item table")
+        seq, last = footer.get("deletion_seq", 1 << 62), self._table.deletion_seq()
+        oldest = self._table.oldest_deletion_seq()
+        if seq > last or (seq < last and (oldest is None or oldest > seq + 1)):
+            problems.append("the deletion log no longer reaches back to it")
+        if problems:
+            raise CorruptSnapshot(f"{self._snapshot_path}: stale snapshot: {'; '.join(problems)}")
+
+    def _replay(self, max_fid: int, deletion_seq: int) -> None:
+        deleted = self._table.deletions_since(deletion_seq)
+        self._remove(deleted)
+        added = 0
+        for fids, vectors in self._table.scan_vectors(self.config.dim, after_fid=max_fid):
+            self._index.add_with_ids(vectors, fids)
+            added += len(fids)
+        self._changes += added + len(deleted)
+        if added or len(deleted):
+            log.info("%s: replayed %d additions and %d deletions after the snapshot",
+                     self.directory, added, len(deleted))
+
+    def _build(self) -> tuple[faiss.Index, str]:
+        """A fresh index of every item in SQLite: the configured type, or exact until trainable."""
+        spec = self.config.index
+        index = faiss_index.build(spec, self.config.dim)
+        if not index.is_trained:
+            need = faiss_index.train_size(index)
+            if self._count < need:
+                log.info("%s: %d items, %s needs %d to train; using exact search meanwhile",
+                         self.directory, self._count, spec, need)
+                spec = faiss_index.EXACT
+                index = faiss_index.build(spec, self.config.dim)
+            else:
+                fids = self._table.fids()
+                size = faiss_index.train_sample_size(index, len(fids))
+                sample = np.sort(np.random.default_rng(0).choice(fids, size, replace=False))
+                log.info("%s: training %s on %d vectors", self.directory, spec, size)
+                index.train(self._table.vectors(sample, self.config.dim))
+        chunks = self._table.scan_vectors(self.config.dim)
+        with tqdm(total=self._count, desc=f"index {self.config.name}", unit="vec",
+                  disable=None if self._count > 50_000 else True) as bar:
+            for fids, vectors in chunks:
+                index.add_with_ids(vectors, fids)
+                bar.update(len(fids))
+        return index, spec
+
+    def _install(self, index: faiss.Index, spec: str) -> None:
+        """Make `index` (built as `spec`) the one searches use; write lock held."""
+        faiss_index.apply_search_params(index, self.config.search_params)
+        self._index, self._active = index, spec
+        self._removable = faiss_index.can_remove(index)
+        wanted = faiss_index.build(self.config.index, self.config.dim)
+        self._train_need = faiss_index.train_size(wanted)
+
+    def _remove(self, fids: np.ndarray) -> None:
+        """Remove vectors from the index, or leave them as tombstones if it cannot."""
+        if len(fids) and self._removable:
+            self._index.remove_ids(faiss.IDSelectorBatch(np.asarray(fids, dtype=np.int64)))
+
+    def _apply(self, change) -> None:
+        """Apply a committed change to the index; if FAISS fails, rebuild it from SQLite."""
+        try:
+            change()
+        except Exception:
+            log.exception("%s: FAISS update failed after the commit; rebuilding from SQLite",
+                          self.directory)
+            self._install(*self._build())
+
+    def _after_write(self) -> bool:
+        """Train or compact when due (write lock held); True if a snapshot is due."""
+        tombstones = self._index.ntotal - self._count
+        if self._active != self.config.index:
+            if self._count >= self._train_need:
+                self._install(*self._build())
+                return True
+        elif tombstones > max(self._tombstone_min, self._tombstone_fraction * self._index.ntotal):
+            log.info("%s: %d tombstones, rebuilding the index", self.directory, tombstones)
+            self._install(*self._build())
+            return True
+        return self._changes >= max(self._snapshot_min_changes,
+                                    self._snapshot_fraction * self._count)
+
+    def _write_snapshot(self) -> None:
+        """Caller holds the lock (read or write): no writer can run meanwhile."""
+        footer = {
+            "format": 1, "uuid": self._table.uuid, "spec": self._active, "dim": self.config.dim,
+            "ntotal": self._index.ntotal, "max_fid": self._table.max_fid(),
+            "deletion_seq": self._table.deletion_seq(),
+        }
+        size = snapshot.write(self._snapshot_path, self._index, footer)
+        self._table.forget_deletions(footer["deletion_seq"])
+        self._changes = 0
+        log.info("%s: snapshot of %d vectors written (%d bytes)", self.directory,
+                 footer["ntotal"], size)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise CollectionNotFound(f"collection {self.config.name!r} was closed or dropped")
+
+
+def _collect(scores, fids, payloads, k, filter, min_score) -> tuple[list[Hit], bool]:
+    """Hits from one row of FAISS candidates; done=True when no further candidate can count."""
+    hits = []
+    for score, fid in zip(scores.tolist(), fids.tolist()):
+        if fid < 0:
+            continue
+        if min_score is not None and score < min_score:
+            return hits, True
+        payload = payloads.get(fid)
+        if payload is None:  # a tombstone: deleted from SQLite, still in the index
+            continue
+        metadata = json.loads(payload[2])
+        if filter and not check.matches(metadata, filter):
+            continue
+        hits.append(Hit(payload[0], score, payload[1], metadata))
+        if len(hits) == k:
+            return hits, True
+    return hits, False
+
+
+def _item(row: tuple) -> Item:
+    item_id, text, metadata, vector = row
+    return Item(item_id, np.frombuffer(vector, dtype=np.float32).copy(), text, json.loads(metadata))
+
+
+def _lock_directory(directory: str) -> int:
+    fd = os.open(os.path.join(directory, LOCK_FILE), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise IndexStoreError(
+            f"{directory} is open in another process: one process may serve a collection"
+        ) from None
+    return fd
+
+
+def _unlock(fd: int) -> None:
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    os.close(fd)

@@ -1,0 +1,131 @@
+"""IndexManager: the named collections of one data directory, as the service uses them.
+
+Each collection lives in `<data_dir>/<name>/` (items.sqlite, index.snap). A collection is
+created under a temporary name and renamed into place, and dropped by renaming it away before
+deleting it, so a crash never leaves half a collection under a real name.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import threading
+import uuid
+
+from . import faiss_index, snapshot
+from . import validation as check
+from .errors import CollectionExists, CollectionNotFound, DimensionMismatch, InvalidArgument
+from .faiss_store import ITEMS_FILE, FaissStore
+from .types import CollectionConfig, CollectionInfo
+
+log = logging.getLogger(__name__)
+
+DEFAULT = "default"
+
+
+class IndexManager:
+    """Create, open, list, describe and drop collections; each open once and shared."""
+
+    def __init__(self, data_dir: str, **store_options) -> None:
+        """`store_options` are passed to every FaissStore (snapshot and tombstone policy)."""
+        self.data_dir = data_dir
+        self._options = store_options
+        self._stores: dict[str, FaissStore] = {}
+        self._lock = threading.Lock()
+        os.makedirs(data_dir, exist_ok=True)
+        for entry in os.listdir(data_dir):
+            if entry.startswith((".creating-", ".dropped-")):
+                log.warning("removing %s left by an interrupted create or drop", entry)
+                shutil.rmtree(os.path.join(data_dir, entry), ignore_errors=True)
+
+    def create(self, name: str, dim: int, metric: str = "cosine", index: str = "Flat",
+               search_params: dict[str, int] | None = None) -> FaissStore:
+        """A new empty collection; CollectionExists if the name is taken."""
+        config = CollectionConfig(check.check_name(name), check.check_dim(dim),
+                                  check.check_metric(metric), faiss_index.check_spec(index, dim),
+                                  faiss_index.check_search_params(search_params))
+        with self._lock:
+            if self._exists(name):
+                raise CollectionExists(f"collection {name!r} already exists: drop it first or use it")
+            staging = os.path.join(self.data_dir, f".creating-{name}-{uuid.uuid4().hex}")
+            FaissStore(staging, config, **self._options).close()
+            os.rename(staging, self._path(name))
+            snapshot.fsync_dir(self.data_dir)
+            log.info("created collection %s (dim %d, %s, %s)", name, dim, metric, index)
+            return self._open(name)
+
+    def ensure(self, name: str, dim: int, metric: str = "cosine", index: str = "Flat",
+               search_params: dict[str, int] | None = None) -> FaissStore:
+        """The collection, created with these settings if absent; DimensionMismatch if it
+        exists with another dimension, InvalidArgument if with another metric."""
+        try:
+            store = self.get(name)
+        except CollectionNotFound:
+            try:
+                return self.create(name, dim, metric, index, search_params)
+            except CollectionExists:  # created meanwhile by another thread
+                store = self.get(name)
+        if store.config.dim != dim:
+            raise DimensionMismatch(
+                f"collection {name!r} has dimension {store.config.dim}, not {dim}: the model "
+                "changed; use another collection or drop this one"
+            )
+        if store.config.metric != metric:
+            raise InvalidArgument(f"collection {name!r} uses metric {store.config.metric!r}, not {metric!r}")
+        return store
+
+    def get(self, name: str) -> FaissStore:
+        """The open collection; CollectionNotFound if there is none of that name."""
+        check.check_name(name)
+        with self._lock:
+            return self._open(name)
+
+    def list(self) -> list[str]:
+        """Names of all collections, sorted."""
+        return sorted(
+            entry for entry in os.listdir(self.data_dir)
+            if not entry.startswith(".") and self._exists(entry)
+        )
+
+    def describe(self, name: str) -> CollectionInfo:
+        return self.get(name).info()
+
+    def drop(self, name: str) -> None:
+        """Delete the collection and its files; CollectionNotFound if absent."""
+        check.check_name(name)
+        with self._lock:
+            if not self._exists(name):
+                raise CollectionNotFound(f"collection {name!r} does not exist")
+            store = self._stores.pop(name, None)
+            if store is not None:
+                store.close(snapshot=False)
+            doomed = os.path.join(self.data_dir, f".dropped-{name}-{uuid.uuid4().hex}")
+            os.rename(self._path(name), doomed)
+            snapshot.fsync_dir(self.data_dir)
+            shutil.rmtree(doomed)
+            log.info("dropped collection %s", name)
+
+    def close(self) -> None:
+        """Close every open collection (each writes its snapshot)."""
+        with self._lock:
+            for store in self._stores.values():
+                store.close()
+            self._stores.clear()
+
+    def _open(self, name: str) -> FaissStore:
+        store = self._stores.get(name)
+        if store is None:
+            if not self._exists(name):
+                raise CollectionNotFound(
+                    f"collection {name!r} does not exist: create it first (collections: "
+                    f"{', '.join(self.list()) or 'none'})"
+                )
+            store = self._stores[name] = FaissStore(self._path(name), **self._options)
+        return store
+
+    def _path(self, name: str) -> str:
+        return os.path.join(self.data_dir, name)
+
+    def _exists(self, name: str) -> bool:
+        return os.path.isfile(os.path.join(self._path(name), ITEMS_FILE))

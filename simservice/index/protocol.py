@@ -1,0 +1,51 @@
+"""The VectorStore protocol: what every store (FAISS, numpy) offers the service.
+
+A store is one collection: items with caller-chosen string ids, a text, a JSON metadata object
+and a vector of fixed dimension. Writes are batches applied whole or not at all; a search never
+sees half a batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from .types import CollectionConfig, CollectionInfo, Hit, Item
+
+
+@runtime_checkable
+class VectorStore(Protocol):
+    config: CollectionConfig
+
+    def upsert(self, items: Sequence[Item]) -> None:
+        """Insert or replace items by id, all in one atomic batch; returns once durable."""
+
+    def delete(self, ids: Sequence[str]) -> int:
+        """Delete items by id (unknown ids are ignored); returns how many were deleted."""
+
+    def get(self, item_id: str) -> Item:
+        """The item with that id; raises ItemNotFound."""
+
+    def page(self, offset: int = 0, limit: int = 100) -> list[Item]:
+        """Items ordered by id, skipping `offset` and returning at most `limit`."""
+
+    def count(self) -> int:
+        """How many items the collection holds."""
+
+    def search(
+        self,
+        queries: np.ndarray,
+        k: int = 10,
+        filter: dict[str, Any] | None = None,
+        min_score: float | None = None,
+    ) -> list[list[Hit]]:
+        """For each query row, at most k hits by descending score, only items whose metadata
+        equals `filter` on every key and whose score is at least `min_score`."""
+
+    def info(self) -> CollectionInfo:
+        """Count, dimension, metric, index type and size on disk."""
+
+    def close(self) -> None:
+        """Release resources (the FAISS store also writes a final snapshot)."""

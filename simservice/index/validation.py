@@ -1,0 +1,212 @@
+"""Checks on everything a caller hands the index layer, run before anything is written.
+
+Each check raises the error class of its own kind with a message saying what to change, so a
+bad batch is refused whole and nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from .errors import DimensionMismatch, InvalidArgument, InvalidId, InvalidVector
+from .types import METRICS, Item
+
+MAX_ID_LENGTH = 256
+MAX_K = 1024
+MAX_PAGE = 10_000
+MAX_METADATA_BYTES = 64 * 1024
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def check_name(name: Any) -> str:
+    """A collection name: 1-64 of letters, digits, '_' and '-', starting with a letter or digit."""
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise InvalidArgument(
+            f"collection name {name!r} is not allowed: use 1-64 letters, digits, '_' or '-', "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+def check_metric(metric: Any) -> str:
+    if metric not in METRICS:
+        raise InvalidArgument(f"metric {metric!r} is unknown: use one of {', '.join(METRICS)}")
+    return metric
+
+
+def check_dim(dim: Any) -> int:
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or not 1 <= dim <= 65536:
+        raise InvalidArgument(f"dimension {dim!r} is out of range: use an integer from 1 to 65536")
+    return int(dim)
+
+
+def check_id(item_id: Any) -> str:
+    """An item id: a non-empty string of at most MAX_ID_LENGTH characters, no control characters."""
+    if not isinstance(item_id, str):
+        raise InvalidId(f"item id {item_id!r} is a {type(item_id).__name__}: ids must be strings")
+    if not item_id:
+        raise InvalidId("item id is empty: give each item a non-empty string id")
+    if len(item_id) > MAX_ID_LENGTH:
+        raise InvalidId(
+            f"item id {item_id[:32]!r}... has {len(item_id)} characters: "
+            f"the limit is {MAX_ID_LENGTH}"
+        )
+    if _CONTROL.search(item_id):
+        raise InvalidId(f"item id {item_id!r} holds control characters: remove them")
+    return item_id
+
+
+def check_ids(ids: Iterable[Any], *, unique: bool) -> list[str]:
+    """Every id checked; with unique=True a repeated id in one batch is refused."""
+    if isinstance(ids, str):
+        raise InvalidArgument("ids must be a list of strings, not one string")
+    checked = [check_id(item_id) for item_id in ids]
+    if unique and len(set(checked)) != len(checked):
+        seen: set[str] = set()
+        dup = next(i for i in checked if i in seen or seen.add(i))
+        raise InvalidId(f"item id {dup!r} appears twice in one batch: send each id once")
+    return checked
+
+
+def check_vectors(vectors: Any, dim: int, *, normalize: bool) -> np.ndarray:
+    """A float32 matrix [n, dim] of finite values; L2-normalised when normalize (cosine)."""
+    try:
+        array = np.asarray(vectors, dtype=np.float32)
+    except (ValueError, TypeError) as exc:
+        raise InvalidVector(f"vectors are not a rectangular array of numbers: {exc}") from None
+    if array.ndim == 1:
+        array = array[None, :]
+    if array.ndim != 2:
+        raise InvalidVector(f"vectors must be [n, {dim}], got an array of shape {array.shape}")
+    if array.shape[1] != dim:
+        raise DimensionMismatch(
+            f"vectors have dimension {array.shape[1]} but the collection has dimension {dim}: "
+            "encode with the model the collection was created for"
+        )
+    finite = np.isfinite(array).all(axis=1)
+    if not finite.all():
+        row = int(np.argmin(finite))
+        raise InvalidVector(f"vector {row} holds NaN or infinite values: send finite numbers")
+    array = np.array(array, dtype=np.float32, order="C", copy=True)
+    if normalize:
+        norms = np.linalg.norm(array, axis=1)
+        if (norms == 0).any():
+            row = int(np.argmin(norms))
+            raise InvalidVector(
+                f"vector {row} is all zeros: cosine needs a direction, send a non-zero vector"
+            )
+        array /= norms[:, None]
+    return array
+
+
+def check_metadata(metadata: Any) -> tuple[dict[str, Any], str]:
+    """A JSON object and its canonical text (refused if not serialisable or over 64 KiB)."""
+    if metadata is None:
+        metadata = {}
+    if not isinstance(metadata, Mapping):
+        raise InvalidArgument(
+            f"metadata must be a JSON object (dict), got {type(metadata).__name__}"
+        )
+    try:
+        text = json.dumps(metadata, ensure_ascii=False, sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise InvalidArgument(f"metadata is not JSON-serialisable: {exc}") from None
+    if len(text.encode()) > MAX_METADATA_BYTES:
+        raise InvalidArgument(f"metadata is over {MAX_METADATA_BYTES} bytes as JSON: keep it smaller")
+    return json.loads(text), text
+
+
+def check_items(items: Sequence[Item], dim: int, *, normalize: bool):
+    """A batch of items as (ids, texts, metadata objects, metadata JSON texts, vector matrix)."""
+    if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Sequence):
+        raise InvalidArgument("items must be a list of Item")
+    for item in items:
+        if not isinstance(item, Item):
+            raise InvalidArgument(f"items must be Item objects, got {type(item).__name__}")
+    ids = check_ids([item.id for item in items], unique=True)
+    texts = []
+    for item in items:
+        if not isinstance(item.text, str):
+            raise InvalidArgument(f"text of item {item.id!r} must be a string")
+        texts.append(item.text)
+    pairs = [check_metadata(item.metadata) for item in items]
+    metas = [pair[0] for pair in pairs]
+    meta_texts = [pair[1] for pair in pairs]
+    if not items:
+        return ids, texts, metas, meta_texts, np.zeros((0, dim), dtype=np.float32)
+    for row, item in enumerate(items):
+        length = np.shape(item.vector)
+        if len(length) != 1 or length[0] != dim:
+            if len(length) == 1:
+                raise DimensionMismatch(
+                    f"vector of item {item.id!r} has dimension {length[0]} but the collection "
+                    f"has dimension {dim}: encode with the model the collection was created for"
+                )
+            raise InvalidVector(f"vector of item {item.id!r} must be 1-D, got shape {length}")
+    vectors = check_vectors(np.stack([np.asarray(item.vector) for item in items]), dim,
+                            normalize=normalize)
+    return ids, texts, metas, meta_texts, vectors
+
+
+def check_k(k: Any) -> int:
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= MAX_K:
+        raise InvalidArgument(f"k={k!r} is out of range: ask for 1 to {MAX_K} results")
+    return int(k)
+
+
+def check_page(offset: Any, limit: Any) -> tuple[int, int]:
+    for name, value, low, high in (("offset", offset, 0, 2**62), ("limit", limit, 1, MAX_PAGE)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
+            raise InvalidArgument(f"{name}={value!r} is out of range: use {low} to {high}")
+    return int(offset), int(limit)
+
+
+def check_min_score(min_score: Any) -> float | None:
+    if min_score is None:
+        return None
+    if isinstance(min_score, bool) or not isinstance(min_score, (int, float, np.floating)) \
+            or not math.isfinite(min_score):
+        raise InvalidArgument(f"min_score={min_score!r} must be a finite number or None")
+    return float(min_score)
+
+
+def check_filter(filter: Any) -> dict[str, Any] | None:
+    """A metadata filter: None or a non-empty dict of top-level key -> JSON value (all must equal)."""
+    if filter is None:
+        return None
+    if not isinstance(filter, Mapping) or not filter:
+        raise InvalidArgument(
+            "filter must be None or a non-empty object of metadata key -> value, "
+            'e.g. {"lang": "zh"}'
+        )
+    for key in filter:
+        if not isinstance(key, str):
+            raise InvalidArgument(f"filter key {key!r} must be a string")
+    return check_metadata(filter)[0]
+
+
+def json_equal(a: Any, b: Any) -> bool:
+    """Equality of JSON values where true is not 1 and 1 equals 1.0 (as JSON numbers are)."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(json_equal(a[key], b[key]) for key in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b))
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    return type(a) is type(b) and a == b
+
+
+def matches(metadata: Mapping[str, Any], filter: Mapping[str, Any] | None) -> bool:
+    """True when every filter key is present in metadata with an equal value."""
+    if not filter:
+        return True
+    return all(key in metadata and json_equal(metadata[key], value) for key, value in filter.items())

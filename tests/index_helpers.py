@@ -1,0 +1,99 @@
+"""Helpers shared by the tests of simservice.index (imported by test_index_*.py).
+
+Also the writer process of the crash test: `python tests/index_helpers.py <dir> <index>
+<first_op>` applies the deterministic op stream from `first_op` on and prints each op's
+number once the store has acknowledged it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from simservice.index import CollectionConfig, FaissStore, Item, NumpyStore  # noqa: E402
+
+DIM = 16
+ID_POOL = 300
+
+
+def random_items(rng: np.random.Generator, ids, dim: int = DIM, groups: int = 5) -> list[Item]:
+    """Items with gaussian vectors, a text and metadata {"group": g, "even": bool}."""
+    return [
+        Item(item_id, rng.standard_normal(dim).astype(np.float32), f"text of {item_id}",
+             {"group": int(rng.integers(groups)), "even": bool(rng.integers(2)), "tag": "x"})
+        for item_id in ids
+    ]
+
+
+def op(number: int) -> tuple[str, list]:
+    """The crash test's op `number`: ("upsert", items) or ("delete", ids), reproducible."""
+    rng = np.random.default_rng([7, number])
+    ids = [f"id-{i}" for i in rng.choice(ID_POOL, size=int(rng.integers(1, 20)), replace=False)]
+    if rng.random() < 0.3:
+        return "delete", ids
+    return "upsert", random_items(rng, ids)
+
+
+def apply_op(state: dict[str, Item], number: int) -> None:
+    kind, payload = op(number)
+    if kind == "delete":
+        for item_id in payload:
+            state.pop(item_id, None)
+    else:
+        for item in payload:
+            vector = np.asarray(item.vector, dtype=np.float32)
+            state[item.id] = Item(item.id, vector / np.linalg.norm(vector), item.text, item.metadata)
+
+
+def numpy_twin(items, dim: int = DIM) -> NumpyStore:
+    store = NumpyStore(CollectionConfig("twin", dim))
+    if items:
+        store.upsert(list(items))
+    return store
+
+
+def assert_same_hits(got, want, tol: float = 1e-5) -> None:
+    """Same ids in the same order and scores within tol, query by query."""
+    assert len(got) == len(want)
+    for row, (g, w) in enumerate(zip(got, want)):
+        assert [h.id for h in g] == [h.id for h in w], f"query {row}: ids differ"
+        np.testing.assert_allclose([h.score for h in g], [h.score for h in w], atol=tol)
+        assert [(h.text, h.metadata) for h in g] == [(h.text, h.metadata) for h in w]
+
+
+def store_state(store) -> dict[str, Item]:
+    """Every item of a store, paged through by id."""
+    items, offset = {}, 0
+    while page := store.page(offset, 100):
+        items.update((item.id, item) for item in page)
+        offset += len(page)
+    return items
+
+
+def states_equal(a: dict[str, Item], b: dict[str, Item]) -> bool:
+    return a.keys() == b.keys() and all(
+        a[i].text == b[i].text and a[i].metadata == b[i].metadata
+        and np.allclose(a[i].vector, b[i].vector, atol=1e-6)
+        for i in a
+    )
+
+
+def writer(directory: str, index: str, first_op: int) -> None:
+    config = CollectionConfig("crash", DIM, index=index, search_params={"efSearch": 400})
+    store = FaissStore(directory, config, snapshot_min_changes=40, snapshot_fraction=0.0,
+                       tombstone_min=60, tombstone_fraction=0.1)
+    for number in range(first_op, first_op + 100_000):
+        kind, payload = op(number)
+        if kind == "delete":
+            store.delete(payload)
+        else:
+            store.upsert(payload)
+        print(number, flush=True)
+
+
+if __name__ == "__main__":
+    writer(sys.argv[1], sys.argv[2], int(sys.argv[3]))
