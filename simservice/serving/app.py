@@ -1,0 +1,68 @@
+"""The app factory: `create_app(settings, pipeline=..., index=...)` builds the FastAPI service.
+
+The lifespan opens the index and starts the batching queue, whose worker thread loads and
+warms the model; /health answers at once, /ready once the model is warm.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from fastapi import Depends, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import JSONResponse
+
+from simservice import __version__
+from simservice.serving import routes_collections, routes_inference, routes_system
+from simservice.serving.auth import require_api_key
+from simservice.serving.body_limit import BodyLimitMiddleware
+from simservice.serving.error_handlers import install_error_handlers
+from simservice.serving.metrics_middleware import MetricsMiddleware
+from simservice.serving.settings import Settings
+from simservice.serving.state import ServiceState
+
+DESCRIPTION = ("Chinese sentence similarity and paraphrases on RoFormer-Sim (SimBERTv2) and SimBERT: "
+               "sentence vectors, nearest items of an embedded index, and gen_synonyms paraphrases.")
+
+
+def create_app(settings: Settings | None = None, *, pipeline=None, index=None) -> FastAPI:
+    """The service app. `pipeline` (a loaded SimPipeline) and `index` (an IndexManager) may be
+    given, e.g. by tests, instead of being loaded from `settings.model` and `settings.data_dir`."""
+    settings = settings or Settings()
+    state = ServiceState(settings, pipeline=pipeline, index=index)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI):
+        state.start()
+        try:
+            yield
+        finally:
+            state.stop()
+
+    protected = settings.api_key is not None
+    app = FastAPI(title="simservice", version=__version__, description=DESCRIPTION, lifespan=lifespan,
+                  docs_url=None if protected else "/docs", openapi_url=None if protected else "/openapi.json")
+    app.state.service = state
+    install_error_handlers(app)
+    auth = [Depends(require_api_key)]
+    app.include_router(routes_system.open_router)
+    app.include_router(routes_system.router)
+    app.include_router(routes_inference.router, dependencies=auth)
+    app.include_router(routes_collections.router, dependencies=auth)
+    if protected:
+        _add_protected_docs(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=state.metrics)
+    return app
+
+
+def _add_protected_docs(app: FastAPI) -> None:
+    """With an API key, /openapi.json and /docs need it too."""
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=[Depends(require_api_key)])
+    async def openapi():
+        return JSONResponse(app.openapi())
+
+    @app.get("/docs", include_in_schema=False, dependencies=[Depends(require_api_key)])
+    async def docs():
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="simservice")

@@ -1,0 +1,138 @@
+"""The batching queue: handlers submit units; a batcher thread forms the next batch while a
+single worker thread, which owns the model, runs the current one.
+
+Units whose request was abandoned (client gone) or has waited past its deadline are dropped
+when a batch is formed and again just before compute, so no model time is spent on them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import queue
+import threading
+import time
+from typing import Any, Callable, Sequence
+
+from simservice.serving.batch_selection import pick_encode_batch, pick_paraphrase_batch
+from simservice.serving.errors import ErrorKind, ServiceError
+from simservice.serving.metrics import Metrics
+from simservice.serving.tickets import Ticket, Unit
+
+log = logging.getLogger(__name__)
+KINDS = ("encode", "paraphrase")
+
+
+def timeout_error(seconds: float) -> ServiceError:
+    return ServiceError(ErrorKind.TIMEOUT, f"the request waited more than {seconds:g} s for the model: "
+                        "retry later or send fewer texts", {"Retry-After": "1"})
+
+
+class BatchQueue:
+    def __init__(self, max_batch_size: int, max_batch_tokens: int, request_timeout: float, metrics: Metrics):
+        self.max_batch_size = max_batch_size
+        self.max_batch_tokens = max_batch_tokens
+        self.request_timeout = request_timeout
+        self.metrics = metrics
+        self._waiting: dict[str, list[Unit]] = {kind: [] for kind in KINDS}
+        self._cond = threading.Condition()
+        self._ready_batches: queue.Queue = queue.Queue(maxsize=1)  # the one batch prepared ahead
+        self._seq = itertools.count()
+        self._stopping = False
+        self._threads: list[threading.Thread] = []
+
+    # -- event loop side -------------------------------------------------------------------
+
+    def submit(self, kind: str, payloads: Sequence[Any], lengths: Sequence[int]) -> Ticket:
+        """Queue one request's units; the ticket resolves to their results in order."""
+        ticket = Ticket(asyncio.get_running_loop(), len(payloads), time.monotonic() + self.request_timeout)
+        with self._cond:
+            for row, (payload, length) in enumerate(zip(payloads, lengths)):
+                self._waiting[kind].append(Unit(kind, ticket, row, payload, length, next(self._seq)))
+            self.metrics.queue_size.labels(kind).set(len(self._waiting[kind]))
+            self._cond.notify()
+        return ticket
+
+    # -- threads ---------------------------------------------------------------------------
+
+    def start(self, startup: Callable[[], Callable[[str, list[Unit]], None]]) -> None:
+        """Start the threads; `startup` runs first on the worker thread (load, warm up) and
+        returns the function that runs one batch."""
+        self._threads = [
+            threading.Thread(target=self._form_batches, name="simservice-batcher", daemon=True),
+            threading.Thread(target=self._work, args=(startup,), name="simservice-worker", daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def _form_batches(self) -> None:
+        while True:
+            with self._cond:
+                batch = self._next_batch()
+                while batch is None and not self._stopping:
+                    self._cond.wait()
+                    batch = self._next_batch()
+                if self._stopping:
+                    return
+            while not self._stopping:  # blocks while the previous prepared batch waits
+                try:
+                    self._ready_batches.put(batch, timeout=0.2)
+                    break
+                except queue.Full:
+                    continue
+
+    def _next_batch(self) -> tuple[str, list[Unit]] | None:
+        """Called under the lock: drop dead units, pick the kind of the oldest unit, take a batch."""
+        now = time.monotonic()
+        for kind, units in self._waiting.items():
+            live = []
+            for unit in units:
+                if not unit.ticket.done and unit.ticket.expired(now):
+                    unit.ticket.fail(timeout_error(self.request_timeout))
+                if not unit.ticket.done:
+                    live.append(unit)
+            self._waiting[kind] = live
+        heads = [(units[0].seq, kind) for kind, units in self._waiting.items() if units]
+        if not heads:
+            self._update_sizes()
+            return None
+        kind = min(heads)[1]
+        waiting = self._waiting[kind]
+        if kind == "encode":
+            batch = pick_encode_batch(waiting, self.max_batch_size, self.max_batch_tokens)
+        else:
+            batch = pick_paraphrase_batch(waiting, self.max_batch_size)
+        taken = set(map(id, batch))
+        self._waiting[kind] = [u for u in waiting if id(u) not in taken]
+        self._update_sizes()
+        return kind, batch
+
+    def _update_sizes(self) -> None:
+        for kind, units in self._waiting.items():
+            self.metrics.queue_size.labels(kind).set(len(units))
+
+    def _work(self, startup) -> None:
+        try:
+            run_batch = startup()
+        except Exception:  # reported by /ready; the threads stay so stop() is uniform
+            log.exception("startup failed")
+            return
+        while not self._stopping:
+            try:
+                item = self._ready_batches.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if item is None:
+                return
+            kind, units = item
+            live = [u for u in units if not u.ticket.done]  # last check before compute
+            if live:
+                run_batch(kind, live)

@@ -1,0 +1,61 @@
+"""`simservice serve`: the argparse subcommand that runs the service under uvicorn.
+
+Flags override `SIMSERVICE_*` environment variables, which override the defaults in Settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+FLAGS = {  # flag -> (settings field, type, help)
+    "--model": ("model", str, "checkpoint directory (default models/demo)"),
+    "--data-dir": ("data_dir", str, "directory of the embedded vector index (default data/index)"),
+    "--host": ("host", str, "address to listen on (default 127.0.0.1)"),
+    "--port": ("port", int, "port to listen on (default 8000)"),
+    "--api-key": ("api_key", str, "require 'Authorization: Bearer <key>' on all but /health and /ready"),
+    "--max-batch-tokens": ("max_batch_tokens", int, "token budget of one encoder batch, padding counted"),
+    "--max-batch-size": ("max_batch_size", int, "texts or paraphrase jobs per model batch; 1 turns batching off"),
+    "--max-concurrent-requests": ("max_concurrent_requests", int, "model requests in flight before 429"),
+    "--request-timeout": ("request_timeout", float, "seconds a request may wait for the model before 503"),
+    "--max-input-tokens": ("max_input_tokens", int, "longest text in tokens (default: the model's)"),
+    "--max-client-batch-size": ("max_client_batch_size", int, "texts or items in one request"),
+    "--max-paraphrase-n": ("max_paraphrase_n", int, "most samples per paraphrase request"),
+    "--max-body-bytes": ("max_body_bytes", int, "largest request body in bytes"),
+}
+
+
+def register(subparsers) -> None:
+    """Add the `serve` subcommand to the `simservice` command's subparsers."""
+    serve = subparsers.add_parser("serve", help="run the HTTP service (FastAPI under uvicorn)",
+                                  description=__doc__)
+    for flag, (field, kind, help_text) in FLAGS.items():
+        serve.add_argument(flag, dest=field, type=kind, default=None, help=help_text)
+    serve.add_argument("--no-warmup", dest="warmup", action="store_false", default=None,
+                       help="answer /ready without running each batch shape first")
+    serve.add_argument("--log-level", default="info", help="uvicorn log level (default info)")
+    serve.set_defaults(func=serve_command)
+
+
+def settings_from_args(args: argparse.Namespace):
+    """Settings from the environment, with the flags that were given on top."""
+    from simservice.serving.settings import Settings
+
+    given = {field: getattr(args, field) for field, *_ in FLAGS.values() if getattr(args, field, None) is not None}
+    if getattr(args, "warmup", None) is not None:
+        given["warmup"] = args.warmup
+    return Settings(**given)
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    import os
+
+    import uvicorn
+
+    from simservice.serving.app import create_app
+
+    settings = settings_from_args(args)
+    if not os.path.isdir(settings.model):
+        raise ValueError(f"model directory {settings.model!r} does not exist: pass --model or set SIMSERVICE_MODEL")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=args.log_level,
+                timeout_graceful_shutdown=10)
+    return 0

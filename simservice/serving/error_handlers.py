@@ -1,0 +1,71 @@
+"""Exception handlers giving every error the same JSON body: `{"error": message, "error_type": kind}`."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from simservice.index import IndexStoreError
+from simservice.serving.errors import ErrorKind, ServiceError, kind_of_status
+
+log = logging.getLogger(__name__)
+
+
+def error_response(error: ServiceError) -> JSONResponse:
+    return JSONResponse({"error": error.message, "error_type": error.kind.value},
+                        status_code=error.status_code, headers=error.headers)
+
+
+def describe_validation(errors: list[dict]) -> str:
+    """Pydantic's errors as one line per problem: where, what, and what to change."""
+    lines = []
+    for err in errors:
+        loc = ".".join(str(part) for part in err.get("loc", ()) if part != "body") or "body"
+        if err.get("type") == "extra_forbidden":
+            lines.append(f"{loc}: unknown field, remove it")
+        elif err.get("type") == "missing":
+            lines.append(f"{loc}: required field is missing")
+        else:
+            message = err.get("msg", "invalid value").removeprefix("Value error, ")
+            lines.append(f"{loc}: {message}")
+    return "; ".join(lines)
+
+
+async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:
+    return error_response(exc)
+
+
+async def _index_error(_: Request, exc: IndexStoreError) -> JSONResponse:
+    error = ServiceError.from_index_error(exc)
+    if error.kind is ErrorKind.INTERNAL:
+        log.error("index error: %s", exc)
+    return error_response(error)
+
+
+async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = list(exc.errors())
+    if any(err.get("type") == "json_invalid" for err in errors):
+        ctx = errors[0].get("ctx", {})
+        return error_response(ServiceError(ErrorKind.MALFORMED, f"body is not valid JSON: {ctx.get('error', 'parse error')}"))
+    return error_response(ServiceError(ErrorKind.INVALID, describe_validation(errors)))
+
+
+async def _http_error(_: Request, exc: HTTPException) -> JSONResponse:
+    return error_response(ServiceError(kind_of_status(exc.status_code), str(exc.detail), dict(exc.headers or {})))
+
+
+async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error", exc_info=exc)
+    return error_response(ServiceError(ErrorKind.INTERNAL, f"internal error ({type(exc).__name__}); see the server log"))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ServiceError, _service_error)
+    app.add_exception_handler(IndexStoreError, _index_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,76 @@
+"""The service's one error type, and the single table from error kinds to HTTP status codes.
+
+Index-layer errors are translated here too, so every status code is decided in one place.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from simservice.index import errors as index_errors
+
+
+class ErrorKind(str, enum.Enum):
+    MALFORMED = "malformed_request"
+    INVALID = "invalid_request"
+    UNAUTHORIZED = "unauthorized"
+    NOT_FOUND = "not_found"
+    METHOD = "method_not_allowed"
+    CONFLICT = "conflict"
+    TOO_LARGE = "body_too_large"
+    OVERLOADED = "overloaded"
+    CLIENT_CLOSED = "client_closed_request"
+    INTERNAL = "internal_error"
+    NOT_READY = "not_ready"
+    TIMEOUT = "timeout"
+
+
+STATUS = {
+    ErrorKind.MALFORMED: 400,
+    ErrorKind.INVALID: 422,
+    ErrorKind.UNAUTHORIZED: 401,
+    ErrorKind.NOT_FOUND: 404,
+    ErrorKind.METHOD: 405,
+    ErrorKind.CONFLICT: 409,
+    ErrorKind.TOO_LARGE: 413,
+    ErrorKind.OVERLOADED: 429,
+    ErrorKind.CLIENT_CLOSED: 499,
+    ErrorKind.INTERNAL: 500,
+    ErrorKind.NOT_READY: 503,
+    ErrorKind.TIMEOUT: 503,
+}
+
+INDEX_ERROR_KINDS = {
+    index_errors.CollectionNotFound: ErrorKind.NOT_FOUND,
+    index_errors.ItemNotFound: ErrorKind.NOT_FOUND,
+    index_errors.CollectionExists: ErrorKind.CONFLICT,
+    index_errors.DimensionMismatch: ErrorKind.INVALID,
+    index_errors.InvalidVector: ErrorKind.INVALID,
+    index_errors.InvalidId: ErrorKind.INVALID,
+    index_errors.InvalidArgument: ErrorKind.INVALID,
+    index_errors.CorruptSnapshot: ErrorKind.INTERNAL,
+}
+
+
+class ServiceError(Exception):
+    """An error with a kind (which decides the status code) and a message saying what to change."""
+
+    def __init__(self, kind: ErrorKind, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.headers = headers or {}
+
+    @property
+    def status_code(self) -> int:
+        return STATUS[self.kind]
+
+    @classmethod
+    def from_index_error(cls, error: index_errors.IndexStoreError) -> "ServiceError":
+        kind = next((k for t, k in INDEX_ERROR_KINDS.items() if isinstance(error, t)), ErrorKind.INTERNAL)
+        return cls(kind, str(error))
+
+
+def kind_of_status(status: int) -> ErrorKind:
+    """The kind for a status code raised by the framework itself (unknown route, wrong method)."""
+    return next((k for k, s in STATUS.items() if s == status), ErrorKind.MALFORMED if status < 500 else ErrorKind.INTERNAL)

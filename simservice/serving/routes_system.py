@@ -1,0 +1,62 @@
+"""Operational routes: /health (alive), /ready (warmed up), /info (model and limits), /metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, Field
+
+from simservice import __version__
+from simservice.serving.auth import require_api_key
+from simservice.serving.deps import ReadyModel, State
+
+open_router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], dependencies=[Depends(require_api_key)])
+
+
+class Status(BaseModel):
+    status: str = Field(description="ok, or why not")
+
+
+class Info(BaseModel):
+    version: str = Field(description="simservice version")
+    model: str = Field(description="model directory")
+    architecture: str = Field(description="roformer or bert")
+    dim: int = Field(description="vector dimension")
+    max_input_tokens: int = Field(description="longest text in tokens, [CLS] and [SEP] included")
+    max_client_batch_size: int = Field(description="texts or items in one request")
+    max_batch_size: int = Field(description="texts or paraphrase jobs in one model batch")
+    max_batch_tokens: int = Field(description="token budget of one encoder batch, padding counted")
+    max_concurrent_requests: int = Field(description="model requests in flight before 429")
+    max_paraphrase_n: int = Field(description="most samples per paraphrase request")
+    request_timeout: float = Field(description="seconds a request may wait before 503")
+
+
+@open_router.get("/health", response_model=Status, summary="the process is alive")
+async def health():
+    return Status(status="ok")
+
+
+@open_router.get("/ready", response_model=Status, summary="model loaded and warmed, index open (503 until then)",
+                 responses={503: {"model": Status}})
+async def ready(state: State):
+    if state.ready:
+        return Status(status="ok")
+    reason = f"failed: {state.startup_error}" if state.startup_error else "warming up"
+    return JSONResponse(Status(status=reason).model_dump(), status_code=503, headers={"Retry-After": "5"})
+
+
+@router.get("/info", response_model=Info, summary="model, dimension, limits and version")
+async def info(state: State, model: ReadyModel):
+    s = state.settings
+    return Info(version=__version__, model=s.model, architecture=model.config.architecture, dim=model.dim,
+                max_input_tokens=state.max_input_tokens, max_client_batch_size=s.max_client_batch_size,
+                max_batch_size=s.max_batch_size, max_batch_tokens=s.max_batch_tokens,
+                max_concurrent_requests=s.max_concurrent_requests, max_paraphrase_n=s.max_paraphrase_n,
+                request_timeout=s.request_timeout)
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+async def metrics(state: State):
+    return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

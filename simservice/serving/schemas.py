@@ -1,0 +1,116 @@
+"""Request and response bodies of the model routes: /encode, /similarity, /similar, /paraphrase.
+
+Every request forbids unknown fields; limits that depend on settings or on the tokenizer
+(texts per request, tokens per text) are checked in the handler (see `texts.py`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+
+def _not_blank(text: str) -> str:
+    if not text.strip():
+        raise ValueError("text is empty or only whitespace: send some text")
+    return text
+
+
+Text = Annotated[str, AfterValidator(_not_blank), Field(description="a non-empty text")]
+MAX_K = 1024  # the index's own ceiling on results per query
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OneOrManyTexts(Strict):
+    """`text` for one query or `texts` for several; exactly one of them."""
+
+    text: Text | None = Field(None, description="one text (give this or `texts`)")
+    texts: list[Text] | None = Field(None, min_length=1, description="several texts (give this or `text`)")
+
+    @model_validator(mode="after")
+    def _exactly_one(self):
+        if (self.text is None) == (self.texts is None):
+            raise ValueError("give exactly one of `text` and `texts`")
+        return self
+
+    def all_texts(self) -> list[str]:
+        return [self.text] if self.text is not None else list(self.texts)
+
+    def names(self) -> list[str]:
+        """Where each text is in the request, for error messages."""
+        return ["text"] if self.text is not None else [f"texts[{i}]" for i in range(len(self.texts))]
+
+
+TRUNCATE = Field(False, description="cut texts over the token limit instead of refusing them")
+
+
+class EncodeRequest(Strict):
+    texts: list[Text] = Field(min_length=1, description="texts to encode")
+    normalize: bool = Field(True, description="L2-normalise the vectors (cosine = dot product)")
+    truncate: bool = TRUNCATE
+
+
+class EncodeResponse(BaseModel):
+    vectors: list[list[float]] = Field(description="one vector per text, in request order")
+    dim: int = Field(description="length of each vector")
+
+
+class SimilarityRequest(Strict):
+    source: Text = Field(description="the text to compare against")
+    targets: list[Text] = Field(min_length=1, description="texts to score against `source`")
+    truncate: bool = TRUNCATE
+
+
+class SimilarityResponse(BaseModel):
+    scores: list[float] = Field(description="cosine of each target to the source, in request order")
+
+
+class SimilarRequest(OneOrManyTexts):
+    k: int = Field(10, ge=1, le=MAX_K, description="how many nearest items to return per query")
+    collection: str = Field("default", description="collection to search")
+    filter: dict[str, Any] | None = Field(None, description="only items whose metadata equals these key/values")
+    min_score: float | None = Field(None, ge=-1.0, le=1.0, description="only items at least this similar")
+    truncate: bool = TRUNCATE
+
+
+class SimilarHit(BaseModel):
+    id: str = Field(description="the item's id")
+    text: str = Field(description="the item's text")
+    score: float = Field(description="cosine similarity to the query")
+    metadata: dict[str, Any] = Field(description="the item's metadata")
+
+
+class SimilarResponse(BaseModel):
+    results: list[list[SimilarHit]] = Field(description="for each query, its hits, best first")
+
+
+class ParaphraseRequest(OneOrManyTexts):
+    n: int = Field(32, ge=1, description="samples to draw per text (at most the server's max_paraphrase_n)")
+    k: int = Field(8, ge=1, description="paraphrases to keep per text, at most n")
+    top_p: float | None = Field(0.95, gt=0.0, le=1.0, description="nucleus sampling mass; null for none")
+    top_k: int | None = Field(None, ge=1, description="sample among the k most likely tokens; 1 is greedy")
+    temperature: float = Field(1.0, gt=0.0, le=100.0, description="softmax temperature")
+    max_length: int = Field(32, ge=1, le=128, description="most tokens to generate per sample")
+    mask_idxs: list[int] = Field(default_factory=list, description="token positions of the input ([CLS] is 0) "
+                                                                   "to replace by [MASK] for variety")
+    seed: int | None = Field(None, ge=0, lt=2**63, description="makes the samples reproducible")
+    truncate: bool = TRUNCATE
+
+    @model_validator(mode="after")
+    def _k_within_n(self):
+        if self.k > self.n:
+            raise ValueError(f"k={self.k} is more than n={self.n}: ask for at most n paraphrases")
+        return self
+
+
+class Paraphrase(BaseModel):
+    text: str = Field(description="a paraphrase")
+    score: float = Field(description="its cosine similarity to the input")
+
+
+class ParaphraseResponse(BaseModel):
+    results: list[list[Paraphrase]] = Field(description="for each input text, its paraphrases, best first")

@@ -1,0 +1,31 @@
+"""Service settings: from `SIMSERVICE_*` environment variables, `simservice serve` flags, or code."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything the service can be told; each field is also the environment variable
+    `SIMSERVICE_<FIELD>` (e.g. `SIMSERVICE_MAX_BATCH_TOKENS=4096`)."""
+
+    model_config = SettingsConfigDict(env_prefix="SIMSERVICE_", extra="forbid", protected_namespaces=())
+
+    model: str = Field("models/demo", description="checkpoint directory (official TF1 or Hugging Face port)")
+    data_dir: str = Field("data/index", description="directory of the embedded vector index")
+    host: str = Field("127.0.0.1", description="address to listen on")
+    port: int = Field(8000, ge=0, le=65535, description="port to listen on")
+    api_key: SecretStr | None = Field(None, description="when set, `Authorization: Bearer <key>` is required "
+                                                        "on every route but /health and /ready")
+    max_batch_tokens: int = Field(2048, ge=8, description="token budget of one encoder batch, padding counted")
+    max_batch_size: int = Field(32, ge=1, description="texts in one encoder batch and paraphrase jobs in one "
+                                                      "decoder batch; 1 turns batching off")
+    max_concurrent_requests: int = Field(128, ge=1, description="model requests in flight before 429")
+    request_timeout: float = Field(30.0, gt=0, description="seconds a request may wait for the model before 503")
+    max_input_tokens: int | None = Field(None, ge=3, description="longest text in tokens, [CLS] and [SEP] "
+                                                                 "included (default: the model's max length)")
+    max_client_batch_size: int = Field(64, ge=1, description="texts or items in one request")
+    max_paraphrase_n: int = Field(128, ge=1, description="most samples one paraphrase request may draw")
+    max_body_bytes: int = Field(1 << 20, ge=1024, description="largest request body in bytes (413 past it)")
+    warmup: bool = Field(True, description="run each batch shape once before /ready answers 200")

@@ -1,0 +1,38 @@
+"""Checks on the texts of a request that need settings or the tokenizer: count and token length."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from simservice.serving.errors import ErrorKind, ServiceError
+
+UNBOUNDED = 1 << 30  # tokenize without truncation, to measure
+
+
+def check_count(count: int, limit: int, what: str = "texts") -> None:
+    if count > limit:
+        raise ServiceError(ErrorKind.INVALID, f"{count} {what} in one request is over the limit of {limit}: "
+                           "split them over several requests")
+
+
+def field_names(field: str, count: int) -> list[str]:
+    """How errors name each text: `texts[0]`, `texts[1]`, ..."""
+    return [f"{field}[{i}]" for i in range(count)]
+
+
+def tokenize(tokenizer, texts: Sequence[str], limit: int, truncate: bool,
+             names: Sequence[str] | None = None) -> list[list[int]]:
+    """Token ids of each text ([CLS] ... [SEP]); over `limit` tokens refused unless `truncate`.
+    `names` say where each text is in the request, for the error message."""
+    ids = tokenizer.encode_batch(list(texts), UNBOUNDED)
+    names = names or field_names("texts", len(ids))
+    for i, (seq, where) in enumerate(zip(ids, names)):
+        if len(seq) <= 2:
+            raise ServiceError(ErrorKind.INVALID, f"{where} has no tokens once control characters are "
+                               "removed: send visible text")
+        if len(seq) > limit:
+            if not truncate:
+                raise ServiceError(ErrorKind.INVALID, f"{where} is {len(seq)} tokens long, over the limit of "
+                                   f"{limit}: shorten it or send \"truncate\": true")
+            ids[i] = [*seq[: limit - 1], seq[-1]]
+    return ids

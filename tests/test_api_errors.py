@@ -1,0 +1,100 @@
+"""Bad input gets a 4xx in the common error format with a message that says what to change."""
+
+from __future__ import annotations
+
+import pytest
+from test_serving_support import assert_error, running_app
+
+LONG = "今天天气不错" * 20  # 120 characters: over the tiny model's 64 tokens
+
+
+@pytest.fixture(scope="module")
+def client(roformer, tmp_path_factory):
+    with running_app(roformer, tmp_path_factory.mktemp("index"), max_client_batch_size=4,
+                     max_body_bytes=4096, max_paraphrase_n=16) as client:
+        yield client
+
+
+@pytest.mark.parametrize("route, body, words", [
+    ("/encode", {"texts": [""]}, ["texts.0", "empty"]),
+    ("/encode", {"texts": ["   \n"]}, ["whitespace"]),
+    ("/encode", {"texts": []}, ["texts", "at least 1"]),
+    ("/encode", {"texts": [LONG]}, ["texts[0]", "over the limit of 64", "truncate"]),
+    ("/encode", {"texts": ["a"] * 5}, ["5 texts", "limit of 4"]),
+    ("/encode", {"texts": ["\x00\x01"]}, ["no tokens"]),
+    ("/encode", {"texts": ["你好"], "normalise": True}, ["normalise", "unknown field"]),
+    ("/encode", {"texts": "你好"}, ["texts", "valid list"]),
+    ("/encode", {"texts": [1, 2]}, ["texts.0", "valid string"]),
+    ("/encode", {}, ["texts", "missing"]),
+    ("/similarity", {"source": "你好", "targets": [LONG]}, ["targets[0]", "over the limit"]),
+    ("/similarity", {"source": LONG, "targets": ["你好"]}, ["source is", "over the limit"]),
+    ("/similar", {"text": LONG}, ["text is", "over the limit"]),
+    ("/collections/default/items", {"items": [{"id": "a", "text": LONG}]}, ["items[0].text", "over the limit"]),
+    ("/similarity", {"source": "", "targets": ["你好"]}, ["source", "empty"]),
+    ("/similar", {"text": "你好", "k": 0}, ["k", "greater than or equal to 1"]),
+    ("/similar", {"text": "你好", "k": 5000}, ["k", "less than or equal to 1024"]),
+    ("/similar", {"text": "你好", "texts": ["你好"]}, ["exactly one of `text` and `texts`"]),
+    ("/similar", {"k": 3}, ["exactly one"]),
+    ("/similar", {"text": "你好", "min_score": 2}, ["min_score"]),
+    ("/similar", {"text": "你好", "collection": "../etc"}, ["not allowed"]),
+    ("/paraphrase", {"text": "你好", "n": 0}, ["n", "greater than or equal to 1"]),
+    ("/paraphrase", {"text": "你好", "n": 17, "k": 2}, ["n=17", "limit of 16"]),
+    ("/paraphrase", {"text": "你好", "n": 2, "k": 3}, ["k=3 is more than n=2"]),
+    ("/paraphrase", {"text": "你好", "top_p": 1.5}, ["top_p"]),
+    ("/paraphrase", {"text": "你好", "temperature": 0}, ["temperature"]),
+    ("/paraphrase", {"text": "你好", "n": 2, "k": 1, "mask_idxs": [4]}, ["mask_idxs", "outside the 4 tokens"]),
+    ("/paraphrase", {"text": "你好", "seed": -1}, ["seed"]),
+    ("/paraphrase", {"text": LONG, "n": 2, "k": 1}, ["text is", "over the limit"]),
+    ("/collections", {"name": "bad name!"}, ["not allowed"]),
+    ("/collections", {"name": "ok", "index": "NoSuchIndex"}, ["NoSuchIndex"]),
+    ("/collections/default/items", {"items": [{"id": "", "text": "你好"}]}, ["id", "empty"]),
+    ("/collections/default/items", {"items": [{"id": "a", "text": "你好"}, {"id": "a", "text": "好"}]},
+     ["twice"]),
+    ("/collections/default/items", {"items": [{"id": "a", "text": "你好", "metadata": [1]}]}, ["metadata"]),
+    ("/collections/default/items/delete", {"ids": "abc"}, ["ids", "valid list"]),
+])
+def test_invalid_input_is_422(client, route, body, words):
+    assert_error(client.post(route, json=body), 422, *words)
+
+
+def test_truncate_accepts_long_text(client):
+    assert client.post("/encode", json={"texts": [LONG], "truncate": True}).status_code == 200
+    assert client.post("/paraphrase", json={"text": LONG, "n": 2, "k": 1, "max_length": 2, "seed": 1,
+                                            "truncate": True}).status_code == 200
+
+
+def test_malformed_json_is_400(client):
+    response = client.post("/encode", content=b'{"texts": [', headers={"content-type": "application/json"})
+    assert_error(response, 400, "not valid JSON")
+
+
+def test_body_over_the_limit_is_413(client):
+    assert_error(client.post("/encode", json={"texts": ["你好" * 2000]}), 413, "over the limit of 4096")
+
+    def chunks():  # no Content-Length: counted as it streams
+        yield b'{"texts": ["'
+        for _ in range(200):
+            yield "你好".encode() * 10
+        yield b'"]}'
+
+    response = client.post("/encode", content=chunks(), headers={"content-type": "application/json"})
+    assert_error(response, 413, "over the limit")
+
+
+def test_unknown_collection_and_item_are_404(client):
+    assert_error(client.post("/similar", json={"text": "你好", "collection": "nope"}), 404, "'nope'", "create it")
+    assert_error(client.get("/collections/nope"), 404, "'nope'")
+    assert_error(client.delete("/collections/nope"), 404, "'nope'")
+    assert_error(client.post("/collections/nope/items", json={"items": [{"id": "a", "text": "你好"}]}), 404)
+    assert_error(client.get("/collections/default/items/missing"), 404, "'missing'")
+    assert_error(client.get("/no/such/route"), 404)
+
+
+def test_existing_collection_is_409(client):
+    assert_error(client.post("/collections", json={"name": "default"}), 409, "already exists")
+
+
+def test_wrong_method_and_paging_bounds(client):
+    assert_error(client.get("/encode"), 405)
+    assert_error(client.get("/collections/default/items", params={"limit": 0}), 422, "limit")
+    assert_error(client.get("/collections/default/items", params={"offset": "x"}), 422, "offset")

@@ -1,0 +1,112 @@
+"""Every route through HTTP against the real app on the tiny RoFormer model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_serving_support import metric, running_app
+
+TEXTS = ["今天天气不错", "今天天气很好", "我想去北京", "你好"]
+
+
+@pytest.fixture(scope="module")
+def client(roformer, tmp_path_factory):
+    with running_app(roformer, tmp_path_factory.mktemp("index")) as client:
+        yield client
+
+
+def test_health_ready_info(client, roformer):
+    assert client.get("/health").json() == {"status": "ok"}
+    assert client.get("/ready").json() == {"status": "ok"}
+    info = client.get("/info").json()
+    assert info["dim"] == roformer.dim == 64
+    assert info["architecture"] == "roformer"
+    assert info["max_input_tokens"] == roformer.tokenizer.max_length
+
+
+def test_encode_matches_the_pipeline(client, roformer):
+    body = client.post("/encode", json={"texts": TEXTS}).json()
+    assert body["dim"] == 64
+    np.testing.assert_allclose(body["vectors"], roformer.encode(TEXTS), atol=1e-5)
+
+
+def test_encode_unnormalized(client, roformer):
+    body = client.post("/encode", json={"texts": TEXTS[:2], "normalize": False}).json()
+    np.testing.assert_allclose(body["vectors"], roformer.encode(TEXTS[:2], normalize=False), rtol=1e-4, atol=1e-5)
+    assert not np.allclose(np.linalg.norm(body["vectors"], axis=1), 1.0)
+
+
+def test_similarity_is_the_cosine(client, roformer):
+    scores = client.post("/similarity", json={"source": TEXTS[0], "targets": TEXTS[1:]}).json()["scores"]
+    vectors = roformer.encode(TEXTS)
+    np.testing.assert_allclose(scores, vectors[1:] @ vectors[0], atol=1e-5)
+
+
+def test_paraphrase_matches_the_pipeline(client, roformer):
+    body = client.post("/paraphrase", json={"texts": ["今天天气不错"], "n": 6, "k": 3, "seed": 7}).json()
+    expected = roformer.paraphrase("今天天气不错", n=6, k=3, seed=7)
+    assert [p["text"] for p in body["results"][0]] == [text for text, _ in expected]
+    np.testing.assert_allclose([p["score"] for p in body["results"][0]], [s for _, s in expected], atol=1e-5)
+    assert metric(client, "simservice_paraphrases_total") >= len(expected)
+
+
+def test_paraphrase_options(client):
+    body = client.post("/paraphrase", json={"text": "今天天气不错", "n": 4, "k": 4, "top_p": None, "top_k": 5,
+                                            "temperature": 0.8, "max_length": 6, "mask_idxs": [1, 2],
+                                            "seed": 3}).json()
+    row = body["results"][0]
+    assert 1 <= len(row) <= 4
+    assert [p["score"] for p in row] == sorted((p["score"] for p in row), reverse=True)
+
+
+def test_collection_lifecycle_and_similar(client):
+    created = client.post("/collections", json={"name": "news"})
+    assert created.status_code == 201, created.text
+    assert created.json()["dim"] == 64 and created.json()["count"] == 0
+    assert client.get("/collections").json() == {"collections": ["default", "news"]}
+    items = [{"id": f"n{i}", "text": t, "metadata": {"i": i}} for i, t in enumerate(TEXTS)]
+    assert client.post("/collections/news/items", json={"items": items}).json() == {"upserted": 4}
+    assert client.get("/collections/news").json()["count"] == 4
+
+    hits = client.post("/similar", json={"texts": TEXTS[:2], "k": 2, "collection": "news"}).json()["results"]
+    assert [row[0]["id"] for row in hits] == ["n0", "n1"]  # each text finds itself first
+    assert hits[0][0]["score"] == pytest.approx(1.0, abs=1e-4)
+    assert hits[0][0]["metadata"] == {"i": 0} and hits[0][0]["text"] == TEXTS[0]
+    filtered = client.post("/similar", json={"text": TEXTS[0], "collection": "news", "filter": {"i": 3}}).json()
+    assert [h["id"] for h in filtered["results"][0]] == ["n3"]
+
+    item = client.get("/collections/news/items/n2", params={"with_vector": True}).json()
+    assert item["text"] == TEXTS[2] and len(item["vector"]) == 64
+    page = client.get("/collections/news/items", params={"offset": 1, "limit": 2}).json()
+    assert [i["id"] for i in page["items"]] == ["n1", "n2"] and page["count"] == 4
+
+    assert client.post("/collections/news/items/delete", json={"ids": ["n0", "zz"]}).json() == {"deleted": 1}
+    hits = client.post("/similar", json={"text": TEXTS[0], "collection": "news"}).json()["results"][0]
+    assert "n0" not in [h["id"] for h in hits] and len(hits) == 3
+    assert client.delete("/collections/news").status_code == 204
+    assert client.get("/collections").json() == {"collections": ["default"]}
+
+
+def test_default_collection_finds_upserted_items(client):
+    items = [{"id": "d1", "text": "我想去北京旅游"}, {"id": "d2", "text": "明天会下雨吗"}]
+    assert client.post("/collections/default/items", json={"items": items}).status_code == 200
+    hits = client.post("/similar", json={"text": "明天会下雨吗", "k": 1}).json()["results"][0]
+    assert hits[0]["id"] == "d2"
+    replaced = [{"id": "d2", "text": "我想去北京旅游", "metadata": {"v": 2}}]
+    client.post("/collections/default/items", json={"items": replaced})
+    assert client.get("/collections/default/items/d2").json()["metadata"] == {"v": 2}
+
+
+def test_metrics_and_docs(client):
+    client.post("/encode", json={"texts": ["你好"]})
+    assert metric(client, "simservice_requests_total", route="/encode", method="POST", status="200") >= 1
+    assert metric(client, "simservice_batch_size_count", kind="encode") >= 1
+    assert "simservice_queue_size" in client.get("/metrics").text
+    assert client.get("/docs").status_code == 200
+    schema = client.get("/openapi.json").json()
+    assert {"/similar", "/paraphrase", "/encode", "/similarity", "/collections"} <= set(schema["paths"])
+    for name, model in schema["components"]["schemas"].items():
+        if name.endswith("Request"):
+            assert model.get("additionalProperties") is False, name
+            for field, spec in model["properties"].items():
+                assert spec.get("description"), f"{name}.{field} has no description"
