@@ -46,14 +46,16 @@ class _Rows:
 
 
 class CachedDecoder:
-    def __init__(self, model: SimModel, sep_id: int):
+    def __init__(self, model: SimModel, sep_id: int, jit_compile: bool = False):
         self.model = model
         self.sep_id = sep_id
         c = model.config
-        cache_spec = tf.TensorSpec([c.num_layers, None, 2, None, c.num_heads, c.head_size], tf.float32)
+        layer_spec = tf.TensorSpec([None, None, c.num_heads, c.head_size], tf.float32)
+        cache_spec = [(layer_spec, layer_spec)] * c.num_layers
         self._prefill = tf.function(self._prefill_fn, input_signature=[
             tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([None, None], tf.bool), cache_spec])
-        self._step = tf.function(self._step_fn, input_signature=[
+        # With XLA, one executable per (rows, cache length) bucket; rows are powers of two.
+        self._step = tf.function(self._step_fn, jit_compile=jit_compile, input_signature=[
             tf.TensorSpec([None, 1], tf.int32), tf.TensorSpec([None, 1], tf.int32),
             tf.TensorSpec([None, 1, None], tf.bool), cache_spec, tf.TensorSpec([], tf.int32)])
 
@@ -61,7 +63,7 @@ class CachedDecoder:
 
     def _prefill_fn(self, token_ids, padding_mask, cache):
         source_length = tf.shape(token_ids)[1]
-        keys = tf.shape(cache)[3]
+        keys = tf.shape(cache[0][0])[1]
         visible = tf.concat([padding_mask, tf.zeros([tf.shape(token_ids)[0], keys - source_length], tf.bool)], 1)
         positions = tf.maximum(tf.cumsum(tf.cast(padding_mask, tf.int32), axis=1) - 1, 0)
         inputs = {
@@ -88,11 +90,13 @@ class CachedDecoder:
     # -- decoding -----------------------------------------------------------------------
 
     def prefill(self, sources: Sequence[Sequence[int]], target_length: int):
-        """Logits after each source [U, vocab], the cache [layers, U, 2, S + T, heads, size], the source mask."""
+        """Logits after each source [U, vocab], the cache (per layer, keys and values [U, S + T, heads,
+        size]) and the source padding mask [U, S]."""
         c = self.model.config
         width = bucket_length(max(len(s) for s in sources))
         ids, mask = pad_left(sources, width)
-        cache = tf.zeros([c.num_layers, len(sources), 2, width + target_length, c.num_heads, c.head_size])
+        zeros = tf.zeros([len(sources), width + target_length, c.num_heads, c.head_size])
+        cache = [(zeros, zeros)] * c.num_layers
         logits, cache = self._prefill(tf.constant(ids), tf.constant(mask), cache)
         return logits.numpy(), cache, mask
 
@@ -130,7 +134,7 @@ class CachedDecoder:
         live = np.arange(rows)  # original row number of each live row
         slot = np.arange(rows)  # where each live row sits in the cache batch
         logits = first_logits[request_of_row]
-        cache = tf.gather(source_cache, _padded(request_of_row, bucket_rows(rows)), axis=1)
+        cache = _gather_rows(source_cache, _padded(request_of_row, bucket_rows(rows)))
         for t in range(target):
             tokens = self._choose(logits, live, request_of_row, requests, rngs)
             for row, token in zip(live, tokens):
@@ -139,10 +143,11 @@ class CachedDecoder:
             if not keep.any():
                 break
             live, slot, tokens = live[keep], slot[keep], tokens[keep]
-            if bucket_rows(len(live)) < cache.shape[1]:  # finished rows leave the cache
-                cache = tf.gather(cache, _padded(slot, bucket_rows(len(live))), axis=1)
+            batch = cache[0][0].shape[0]
+            if bucket_rows(len(live)) < batch:  # finished rows leave the cache
+                batch = bucket_rows(len(live))
+                cache = _gather_rows(cache, _padded(slot, batch))
                 slot = np.arange(len(live))
-            batch = cache.shape[1]
             step_tokens = np.zeros(batch, np.int32)
             step_tokens[slot] = tokens
             positions = np.zeros(batch, np.int32)
@@ -168,6 +173,10 @@ class CachedDecoder:
             probs = softmax(logits[where], params.temperature)
             tokens[where] = sample(probs, params, [rngs[live[i]] for i in where])
         return tokens
+
+
+def _gather_rows(cache, rows: np.ndarray):
+    return tf.nest.map_structure(lambda t: tf.gather(t, rows, axis=0), cache)
 
 
 def _padded(indices: np.ndarray, rows: int) -> np.ndarray:

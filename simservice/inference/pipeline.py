@@ -23,7 +23,7 @@ class SimPipeline:
         self.model = model
         self.tokenizer = tokenizer
         self.encoder = Encoder(model, tokenizer, max_batch_rows=max_batch_rows, jit_compile=jit_compile)
-        self.decoder = CachedDecoder(model, tokenizer.sep_id)
+        self.decoder = CachedDecoder(model, tokenizer.sep_id, jit_compile=jit_compile)
         self.reference_decoder = ReferenceDecoder(model, tokenizer.sep_id)
 
     @property

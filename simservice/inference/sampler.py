@@ -41,42 +41,38 @@ def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def filter_probs(probs: np.ndarray, params: SamplingParams) -> np.ndarray:
-    """Zero what top-k and top-p exclude and renormalise; rows of `probs` must sum to 1."""
-    probs = np.array(probs, dtype=np.float32, copy=True)
-    vocab = probs.shape[-1]
-    if params.top_k is not None and params.top_k < vocab:
-        order = np.argsort(-probs, axis=-1, kind="stable")
-        keep = np.zeros_like(probs, dtype=bool)
-        np.put_along_axis(keep, order[:, : params.top_k], True, axis=-1)
-        probs = np.where(keep, probs, 0.0)
-        probs /= probs.sum(axis=-1, keepdims=True)
+def _kept_sorted(probs: np.ndarray, params: SamplingParams) -> tuple[np.ndarray, np.ndarray]:
+    """Token order (most likely first) and the kept, unnormalised probabilities in that order."""
+    order = np.argsort(-probs, axis=-1)
+    kept = np.take_along_axis(probs, order, axis=-1).astype(np.float32)
+    if params.top_k is not None:
+        kept[:, params.top_k:] = 0.0
     if params.top_p is not None and params.top_p < 1.0:
-        order = np.argsort(-probs, axis=-1, kind="stable")
-        sorted_probs = np.take_along_axis(probs, order, axis=-1)
-        before = np.cumsum(sorted_probs, axis=-1) - sorted_probs  # mass of the tokens ranked above
-        keep_sorted = before < np.float32(params.top_p)
-        keep = np.zeros_like(keep_sorted)
-        np.put_along_axis(keep, order, keep_sorted, axis=-1)
-        probs = np.where(keep, probs, 0.0)
-        probs /= probs.sum(axis=-1, keepdims=True)
-    return probs
+        total = kept.sum(axis=-1, keepdims=True)
+        before = (np.cumsum(kept, axis=-1) - kept) / total  # mass ranked above each token
+        kept[before >= np.float32(params.top_p)] = 0.0
+    return order, kept
+
+
+def filter_probs(probs: np.ndarray, params: SamplingParams) -> np.ndarray:
+    """`probs` with what top-k and then top-p exclude zeroed, renormalised; rows must sum to 1."""
+    order, kept = _kept_sorted(np.asarray(probs, dtype=np.float32), params)
+    out = np.zeros_like(kept)
+    np.put_along_axis(out, order, kept, axis=-1)
+    return out / out.sum(axis=-1, keepdims=True)
 
 
 def sample(probs: np.ndarray, params: SamplingParams, rngs: list[np.random.Generator]) -> np.ndarray:
     """One token id per row; row i uses rngs[i] (one uniform draw per step)."""
     if params.greedy:
         return np.argmax(probs, axis=-1).astype(np.int32)
-    filtered = filter_probs(probs, params)
-    cdf = np.cumsum(filtered, axis=-1, dtype=np.float64)
+    order, kept = _kept_sorted(np.asarray(probs, dtype=np.float32), params)
+    cdf = np.cumsum(kept, axis=-1, dtype=np.float64)
     u = np.array([rng.random() for rng in rngs]) * cdf[:, -1]
-    ids = np.array([np.searchsorted(cdf[i], u[i], side="right") for i in range(len(u))])
-    ids = np.minimum(ids, probs.shape[-1] - 1)
-    # Never land on a zero-probability token at the edge of a float rounding gap.
-    bad = filtered[np.arange(len(ids)), ids] <= 0
-    if bad.any():
-        ids[bad] = np.argmax(filtered[bad], axis=-1)
-    return ids.astype(np.int32)
+    rank = (cdf <= u[:, None]).sum(axis=-1)
+    # Never land on a zero-probability rank at the edge of a float rounding gap.
+    rank = np.minimum(rank, (kept > 0).sum(axis=-1) - 1)
+    return order[np.arange(len(rank)), rank].astype(np.int32)
 
 
 def row_generators(seed: int | None, rows: int) -> list[np.random.Generator]:

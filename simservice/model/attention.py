@@ -17,9 +17,10 @@ MASK_VALUE = -1e9
 class SelfAttention(keras.layers.Layer):
     """q/k/v projections, optional rotary embedding of q and k, softmax in float32, output projection.
 
-    With `cache` ([batch, 2, max_length, heads, head_size]) and `cache_index`, the keys and
-    values of `x` are written into the cache at `cache_index` (in place, `slice_update`) and
-    attention runs over the whole cache; the mask decides which cache slots are visible.
+    With `cache`, a (keys, values) pair of [batch, max_length, heads, head_size], and
+    `cache_index`, the keys and values of `x` are written into the cache at `cache_index`
+    (`slice_update`) and attention runs over the whole cache; the mask decides which cache
+    slots are visible. Keys and values are kept apart so no step copies one out of the other.
     """
 
     def __init__(self, num_heads: int, head_size: int, rotary: bool, dropout: float = 0.0, **kwargs):
@@ -53,10 +54,11 @@ class SelfAttention(keras.layers.Layer):
             sin, cos = rotary
             q, k = apply_rotary(q, sin, cos), apply_rotary(k, sin, cos)
         if cache is not None:
+            key_cache, value_cache = cache
             start = (0, cache_index, 0, 0)
-            k = ops.slice_update(cache[:, 0], start, ops.cast(k, cache.dtype))
-            v = ops.slice_update(cache[:, 1], start, ops.cast(v, cache.dtype))
-            cache = ops.stack([k, v], axis=1)
+            k = ops.slice_update(key_cache, start, ops.cast(k, key_cache.dtype))
+            v = ops.slice_update(value_cache, start, ops.cast(v, value_cache.dtype))
+            cache = (k, v)
         scores = ops.einsum("bqhd,bkhd->bhqk", q, k) / math.sqrt(self.head_size)
         scores = ops.cast(scores, "float32")
         scores = ops.where(attention_mask[:, None, :, :], scores, MASK_VALUE)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import keras
-from keras import ops
 
 from simservice.model.config import ModelConfig
 from simservice.model.masks import position_ids_from_padding, unilm_mask
@@ -100,17 +99,18 @@ class Backbone(keras.layers.Layer):
     def call_with_cache(self, inputs, cache, cache_index):
         """Run `inputs` as positions `cache_index...` of a sequence whose earlier keys/values are in `cache`.
 
-        `cache` is [layers, batch, 2, max_length, heads, head_size]; `inputs` must then carry
-        `position_ids` and an `attention_mask` of shape [batch, length, max_length] over the
-        cache slots. Returns the hidden states of `inputs` and the updated cache.
+        `cache` holds one (keys, values) pair per layer, each [batch, max_length, heads,
+        head_size]; `inputs` must then carry `position_ids` and an `attention_mask` of shape
+        [batch, length, max_length] over the cache slots. Returns the hidden states of
+        `inputs` and the updated cache.
         """
         _, attention_mask, rotary = self._masks_and_positions(inputs)
         x = self.embed(inputs["token_ids"], inputs["segment_ids"], inputs["position_ids"])
         updated = []
-        for i, block in enumerate(self.blocks):
-            x, layer_cache = block(x, attention_mask, rotary=rotary, cache=cache[i], cache_index=cache_index)
+        for block, layer_cache in zip(self.blocks, cache):
+            x, layer_cache = block(x, attention_mask, rotary=rotary, cache=layer_cache, cache_index=cache_index)
             updated.append(layer_cache)
-        return x, ops.stack(updated, axis=0)
+        return x, updated
 
     def get_config(self):
         return {**super().get_config(), "config": self.config.to_dict()}

@@ -1,0 +1,111 @@
+"""Sentence-vector throughput of simservice's encoder vs Hugging Face's PyTorch RoFormer.
+
+Base shape (12 x 768) and small shape (6 x 384), vocab 12,000, random weights, batch 32
+of ~24 tokens, all in one run on this machine, with the numpy GEMM peak measured in the
+same run as the ceiling. Needs the `bench` extra (torch, transformers):
+
+    .venv/bin/pip install -e '.[cpu,bench]' && .venv/bin/python bench/encode.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+
+from common import SHAPES, VOCAB, encoder_flops, gemm_peak_gflops, machine, timed, write_result  # noqa: E402
+
+
+def make_batch(rows: int, length: int, seed: int = 0) -> list[list[int]]:
+    """Token ids [CLS] ... [SEP] of lengths around `length` (+-3), as real sentences vary."""
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(length - 3, length + 4, size=rows)
+    return [[2, *rng.integers(5, VOCAB, size=n - 2).tolist(), 3] for n in lengths]
+
+
+def simservice_encoder(shape: str, jit_compile: bool):
+    from simservice.inference.encoder import Encoder
+    from simservice.model import ModelConfig, SimModel, Tokenizer
+
+    layers, hidden, heads, intermediate = SHAPES[shape]
+    config = ModelConfig(vocab_size=VOCAB, hidden_size=hidden, num_layers=layers, num_heads=heads,
+                         intermediate_size=intermediate)
+    vocab = {t: i for i, t in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"])}
+    return Encoder(SimModel(config), Tokenizer(vocab), max_batch_rows=32, jit_compile=jit_compile)
+
+
+def torch_roformer(shape: str):
+    import torch
+    from transformers import RoFormerConfig, RoFormerModel
+
+    layers, hidden, heads, intermediate = SHAPES[shape]
+    config = RoFormerConfig(vocab_size=VOCAB, embedding_size=hidden, hidden_size=hidden, num_hidden_layers=layers,
+                            num_attention_heads=heads, intermediate_size=intermediate, max_position_embeddings=512)
+    model = RoFormerModel(config).eval()
+    pooler = torch.nn.Linear(hidden, hidden)
+
+    def run(batch: list[list[int]]):
+        width = max(len(ids) for ids in batch)
+        ids = torch.zeros((len(batch), width), dtype=torch.long)
+        mask = torch.zeros((len(batch), width), dtype=torch.long)
+        for i, row in enumerate(batch):
+            ids[i, : len(row)] = torch.tensor(row)
+            mask[i, : len(row)] = 1
+        with torch.inference_mode():
+            hidden_states = model(input_ids=ids, attention_mask=mask).last_hidden_state
+            vectors = pooler(hidden_states[:, 0])
+            return torch.nn.functional.normalize(vectors, dim=-1)
+
+    return run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shapes", nargs="+", default=["small", "base"], choices=sorted(SHAPES))
+    parser.add_argument("--rows", type=int, default=32)
+    parser.add_argument("--length", type=int, default=24)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+
+    import torch
+
+    torch.set_num_threads(os.cpu_count() or 1)
+    peak = gemm_peak_gflops()
+    result = {"machine": machine(), "gemm_peak_gflops": round(peak, 1), "rows": args.rows,
+              "length": args.length, "shapes": {}}
+    print(f"numpy float32 GEMM peak: {peak:.1f} GFLOP/s")
+    batch = make_batch(args.rows, args.length)
+    tokens = sum(len(ids) for ids in batch)
+    padded = args.rows * max(len(ids) for ids in batch)
+    for shape in args.shapes:
+        layers, hidden, _, intermediate = SHAPES[shape]
+        flops = encoder_flops(tokens, layers, hidden, intermediate, args.length)
+        rows = {}
+        runners = {
+            "pytorch RoFormerModel": (lambda run=torch_roformer(shape): run(batch)),
+            "simservice (tf.function)": (lambda enc=simservice_encoder(shape, False): enc.encode_ids(batch)),
+            "simservice (XLA)": (lambda enc=simservice_encoder(shape, True): enc.encode_ids(batch)),
+        }
+        for name, fn in runners.items():
+            seconds = timed(fn, repeats=args.repeats, warmup=2)
+            rows[name] = {"seconds_per_batch": round(seconds, 4),
+                          "sentences_per_second": round(args.rows / seconds, 1),
+                          "gflops": round(flops / seconds / 1e9, 1),
+                          "fraction_of_gemm_peak": round(flops / seconds / 1e9 / peak, 3)}
+        torch_rate = rows["pytorch RoFormerModel"]["sentences_per_second"]
+        for row in rows.values():
+            row["vs_pytorch"] = round(row["sentences_per_second"] / torch_rate, 2)
+        result["shapes"][shape] = {"real_tokens": tokens, "padded_tokens": padded, "runs": rows}
+        print(f"\n{shape} ({layers} layers, hidden {hidden}), batch {args.rows} x ~{args.length} tokens")
+        print(f"{'':28s} {'sent/s':>8s} {'GFLOP/s':>8s} {'of peak':>8s} {'vs torch':>9s}")
+        for name, row in rows.items():
+            print(f"{name:28s} {row['sentences_per_second']:8.1f} {row['gflops']:8.1f} "
+                  f"{row['fraction_of_gemm_peak']:8.1%} {row['vs_pytorch']:8.2f}x")
+    write_result("encode", result)
+
+
+if __name__ == "__main__":
+    main()
