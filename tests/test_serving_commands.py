@@ -1,0 +1,53 @@
+"""`simservice serve`: flags map to settings over SIMSERVICE_* variables; no TensorFlow at parse time."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+
+import pytest
+
+from simservice.serving.commands import register, settings_from_args
+
+
+def parse(argv):
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers(dest="command"))
+    return parser.parse_args(argv)
+
+
+def test_flags_override_environment(monkeypatch):
+    monkeypatch.setenv("SIMSERVICE_PORT", "9100")
+    monkeypatch.setenv("SIMSERVICE_MAX_BATCH_TOKENS", "4096")
+    args = parse(["serve", "--model", "m", "--data-dir", "d", "--port", "9200", "--max-batch-size", "1",
+                  "--api-key", "k", "--request-timeout", "2.5", "--no-warmup"])
+    settings = settings_from_args(args)
+    assert (settings.model, settings.data_dir, settings.port) == ("m", "d", 9200)
+    assert settings.max_batch_tokens == 4096 and settings.max_batch_size == 1
+    assert settings.api_key.get_secret_value() == "k" and settings.request_timeout == 2.5
+    assert settings.warmup is False
+    assert args.func.__name__ == "serve_command"
+
+
+def test_defaults():
+    settings = settings_from_args(parse(["serve"]))
+    assert settings.model == "models/demo" and settings.host == "127.0.0.1" and settings.api_key is None
+
+
+def test_bad_setting_is_refused(monkeypatch):
+    monkeypatch.setenv("SIMSERVICE_MAX_BATCH_SIZE", "0")
+    with pytest.raises(ValueError, match="max_batch_size"):
+        settings_from_args(parse(["serve"]))
+
+
+def test_missing_model_directory_is_a_clear_error(tmp_path):
+    args = parse(["serve", "--model", str(tmp_path / "nope")])
+    with pytest.raises(ValueError, match="does not exist"):
+        args.func(args)
+
+
+def test_register_does_not_import_tensorflow():
+    code = ("import argparse, sys; from simservice.serving.commands import register; "
+            "register(argparse.ArgumentParser().add_subparsers()); print('tensorflow' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
