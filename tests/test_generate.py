@@ -34,3 +34,10 @@ def test_mask_idxs_out_of_range(roformer):
 
 def test_mask_idxs_change_the_source(roformer):
     assert roformer.source_ids("你好", mask_idxs=[1])[1] == roformer.tokenizer.mask_id
+
+
+def test_bert_positions_are_not_outrun(bert):
+    """The tiny BERT has 64 positions: a 60-token input cannot take 16 more."""
+    with pytest.raises(ValueError, match="exceed the model's 64 positions"):
+        bert.generate("好" * 58, max_length=16)
+    assert len(bert.generate("好" * 58, max_length=4, top_k=1)) == 1

@@ -68,14 +68,23 @@ class SimPipeline:
         if n < 1 or max_length < 1:
             raise ValueError(f"n and max_length must be >= 1, got n={n}, max_length={max_length}")
         params = SamplingParams(top_k=top_k, top_p=top_p, temperature=temperature)
-        return DecodeRequest(self.source_ids(text, mask_idxs), n, params, max_length, seed)
+        return DecodeRequest(self._checked_source(text, mask_idxs, max_length), n, params, max_length, seed)
+
+    def _checked_source(self, text: str, mask_idxs, max_length: int) -> list[int]:
+        """Source ids, refused when source + output would outrun BERT's position embeddings."""
+        ids = self.source_ids(text, mask_idxs)
+        c = self.model.config
+        if c.architecture == "bert" and len(ids) + max_length > c.max_position:
+            raise ValueError(f"{len(ids)} input tokens + max_length {max_length} exceed the model's "
+                             f"{c.max_position} positions; shorten the text or lower max_length")
+        return ids
 
     def paraphrase_batch(self, jobs: Sequence[ParaphraseJob]) -> list[list[tuple[str, float]]]:
         """gen_synonyms for several requests decoded together; (text, score) lists, best first, per job."""
         if not jobs:
             return []
-        requests = [DecodeRequest(self.source_ids(job.text, job.mask_idxs), job.n, job.sampling,
-                                  job.max_length, job.seed) for job in jobs]
+        requests = [DecodeRequest(self._checked_source(job.text, job.mask_idxs, job.max_length), job.n,
+                                  job.sampling, job.max_length, job.seed) for job in jobs]
         decoded = self.decoder.decode(requests)
         candidates = [unique_candidates(job.text, [self.tokenizer.decode(ids) for ids in outputs])
                       for job, outputs in zip(jobs, decoded)]
