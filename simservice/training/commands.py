@@ -1,0 +1,111 @@
+"""The `train` and `eval` subcommands; `register(subparsers)` adds them to the main `simservice` parser."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from simservice.training.model_setup import PRECISIONS
+from simservice.training.options import OBJECTIVES, TrainOptions
+
+
+def _objectives(text: str) -> tuple[str, ...]:
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    bad = [n for n in names if n not in OBJECTIVES]
+    if bad or not names:
+        raise argparse.ArgumentTypeError(f"objectives are a comma-separated subset of {','.join(OBJECTIVES)}")
+    return names
+
+
+def add_train_parser(subparsers) -> argparse.ArgumentParser:
+    d = TrainOptions.__dataclass_fields__
+    p = subparsers.add_parser(
+        "train", help="train or fine-tune a RoFormer-Sim model (SimBERT recipe) and write it in the official format",
+        description="Trains with the objectives given (summed every step), checkpoints to --work-dir every "
+                    "few minutes and resumes from there when run again with the same flags.")
+    p.add_argument("--work-dir", type=Path, required=True, help="training state (resumed from if present)")
+    p.add_argument("--output", type=Path, help="final checkpoint directory (default WORK_DIR/export)")
+    p.add_argument("--init", type=Path, help="fine-tune this checkpoint (official TF1 or HF) instead of scratch")
+    p.add_argument("--objectives", type=_objectives, default=("simbert",),
+                   help="comma-separated: simbert (seq2seq + in-batch contrastive on positives), "
+                        "cosent (labelled pairs), mlm (plain sentences); default simbert")
+    p.add_argument("--positives", type=Path, nargs="+", default=(), help="labelled TSVs; their positives feed simbert")
+    p.add_argument("--labelled", type=Path, nargs="+", default=(), help="labelled TSVs for cosent (one group each)")
+    p.add_argument("--sentences", type=Path, nargs="+", default=(), help="text files, a sentence a line, for mlm")
+    g = p.add_argument_group("model from scratch (a character vocab is built from all the data given)")
+    for flag, field in (("--layers", "layers"), ("--hidden", "hidden"), ("--heads", "heads"),
+                        ("--intermediate", "intermediate"), ("--vocab-min-count", "vocab_min_count")):
+        g.add_argument(flag, type=int, default=d[field].default, help=f"default {d[field].default}")
+    g.add_argument("--dropout", type=float, default=d["dropout"].default, help="default %(default)s")
+    g = p.add_argument_group("optimisation")
+    for flag, field, kind in (("--steps", "steps", int), ("--lr", "lr", float), ("--warmup", "warmup", int),
+                              ("--batch-size", "batch_size", int), ("--cosent-batch-size", "cosent_batch_size", int),
+                              ("--mlm-batch-size", "mlm_batch_size", int), ("--max-length", "max_length", int),
+                              ("--weight-decay", "weight_decay", float), ("--scale", "scale", float),
+                              ("--cosent-scale", "cosent_scale", float), ("--seed", "seed", int)):
+        g.add_argument(flag, type=kind, default=d[field].default, help="default %(default)s")
+    g = p.add_argument_group("machine")
+    g.add_argument("--precision", choices=PRECISIONS, default="float32",
+                   help="mixed_float16 (with loss scaling) or mixed_bfloat16 for GPUs; default float32")
+    g.add_argument("--xla", action="store_true", help="compile the train step with XLA")
+    g.add_argument("--recompute", action="store_true", help="gradient checkpointing of every transformer block")
+    g.add_argument("--checkpoint-minutes", type=float, default=d["checkpoint_minutes"].default,
+                   help="save state and export this often (default %(default)s)")
+    g.add_argument("--eval", dest="eval_files", type=Path, nargs="+", default=(),
+                   help="labelled TSVs scored (Spearman) at every checkpoint")
+    g.add_argument("--eval-limit", type=int, default=d["eval_limit"].default,
+                   help="first N pairs of each --eval file (default %(default)s)")
+    p.set_defaults(func=run_train)
+    return p
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from simservice.training.run import train
+
+    fields = TrainOptions.__dataclass_fields__
+    options = TrainOptions(**{k: v for k, v in vars(args).items() if k in fields})
+    try:
+        path = train(options)
+    except KeyboardInterrupt as e:
+        print(str(e) or "interrupted", file=sys.stderr)
+        return 130
+    print(f"wrote {path}")
+    return 0
+
+
+def add_eval_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser("eval", help="Spearman, ROC AUC and best-threshold accuracy of cosines on labelled pairs",
+                              description="Files: TSV with a header naming sentence1, sentence2 and label (or score).")
+    p.add_argument("--model", type=Path, default=Path("models/demo"), help="checkpoint directory (default models/demo)")
+    p.add_argument("files", type=Path, nargs="+")
+    p.add_argument("--json", action="store_true", help="print one JSON object per file")
+    p.set_defaults(func=run_eval)
+    return p
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    from simservice.evaluation.report import evaluate_file
+    from simservice.loading import load_model
+
+    pipeline = load_model(args.model)
+    for path in args.files:
+        result = evaluate_file(path, pipeline.encode)
+        print(json.dumps(result.as_dict()) if args.json else result.line(), flush=True)
+    return 0
+
+
+def register(subparsers) -> None:
+    """Add `train` and `eval` to an argparse subparsers object (the lead wires this into simservice.cli)."""
+    add_train_parser(subparsers)
+    add_eval_parser(subparsers)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m simservice.training")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return args.func(args)

@@ -1,0 +1,50 @@
+"""Training material from files: positive pairs, labelled pair groups (one per file), plain sentences."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from simservice.evaluation.pairs_file import read_labelled_pairs
+
+
+@dataclasses.dataclass(frozen=True)
+class LabelledGroup:
+    """Pairs of one file with their labels; CoSENT only compares labels within a group."""
+
+    name: str
+    first: list[str]
+    second: list[str]
+    labels: np.ndarray
+
+
+def read_positive_pairs(paths: Sequence[str | Path], min_score: float = 4.0) -> list[tuple[str, str]]:
+    """Pairs labelled 1 (binary files) or scored >= `min_score` (STS files), without exact duplicates."""
+    pairs: dict[tuple[str, str], None] = {}
+    for path in paths:
+        data = read_labelled_pairs(path)
+        cut = 1.0 if data.is_binary else min_score
+        for a, b, label in zip(data.first, data.second, data.labels):
+            if label >= cut and a and b and a != b:
+                pairs.setdefault((a, b), None)
+    return list(pairs)
+
+
+def read_labelled_groups(paths: Sequence[str | Path]) -> list[LabelledGroup]:
+    groups = []
+    for path in paths:
+        data = read_labelled_pairs(path)
+        groups.append(LabelledGroup(Path(path).stem, data.first, data.second, data.labels))
+    return groups
+
+
+def read_sentences(paths: Sequence[str | Path]) -> list[str]:
+    """One sentence a line; blank lines dropped."""
+    out = []
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            out.extend(line.strip() for line in f if line.strip())
+    return out

@@ -1,0 +1,61 @@
+"""Everything a training run is configured by; the `train` command fills it from its flags."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+OBJECTIVES = ("simbert", "cosent", "mlm")
+
+
+@dataclasses.dataclass
+class TrainOptions:
+    work_dir: Path
+    output: Path | None = None  # final checkpoint (official format); default work_dir/export
+    init: Path | None = None  # fine-tune this checkpoint instead of starting from scratch
+    objectives: tuple[str, ...] = ("simbert",)
+    positives: tuple[Path, ...] = ()  # labelled files; label 1 (or STS score >= 4) pairs feed `simbert`
+    labelled: tuple[Path, ...] = ()  # labelled files for `cosent`, one batch group per file
+    sentences: tuple[Path, ...] = ()  # plain text for `mlm`
+    # model from scratch
+    vocab_min_count: int = 2
+    layers: int = 4
+    hidden: int = 256
+    heads: int = 4
+    intermediate: int = 1024
+    dropout: float = 0.1
+    # data
+    max_length: int = 32  # tokens per sentence, [CLS] and [SEP] included
+    batch_size: int = 64  # pairs per simbert batch (2x rows)
+    cosent_batch_size: int = 64
+    mlm_batch_size: int = 64
+    # optimisation
+    steps: int = 1000
+    lr: float = 5e-4
+    warmup: int = 100
+    weight_decay: float = 0.01
+    scale: float = 20.0  # cosine scale of the contrastive softmax
+    cosent_scale: float = 20.0
+    seed: int = 0
+    # machine
+    precision: str = "float32"
+    xla: bool = False
+    recompute: bool = False
+    checkpoint_minutes: float = 5.0
+    eval_files: tuple[Path, ...] = ()  # scored at every checkpoint
+    eval_limit: int = 2000  # pairs per eval file at checkpoints
+
+    def __post_init__(self) -> None:
+        unknown = set(self.objectives) - set(OBJECTIVES)
+        if unknown or not self.objectives:
+            raise ValueError(f"objectives must be among {OBJECTIVES}, got {self.objectives}")
+        needs = {"simbert": self.positives, "cosent": self.labelled, "mlm": self.sentences}
+        for objective in self.objectives:
+            if not needs[objective]:
+                raise ValueError(f"objective {objective!r} needs its data files (see --help)")
+        if self.steps < 1:
+            raise ValueError(f"steps must be >= 1, got {self.steps}")
+
+    @property
+    def export_dir(self) -> Path:
+        return Path(self.output) if self.output else Path(self.work_dir) / "export"

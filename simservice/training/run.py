@@ -1,0 +1,143 @@
+"""A whole training run: model and data set up, resume from the work directory, loop, checkpoints, export."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import time
+from pathlib import Path
+
+from tqdm import tqdm
+
+from simservice.evaluation.pairs_file import LabelledPairs, read_labelled_pairs
+from simservice.evaluation.report import evaluate_pairs
+from simservice.model.checkpoint_writer import save_tf1, write_vocab
+from simservice.model.config import ModelConfig
+from simservice.model.tokenizer import Tokenizer
+from simservice.training.data import read_labelled_groups, read_positive_pairs, read_sentences
+from simservice.training.encode import ModelEncoder
+from simservice.training.model_setup import model_from_checkpoint, new_model
+from simservice.training.options import TrainOptions
+from simservice.training.state import has_state, load_state, save_state
+from simservice.training.tasks import CosentTask, MlmTask, SimBertTask
+from simservice.training.trainer import Trainer, make_optimizer
+from simservice.training.vocab import build_char_vocab
+
+log = logging.getLogger(__name__)
+MODEL_FILE = "model.json"
+VOCAB_FILE = "vocab.txt"
+
+
+def _all_texts(o: TrainOptions) -> list[str]:
+    texts = []
+    for group in read_labelled_groups([*o.positives, *o.labelled]):
+        texts += group.first + group.second
+    return texts + read_sentences(o.sentences)
+
+
+def setup_model(o: TrainOptions):
+    """The model and tokenizer: rebuilt from the work directory when resuming, else from --init or scratch."""
+    work = Path(o.work_dir)
+    work.mkdir(parents=True, exist_ok=True)
+    loss_scaling = o.precision == "mixed_float16"
+    if has_state(work):
+        config = ModelConfig(**json.loads((work / MODEL_FILE).read_text())["config"])
+        tokenizer = Tokenizer.from_file(work / VOCAB_FILE, max_length=o.max_length)
+        model = new_model(config, o.seed, o.precision, o.recompute)
+        return model, tokenizer, loss_scaling
+    if o.init:
+        model, tokenizer = model_from_checkpoint(o.init, o.max_length, o.precision, o.recompute, o.dropout, o.seed)
+    else:
+        tokenizer = Tokenizer(build_char_vocab(_all_texts(o), o.vocab_min_count), max_length=o.max_length)
+        config = ModelConfig(vocab_size=tokenizer.vocab_size, hidden_size=o.hidden, num_layers=o.layers,
+                             num_heads=o.heads, intermediate_size=o.intermediate, dropout=o.dropout)
+        model = new_model(config, o.seed, o.precision, o.recompute)
+    write_vocab(tokenizer, work / VOCAB_FILE)
+    (work / MODEL_FILE).write_text(json.dumps({"config": model.config.to_dict(), "init": str(o.init or "")}))
+    return model, tokenizer, loss_scaling
+
+
+def setup_tasks(o: TrainOptions, tokenizer: Tokenizer) -> list:
+    def ids(texts):
+        return tokenizer.encode_batch(texts, o.max_length)
+
+    tasks = []
+    if "simbert" in o.objectives:
+        pairs = read_positive_pairs(o.positives)
+        a, b = ids([p[0] for p in pairs]), ids([p[1] for p in pairs])
+        tasks.append(SimBertTask(list(zip(a, b)), o.batch_size, o.seed, scale=o.scale, compact_logits=not o.xla))
+        log.info("simbert: %d positive pairs", len(pairs))
+    if "cosent" in o.objectives:
+        groups = [(ids(g.first), ids(g.second), g.labels) for g in read_labelled_groups(o.labelled)]
+        tasks.append(CosentTask(groups, o.cosent_batch_size, o.seed, scale=o.cosent_scale))
+        log.info("cosent: %d labelled pairs in %d groups", sum(len(g[2]) for g in groups), len(groups))
+    if "mlm" in o.objectives:
+        sentences = ids(read_sentences(o.sentences))
+        special = [tokenizer.pad_id, tokenizer.unk_id, tokenizer.cls_id, tokenizer.sep_id, tokenizer.mask_id]
+        tasks.append(MlmTask(sentences, o.mlm_batch_size, o.seed, mask_id=tokenizer.mask_id, special_ids=special))
+    return tasks
+
+
+def build(o: TrainOptions):
+    """(trainer, tokenizer, start step): everything set up, the saved state restored if there is one."""
+    model, tokenizer, loss_scaling = setup_model(o)
+    tasks = setup_tasks(o, tokenizer)
+    optimizer = make_optimizer(o.lr, o.warmup, o.steps, o.weight_decay, loss_scaling=loss_scaling)
+    trainer = Trainer(model, tasks, optimizer, jit_compile=o.xla)
+    start = 0
+    if has_state(o.work_dir):
+        start = load_state(o.work_dir, model, optimizer)["step"]
+        log.info("resuming %s at step %d", o.work_dir, start)
+    return trainer, tokenizer, start
+
+
+class _Evaluator:
+    def __init__(self, o: TrainOptions, trainer: Trainer, tokenizer: Tokenizer):
+        self.sets = []
+        for path in o.eval_files:
+            pairs = read_labelled_pairs(path)
+            n = min(o.eval_limit, len(pairs))
+            pairs = LabelledPairs(pairs.first[:n], pairs.second[:n], pairs.labels[:n])
+            self.sets.append((Path(path).stem, pairs))
+        self.encode = ModelEncoder(trainer.model, tokenizer)
+
+    def __call__(self) -> str:
+        return "  ".join(f"{name} spearman={evaluate_pairs(name, pairs, self.encode).spearman:.4f}"
+                         for name, pairs in self.sets)
+
+
+def train(o: TrainOptions) -> Path:
+    """Train to `o.steps` (resuming if the work directory holds a state) and export the checkpoint."""
+    trainer, tokenizer, start = build(o)
+    evaluator = _Evaluator(o, trainer, tokenizer)
+
+    def checkpoint(step: int) -> None:
+        save_state(o.work_dir, trainer.model, trainer.optimizer, step)
+        save_tf1(trainer.model, tokenizer, o.export_dir)
+        scores = evaluator() if evaluator.sets else ""
+        tqdm.write(f"checkpoint step {step}: {o.work_dir}, exported {o.export_dir} {scores}")
+
+    stop = []  # a signal asks to stop; the loop saves at a step boundary, so the state is never half a step
+    handlers = {sig: signal.signal(sig, lambda *_: stop.append(True)) for sig in (signal.SIGINT, signal.SIGTERM)}
+    step, last_save, running = start, time.monotonic(), {}
+    bar = tqdm(total=o.steps, initial=start, desc="train", mininterval=5.0, dynamic_ncols=True)
+    try:
+        while step < o.steps and not stop:
+            metrics = trainer.step(step)
+            step += 1
+            running = {k: 0.98 * running.get(k, v) + 0.02 * v for k, v in metrics.items()}
+            bar.update(1)
+            bar.set_postfix({k: f"{v:.3f}" for k, v in running.items()}, refresh=False)
+            if time.monotonic() - last_save >= o.checkpoint_minutes * 60 and step < o.steps:
+                checkpoint(step)
+                last_save = time.monotonic()
+    finally:
+        bar.close()
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    if stop:
+        save_state(o.work_dir, trainer.model, trainer.optimizer, step)
+        raise KeyboardInterrupt(f"stopped at step {step}; run the same command again to resume")
+    checkpoint(step)
+    return o.export_dir
