@@ -37,22 +37,40 @@ APPROXIMATE = [
 
 
 class Clustered:
-    """Unit vectors around `clusters` random centres with Zipf-like cluster sizes."""
+    """Unit vectors with the structure of sentence embeddings rather than noise.
 
-    def __init__(self, dim: int, clusters: int = 1000, noise: float = 0.04, seed: int = 0):
+    `topics` topic directions and a shared mean direction (as real embeddings have); each of
+    `clusters` cluster centres leans on one topic, clusters have Zipf-like sizes, and the points of a cluster spread along a
+    `rank`-dimensional subspace (one of `subspaces`) plus a little isotropic noise, so neighbours
+    are meaningful, clusters overlap and an IVF partition has to cut through them.
+    """
+
+    def __init__(self, dim: int, clusters: int = 1000, topics: int = 50, rank: int = 32,
+                 spread: float = 0.15, noise: float = 0.01, subspaces: int = 16, seed: int = 0):
         rng = np.random.default_rng(seed)
-        centres = rng.standard_normal((clusters, dim)).astype(np.float32)
-        self.centres = centres / np.linalg.norm(centres, axis=1, keepdims=True)
+        topic = unit(rng.standard_normal((topics, dim), dtype=np.float32))
+        lean = rng.standard_normal((clusters, dim), dtype=np.float32) / np.sqrt(dim)
+        common = unit(rng.standard_normal((1, dim), dtype=np.float32))  # embeddings share a mean
+        self.centres = unit(topic[rng.integers(topics, size=clusters)] + lean + 0.6 * common)
+        self.bases = rng.standard_normal((subspaces, dim, rank), dtype=np.float32) * (spread / np.sqrt(dim))
         weights = 1.0 / np.arange(1, clusters + 1) ** 0.7
         self.weights = weights / weights.sum()
-        self.noise = noise
-        self.dim = dim
+        self.noise, self.dim, self.rank = noise, dim, rank
 
     def sample(self, n: int, seed: int) -> np.ndarray:
         rng = np.random.default_rng(seed)
         which = rng.choice(len(self.centres), size=n, p=self.weights)
         x = self.centres[which] + self.noise * rng.standard_normal((n, self.dim), dtype=np.float32)
-        return x / np.linalg.norm(x, axis=1, keepdims=True)
+        z = rng.standard_normal((n, self.rank), dtype=np.float32)
+        subspace = which % len(self.bases)  # clusters share a few subspaces, to stay fast
+        for basis in range(len(self.bases)):
+            rows = np.flatnonzero(subspace == basis)
+            x[rows] += z[rows] @ self.bases[basis].T
+        return unit(x)
+
+
+def unit(x: np.ndarray) -> np.ndarray:
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
 
 
 def timed(fn, budget_s: float, at_least: int, at_most: int) -> list[float]:

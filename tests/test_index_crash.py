@@ -39,7 +39,7 @@ def test_sigkill_loses_no_acknowledged_change(tmp_path, index):
     state: dict = {}
     applied = 0  # ops 0..applied-1 are in the store
     for round_ in range(3):
-        last_acked = run_and_kill(directory, index, applied, int(rng.integers(40, 120)),
+        last_acked = run_and_kill(directory, index, applied, int(rng.integers(30, 80)),
                                   float(rng.choice([0, 0.003, 0.01])))
         acked = {}
         acked.update(state)

@@ -1,6 +1,6 @@
 """Building FAISS indexes from factory strings, with int64 ids and inner-product scores.
 
-IVF indexes keep ids natively; every other index (Flat, HNSW, PQ, ...) is wrapped in
+IVF indexes keep ids natively; every other index (Flat, HNSW, PQ, refined IVF...) is wrapped in
 IndexIDMap2 so that it also takes our int64 fids. Some indexes cannot remove vectors (HNSW):
 `can_remove` says so and the store keeps tombstones for them instead.
 """
@@ -33,9 +33,17 @@ def build(spec: str, dim: int) -> faiss.Index:
             f"index {spec!r} is not a FAISS factory string FAISS can build for dimension {dim} "
             f"({first}); try 'Flat', 'IVF1024,Flat', 'IVF1024,PQ96' or 'HNSW32'"
         ) from None
-    if faiss.try_extract_index_ivf(index) is None:
+    if not _takes_ids(index):
         index = faiss.IndexIDMap2(index)
     return index
+
+
+def _takes_ids(index: faiss.Index) -> bool:
+    """Whether add_with_ids works as is: IVF, or transforms (OPQ, PCA) in front of IVF."""
+    index = faiss.downcast_index(index)
+    if isinstance(index, faiss.IndexPreTransform):
+        index = faiss.downcast_index(index.index)
+    return isinstance(index, faiss.IndexIVF)
 
 
 def check_spec(spec: str, dim: int) -> str:
