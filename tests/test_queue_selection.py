@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from simservice.inference.paraphrase import ParaphraseJob
 from simservice.serving.batch_selection import padded_tokens, pick_encode_batch, pick_paraphrase_batch
 from simservice.serving.tickets import Unit
 
 
 def units(*lengths):
     return [Unit("encode", None, 0, None, length, seq) for seq, length in enumerate(lengths)]
+
+
+def jobs(*ns):
+    return [Unit("paraphrase", None, 0, ParaphraseJob("你好", n=n, k=1), 4, seq) for seq, n in enumerate(ns)]
 
 
 def test_oldest_unit_is_always_taken():
@@ -34,6 +39,17 @@ def test_single_unit_over_budget_still_runs():
     assert len(pick_encode_batch(units(64), max_rows=4, max_tokens=16)) == 1
 
 
-def test_paraphrase_jobs_oldest_first():
-    waiting = units(5, 6, 7)[::-1]
-    assert [u.seq for u in pick_paraphrase_batch(waiting, max_jobs=2)] == [0, 1]
+def test_paraphrase_jobs_oldest_first_within_jobs_and_samples():
+    waiting = jobs(8, 8, 8)[::-1]
+    assert [u.seq for u in pick_paraphrase_batch(waiting, max_jobs=2, max_samples=100)] == [0, 1]
+    assert [u.seq for u in pick_paraphrase_batch(waiting, max_jobs=3, max_samples=20)] == [0, 1]
+    assert [u.seq for u in pick_paraphrase_batch(jobs(64, 2), max_jobs=8, max_samples=16)] == [0]
+
+
+def test_top_up_fills_a_prepared_batch():
+    prepared, *waiting = units(10, 40, 11, 9)
+    added = pick_encode_batch(waiting, max_rows=3, max_tokens=1000, taken=[prepared])
+    assert sorted(u.length for u in added) == [9, 11]
+    assert pick_encode_batch(waiting, max_rows=1, max_tokens=1000, taken=[prepared]) == []
+    first, *later = jobs(8, 8, 8)
+    assert [u.seq for u in pick_paraphrase_batch(later, max_jobs=8, max_samples=16, taken=[first])] == [1]

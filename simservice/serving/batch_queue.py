@@ -30,9 +30,11 @@ def timeout_error(seconds: float) -> ServiceError:
 
 
 class BatchQueue:
-    def __init__(self, max_batch_size: int, max_batch_tokens: int, request_timeout: float, metrics: Metrics):
+    def __init__(self, max_batch_size: int, max_batch_tokens: int, max_batch_samples: int, request_timeout: float,
+                 metrics: Metrics):
         self.max_batch_size = max_batch_size
         self.max_batch_tokens = max_batch_tokens
+        self.max_batch_samples = max_batch_samples
         self.request_timeout = request_timeout
         self.metrics = metrics
         self._waiting: dict[str, list[Unit]] = {kind: [] for kind in KINDS}
@@ -105,15 +107,25 @@ class BatchQueue:
             self._update_sizes()
             return None
         kind = min(heads)[1]
+        return kind, self._take(kind, [])
+
+    def _take(self, kind: str, taken: list[Unit]) -> list[Unit]:
+        """Under the lock: `taken` plus the waiting units of `kind` that fit with it."""
         waiting = self._waiting[kind]
         if kind == "encode":
-            batch = pick_encode_batch(waiting, self.max_batch_size, self.max_batch_tokens)
+            added = pick_encode_batch(waiting, self.max_batch_size, self.max_batch_tokens, taken)
         else:
-            batch = pick_paraphrase_batch(waiting, self.max_batch_size)
-        taken = set(map(id, batch))
-        self._waiting[kind] = [u for u in waiting if id(u) not in taken]
+            added = pick_paraphrase_batch(waiting, self.max_batch_size, self.max_batch_samples, taken)
+        chosen = set(map(id, added))
+        self._waiting[kind] = [u for u in waiting if id(u) not in chosen]
         self._update_sizes()
-        return kind, batch
+        return taken + added
+
+    def _top_up(self, kind: str, units: list[Unit]) -> list[Unit]:
+        """The prepared batch, filled with what arrived while the previous batch ran."""
+        with self._cond:
+            self._waiting[kind] = [u for u in self._waiting[kind] if not u.ticket.done]
+            return self._take(kind, units)
 
     def _update_sizes(self) -> None:
         for kind, units in self._waiting.items():
@@ -133,6 +145,12 @@ class BatchQueue:
             if item is None:
                 return
             kind, units = item
-            live = [u for u in units if not u.ticket.done]  # last check before compute
-            if live:
+            live = self._top_up(kind, [u for u in units if not u.ticket.done])  # last check before compute
+            if not live:
+                continue
+            try:
                 run_batch(kind, live)
+            except Exception as exc:  # the runner answers model errors itself; this is a bug
+                log.exception("batch failed")
+                for unit in live:
+                    unit.ticket.fail(ServiceError(ErrorKind.INTERNAL, f"batch failed: {exc}"))

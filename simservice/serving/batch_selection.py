@@ -2,6 +2,7 @@
 
 An encoder batch is bounded by rows and by tokens with padding counted (rows rounded up to
 a power of two times the longest length rounded up to its bucket), as the encoder pads them.
+Both pickers can top up a batch prepared earlier (`taken`) with units that arrived since.
 """
 
 from __future__ import annotations
@@ -16,25 +17,38 @@ def padded_tokens(rows: int, longest: int) -> int:
     return bucket_rows(rows) * bucket_length(longest)
 
 
-def pick_encode_batch(waiting: Sequence[Unit], max_rows: int, max_tokens: int) -> list[Unit]:
-    """The oldest unit plus the units closest to it in length that fit the budget."""
+def pick_encode_batch(waiting: Sequence[Unit], max_rows: int, max_tokens: int,
+                      taken: Sequence[Unit] = ()) -> list[Unit]:
+    """Units to add to `taken`: the oldest unit, then those closest to it in length that fit."""
     if not waiting:
         return []
-    anchor = min(waiting, key=lambda u: u.seq)
-    by_closeness = sorted(waiting, key=lambda u: (abs(u.length - anchor.length), u.seq))
-    chosen: list[Unit] = []
-    longest = 0
-    for unit in by_closeness:
+    chosen = list(taken)
+    anchor = min(chosen or waiting, key=lambda u: u.seq)
+    longest = max((u.length for u in chosen), default=0)
+    added: list[Unit] = []
+    for unit in sorted(waiting, key=lambda u: (abs(u.length - anchor.length), u.seq)):
         if len(chosen) >= max_rows:
             break
         wider = max(longest, unit.length)
         if chosen and padded_tokens(len(chosen) + 1, wider) > max_tokens:
             continue  # a shorter unit further down may still fit
         chosen.append(unit)
+        added.append(unit)
         longest = wider
-    return chosen
+    return added
 
 
-def pick_paraphrase_batch(waiting: Sequence[Unit], max_jobs: int) -> list[Unit]:
-    """The oldest paraphrase jobs, decoded together in one paraphrase_batch call."""
-    return sorted(waiting, key=lambda u: u.seq)[:max_jobs]
+def pick_paraphrase_batch(waiting: Sequence[Unit], max_jobs: int, max_samples: int,
+                          taken: Sequence[Unit] = ()) -> list[Unit]:
+    """The oldest paraphrase jobs to add to `taken`, decoded together in one paraphrase_batch
+    call while their samples (the decoder's rows) stay within `max_samples`; a batch is never empty."""
+    jobs = len(taken)
+    samples = sum(u.payload.n for u in taken)
+    added: list[Unit] = []
+    for unit in sorted(waiting, key=lambda u: u.seq):
+        if jobs >= max_jobs or (jobs and samples + unit.payload.n > max_samples):
+            break
+        added.append(unit)
+        jobs += 1
+        samples += unit.payload.n
+    return added

@@ -15,6 +15,7 @@ FLAGS = {  # flag -> (settings field, type, help)
     "--api-key": ("api_key", str, "require 'Authorization: Bearer <key>' on all but /health and /ready"),
     "--max-batch-tokens": ("max_batch_tokens", int, "token budget of one encoder batch, padding counted"),
     "--max-batch-size": ("max_batch_size", int, "texts or paraphrase jobs per model batch; 1 turns batching off"),
+    "--max-batch-samples": ("max_batch_samples", int, "paraphrase samples (n summed) in one decoder batch"),
     "--max-concurrent-requests": ("max_concurrent_requests", int, "model requests in flight before 429"),
     "--request-timeout": ("request_timeout", float, "seconds a request may wait for the model before 503"),
     "--max-input-tokens": ("max_input_tokens", int, "longest text in tokens (default: the model's)"),

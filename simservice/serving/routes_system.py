@@ -28,6 +28,7 @@ class Info(BaseModel):
     max_client_batch_size: int = Field(description="texts or items in one request")
     max_batch_size: int = Field(description="texts or paraphrase jobs in one model batch")
     max_batch_tokens: int = Field(description="token budget of one encoder batch, padding counted")
+    max_batch_samples: int = Field(description="paraphrase samples decoded in one batch")
     max_concurrent_requests: int = Field(description="model requests in flight before 429")
     max_paraphrase_n: int = Field(description="most samples per paraphrase request")
     request_timeout: float = Field(description="seconds a request may wait before 503")
@@ -53,7 +54,8 @@ async def info(state: State, model: ReadyModel):
     return Info(version=__version__, model=s.model, architecture=model.config.architecture, dim=model.dim,
                 max_input_tokens=state.max_input_tokens, max_client_batch_size=s.max_client_batch_size,
                 max_batch_size=s.max_batch_size, max_batch_tokens=s.max_batch_tokens,
-                max_concurrent_requests=s.max_concurrent_requests, max_paraphrase_n=s.max_paraphrase_n,
+                max_batch_samples=s.max_batch_samples, max_concurrent_requests=s.max_concurrent_requests,
+                max_paraphrase_n=s.max_paraphrase_n,
                 request_timeout=s.request_timeout)
 
 

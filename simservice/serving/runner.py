@@ -67,8 +67,7 @@ class ModelRunner:
         """Run the encoder at every length bucket and a full batch, and one short paraphrase,
         so the first requests do not pay for tracing."""
         tok = self.pipeline.tokenizer
-        filler = tok.id_to_token(tok.vocab_size - 1)  # any real token id
-        filler_id = tok.vocab.get(filler, tok.unk_id)
+        filler_id = tok.unk_id
         for length in range(8, max_tokens + 8, 8):
             length = min(length, max_tokens)
             ids = [tok.cls_id, *[filler_id] * (length - 2), tok.sep_id]

@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     max_batch_tokens: int = Field(2048, ge=8, description="token budget of one encoder batch, padding counted")
     max_batch_size: int = Field(32, ge=1, description="texts in one encoder batch and paraphrase jobs in one "
                                                       "decoder batch; 1 turns batching off")
+    max_batch_samples: int = Field(256, ge=1, description="paraphrase samples (n summed over jobs) decoded in "
+                                                          "one batch; the oldest job always runs")
     max_concurrent_requests: int = Field(128, ge=1, description="model requests in flight before 429")
     request_timeout: float = Field(30.0, gt=0, description="seconds a request may wait for the model before 503")
     max_input_tokens: int | None = Field(None, ge=3, description="longest text in tokens, [CLS] and [SEP] "

@@ -25,8 +25,8 @@ class ServiceState:
     def __init__(self, settings: Settings, pipeline=None, index: IndexManager | None = None):
         self.settings = settings
         self.metrics = Metrics()
-        self.queue = BatchQueue(settings.max_batch_size, settings.max_batch_tokens, settings.request_timeout,
-                                self.metrics)
+        self.queue = BatchQueue(settings.max_batch_size, settings.max_batch_tokens, settings.max_batch_samples,
+                                settings.request_timeout, self.metrics)
         self.admission = Admission(settings.max_concurrent_requests, self.metrics)
         self.index = index
         self.pipeline = None  # set once loaded and warmed
