@@ -71,6 +71,14 @@ def build_parser() -> argparse.ArgumentParser:
     paraphrase.add_argument("--top-p", type=float, default=0.95, help="nucleus sampling mass (default 0.95)")
     paraphrase.add_argument("--seed", type=int, default=None, help="make the samples reproducible")
     paraphrase.set_defaults(func=_paraphrase)
+
+    from simservice.download.commands import register as register_download
+    from simservice.serving.commands import register as register_serve
+    from simservice.training.commands import register as register_training
+
+    register_serve(sub)
+    register_training(sub)
+    register_download(sub)
     return parser
 
 
