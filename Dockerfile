@@ -31,16 +31,17 @@ ENV PATH=/opt/venv/bin:$PATH \
     SIMSERVICE_DATA_DIR=/data \
     SIMSERVICE_HOST=0.0.0.0 \
     SIMSERVICE_PORT=8000
+# Root-owned and made world-readable whatever the checkout's modes, so the service can read
+# but not change the shipped model; /app/models itself is the service's, for downloads.
+COPY models/demo /app/models/demo
+COPY docker/healthcheck.py /app/healthcheck.py
 RUN groupadd --system --gid 10001 simservice \
     && useradd --system --uid 10001 --gid simservice --home-dir /app --no-create-home \
        --shell /usr/sbin/nologin simservice \
-    && mkdir -p /app/models /data \
+    && chmod -R a+rX /app \
+    && mkdir -p /data \
     && chown simservice:simservice /app/models /data
 WORKDIR /app
-# Root-owned, so the service cannot change the shipped model; /app/models itself stays
-# writable for `simservice download` into the models volume.
-COPY models/demo /app/models/demo
-COPY docker/healthcheck.py /app/healthcheck.py
 VOLUME ["/app/models", "/data"]
 EXPOSE 8000
 USER 10001:10001

@@ -124,7 +124,7 @@ def test_corrupt_archive_installs_nothing(www, tmp_path):
     data[middle:middle + 64] = bytes(b ^ 0xFF for b in data[middle:middle + 64])
     archive.write_bytes(bytes(data))
     models = tmp_path / "models"
-    with pytest.raises(DownloadError, match="corrupt|not a readable zip|Error"):
+    with pytest.raises(DownloadError, match="CRC"):
         download(NAME, models, base_url=www[1], releases=TINY, progress=False)
     assert not (models / NAME).exists()
     assert leftovers(models) == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import fnmatch
 import shutil
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 from simservice.download.errors import DownloadError
@@ -30,7 +31,7 @@ def unpack_zip(archive: Path, dest: Path) -> None:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with zf.open(member) as src, open(target, "wb") as out:
                     shutil.copyfileobj(src, out, 1 << 20)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as e:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error) as e:
         raise DownloadError(f"{archive.name}: not a readable zip archive ({e})") from None
 
 

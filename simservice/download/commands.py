@@ -10,6 +10,7 @@ from simservice.download.registry import BASE_URL_ENV, DEFAULT_BASE_URL, RELEASE
 
 EXIT_FAILED = 1
 EXIT_OFFLINE = 3
+EXIT_INTERRUPTED = 130
 
 
 def register(subparsers) -> None:
@@ -35,7 +36,7 @@ def download_command(args: argparse.Namespace) -> int:
         for release in RELEASES.values():
             source = release.repo_id if release.source == "hf" else release.filename
             size = f" (~{release.approx_size})" if release.approx_size else ""
-            print(f"{release.name:45} {source}{size}  {release.description}")
+            print(f"{release.name:45} {source + size:52} {release.description}")
         return 0
     if not args.name:
         print("simservice download: give a NAME, or --list to see them", file=sys.stderr)
@@ -49,5 +50,8 @@ def download_command(args: argparse.Namespace) -> int:
     except (DownloadError, OSError) as e:
         print(f"simservice download: {e}", file=sys.stderr)
         return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("simservice download: interrupted; nothing was installed", file=sys.stderr)
+        return EXIT_INTERRUPTED
     print(path)
     return 0
