@@ -2,7 +2,9 @@
 
 paraphrase(n=32, k=8, max_length=32) on the base (12 x 768) and small (6 x 384) shapes,
 vocab 12,000, random weights (which rarely emit [SEP], so nearly every sample runs the full
-32 steps: the worst case). Also 8 different texts in one batch vs 8 calls one after another.
+32 steps: the worst case). Decoding alone, and the whole paraphrase (decoding, then encoding
+the input and every candidate to rank them, a cost both decoders share). Also 8 different
+texts in one batch vs 8 calls one after another.
 
     .venv/bin/python bench/generate.py [--shapes small base]
 """
@@ -44,6 +46,11 @@ def paraphrase_uncached(model, text: str, n: int, k: int, max_length: int, seed:
     return rank_candidates(text, candidates, model.encode([text, *candidates]), k)
 
 
+def _pair(fast: str, fast_s: float, slow: str, slow_s: float, tokens: int) -> dict:
+    return {f"{fast}_seconds": round(fast_s, 3), f"{slow}_seconds": round(slow_s, 3),
+            "generated_tokens": tokens, "speedup": round(slow_s / fast_s, 2)}
+
+
 def measure(fn):
     start = time.perf_counter()
     out = fn()
@@ -60,48 +67,45 @@ def main() -> None:
     from simservice.inference.paraphrase import ParaphraseJob
 
     result = {"machine": machine(), "n": args.n, "k": args.k, "max_length": args.max_length, "shapes": {}}
+    from simservice.inference.cached_decoder import DecodeRequest
+    from simservice.inference.sampler import SamplingParams
+
+    params = SamplingParams(top_p=0.95)
     for shape in args.shapes:
         model = pipeline(shape)
         job = dict(n=args.n, k=args.k, max_length=args.max_length, seed=0)
-        model.paraphrase(TEXTS[0], **job)  # warm-up: traces the compiled functions
-        model.paraphrase_batch([ParaphraseJob(t, **job) for t in TEXTS])
-        paraphrase_uncached(model, TEXTS[0], args.n, args.k, 2, 0)
-
-        def tokens_of(decode_rows):
-            return sum(len(o) for rows in decode_rows for o in rows)
-
-        from simservice.inference.cached_decoder import DecodeRequest
-        from simservice.inference.sampler import SamplingParams
-
-        one = [DecodeRequest(model.source_ids(TEXTS[0]), args.n, SamplingParams(top_p=0.95), args.max_length, 0)]
-        generated_one = tokens_of(model.decoder.decode(one))
-        cached_s, _ = measure(lambda: model.paraphrase(TEXTS[0], **job))
-        uncached_s, _ = measure(lambda: paraphrase_uncached(model, TEXTS[0], args.n, args.k, args.max_length, 0))
         jobs = [ParaphraseJob(t, **job) for t in TEXTS]
-        batched_s, _ = measure(lambda: model.paraphrase_batch(jobs))
-        sequential_s, _ = measure(lambda: [model.paraphrase_batch([j]) for j in jobs])
-        generated_eight = tokens_of(model.decoder.decode(
-            [DecodeRequest(model.source_ids(t), args.n, SamplingParams(top_p=0.95), args.max_length, 0)
-             for t in TEXTS]))
+        requests = [DecodeRequest(model.source_ids(t), args.n, params, args.max_length, 0) for t in TEXTS]
+        model.paraphrase_batch(jobs[:1])  # warm-up: traces the compiled functions
+        model.paraphrase_batch(jobs)
+        model.reference_decoder.generate_ids(requests[0].source_ids, args.n, params, 2, 0)
+
+        cached_s, decoded = measure(lambda: model.decoder.decode(requests[:1]))
+        uncached_s, _ = measure(lambda: model.reference_decoder.generate_ids(
+            requests[0].source_ids, args.n, params, args.max_length, 0))
+        tokens_one = sum(len(o) for o in decoded[0])
+        para_cached_s, _ = measure(lambda: model.paraphrase(TEXTS[0], **job))
+        para_uncached_s, _ = measure(lambda: paraphrase_uncached(model, TEXTS[0], args.n, args.k,
+                                                                 args.max_length, 0))
+        batched_s, decoded8 = measure(lambda: model.decoder.decode(requests))
+        sequential_s, _ = measure(lambda: [model.decoder.decode([r]) for r in requests])
+        tokens_eight = sum(len(o) for rows in decoded8 for o in rows)
+        para_batched_s, _ = measure(lambda: model.paraphrase_batch(jobs))
+        para_sequential_s, _ = measure(lambda: [model.paraphrase_batch([j]) for j in jobs])
         row = {
-            "one_text": {"cached_seconds": round(cached_s, 3), "uncached_seconds": round(uncached_s, 3),
-                         "generated_tokens": generated_one,
-                         "cached_tokens_per_second": round(generated_one / cached_s, 1),
-                         "uncached_tokens_per_second": round(generated_one / uncached_s, 1),
-                         "speedup": round(uncached_s / cached_s, 1)},
-            "eight_texts": {"batched_seconds": round(batched_s, 3), "sequential_seconds": round(sequential_s, 3),
-                            "generated_tokens": generated_eight,
-                            "batched_tokens_per_second": round(generated_eight / batched_s, 1),
-                            "sequential_tokens_per_second": round(generated_eight / sequential_s, 1),
-                            "speedup": round(sequential_s / batched_s, 2)},
+            "decode_one_text": _pair("cached", cached_s, "uncached", uncached_s, tokens_one),
+            "paraphrase_one_text": _pair("cached", para_cached_s, "uncached", para_uncached_s, tokens_one),
+            "decode_eight_texts": _pair("batched", batched_s, "one_by_one", sequential_s, tokens_eight),
+            "paraphrase_eight_texts": _pair("batched", para_batched_s, "one_by_one", para_sequential_s,
+                                            tokens_eight),
         }
         result["shapes"][shape] = row
-        print(f"\n{shape}: paraphrase(n={args.n}, k={args.k}, max_length={args.max_length})")
-        o, e = row["one_text"], row["eight_texts"]
-        print(f"  one text : cached {o['cached_seconds']:.2f}s ({o['cached_tokens_per_second']} tok/s), "
-              f"uncached {o['uncached_seconds']:.2f}s ({o['uncached_tokens_per_second']} tok/s) -> {o['speedup']}x")
-        print(f"  8 texts  : batched {e['batched_seconds']:.2f}s ({e['batched_tokens_per_second']} tok/s), "
-              f"one by one {e['sequential_seconds']:.2f}s -> {e['speedup']}x")
+        layers, hidden, *_ = SHAPES[shape]
+        print(f"\n{shape} ({layers} x {hidden}): n={args.n}, k={args.k}, max_length={args.max_length}")
+        for name, r in row.items():
+            (a, a_s), (b, b_s) = [(key[:-8], r[key]) for key in r if key.endswith("_seconds")]
+            print(f"  {name:24s} {a} {a_s:7.2f}s vs {b} {b_s:7.2f}s -> {r['speedup']:5.2f}x "
+                  f"({r['generated_tokens']} tokens, {r['generated_tokens'] / a_s:.0f} tok/s)")
     write_result("generate", result)
 
 

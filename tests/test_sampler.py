@@ -53,3 +53,19 @@ def test_seeded_rows_are_independent_of_batch_size():
 def test_bad_params_are_refused(bad):
     with pytest.raises(ValueError):
         SamplingParams(**bad)
+
+
+def test_shortlist_and_full_sort_agree_on_the_nucleus():
+    """Peaked rows take the shortlist, flat rows the full sort; both keep the same tokens."""
+    rng = np.random.default_rng(5)
+    peaked = softmax(rng.normal(size=(3, 500)) * 8)
+    flat = softmax(rng.normal(size=(3, 500)) * 0.1)
+    probs = np.concatenate([peaked, flat])
+    params = SamplingParams(top_p=0.9)
+    got = filter_probs(probs, params) > 0
+    for row, p in zip(got, probs):
+        order = np.argsort(-p)
+        cum = np.cumsum(p[order])
+        needed = int(np.searchsorted(cum, 0.9 * cum[-1])) + 1
+        assert set(np.flatnonzero(row)) == set(order[:needed].tolist())
+    assert got[:3].sum() < 64 < got[3:].sum(axis=1).min()

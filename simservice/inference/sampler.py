@@ -41,10 +41,16 @@ def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def _kept_sorted(probs: np.ndarray, params: SamplingParams) -> tuple[np.ndarray, np.ndarray]:
-    """Token order (most likely first) and the kept, unnormalised probabilities in that order."""
+# Sorting a whole vocabulary per step costs more than a small model's forward pass; a trained
+# model's nucleus is usually a handful of tokens, so rows first try the most likely few.
+_SHORTLIST = 64
+
+
+def _nucleus(probs: np.ndarray, params: SamplingParams) -> tuple[np.ndarray, np.ndarray]:
+    """Token order (most likely first) and the kept, unnormalised probabilities in that order,
+    for rows whose kept tokens all rank within the columns returned."""
     order = np.argsort(-probs, axis=-1)
-    kept = np.take_along_axis(probs, order, axis=-1).astype(np.float32)
+    kept = np.take_along_axis(probs, order, axis=-1)
     if params.top_k is not None:
         kept[:, params.top_k:] = 0.0
     if params.top_p is not None and params.top_p < 1.0:
@@ -54,25 +60,52 @@ def _kept_sorted(probs: np.ndarray, params: SamplingParams) -> tuple[np.ndarray,
     return order, kept
 
 
+def _candidates(probs: np.ndarray, params: SamplingParams):
+    """(rows, order, kept) groups covering every row: a shortlist where it holds the nucleus
+    (decided per row, so a row's tokens never depend on the other rows), else the full sort."""
+    vocab = probs.shape[-1]
+    width = min(vocab, params.top_k if params.top_k is not None else _SHORTLIST)
+    if width >= vocab:
+        return [(np.arange(len(probs)), *_nucleus(probs, params))]
+    top = np.argpartition(-probs, width - 1, axis=-1)[:, :width]
+    order, kept = _nucleus(np.take_along_axis(probs, top, axis=-1), params)
+    order = np.take_along_axis(top, order, axis=-1)
+    if params.top_k is not None:
+        return [(np.arange(len(probs)), order, kept)]
+    # Shortlist mass relative to the whole row: enough when it reaches top_p.
+    enough = np.take_along_axis(probs, order, axis=-1).sum(axis=-1) >= params.top_p * probs.sum(axis=-1)
+    groups = [(np.flatnonzero(enough), order[enough], kept[enough])]
+    if not enough.all():
+        slow = np.flatnonzero(~enough)
+        groups.append((slow, *_nucleus(probs[slow], params)))
+    return groups
+
+
 def filter_probs(probs: np.ndarray, params: SamplingParams) -> np.ndarray:
     """`probs` with what top-k and then top-p exclude zeroed, renormalised; rows must sum to 1."""
-    order, kept = _kept_sorted(np.asarray(probs, dtype=np.float32), params)
-    out = np.zeros_like(kept)
-    np.put_along_axis(out, order, kept, axis=-1)
+    probs = np.asarray(probs, dtype=np.float32)
+    out = np.zeros_like(probs)
+    for rows, order, kept in _candidates(probs, params):
+        block = np.zeros((len(rows), probs.shape[-1]), np.float32)
+        np.put_along_axis(block, order, kept, axis=-1)
+        out[rows] = block
     return out / out.sum(axis=-1, keepdims=True)
 
 
 def sample(probs: np.ndarray, params: SamplingParams, rngs: list[np.random.Generator]) -> np.ndarray:
     """One token id per row; row i uses rngs[i] (one uniform draw per step)."""
+    probs = np.asarray(probs, dtype=np.float32)
     if params.greedy:
         return np.argmax(probs, axis=-1).astype(np.int32)
-    order, kept = _kept_sorted(np.asarray(probs, dtype=np.float32), params)
-    cdf = np.cumsum(kept, axis=-1, dtype=np.float64)
-    u = np.array([rng.random() for rng in rngs]) * cdf[:, -1]
-    rank = (cdf <= u[:, None]).sum(axis=-1)
-    # Never land on a zero-probability rank at the edge of a float rounding gap.
-    rank = np.minimum(rank, (kept > 0).sum(axis=-1) - 1)
-    return order[np.arange(len(rank)), rank].astype(np.int32)
+    u = np.array([rng.random() for rng in rngs])
+    out = np.zeros(len(probs), np.int32)
+    for rows, order, kept in _candidates(probs, params):
+        cdf = np.cumsum(kept, axis=-1, dtype=np.float64)
+        rank = (cdf <= (u[rows] * cdf[:, -1])[:, None]).sum(axis=-1)
+        # Never land on a zero-probability rank at the edge of a float rounding gap.
+        rank = np.minimum(rank, (kept > 0).sum(axis=-1) - 1)
+        out[rows] = order[np.arange(len(rows)), rank]
+    return out
 
 
 def row_generators(seed: int | None, rows: int) -> list[np.random.Generator]:
