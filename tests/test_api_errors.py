@@ -98,3 +98,18 @@ def test_wrong_method_and_paging_bounds(client):
     assert_error(client.get("/encode"), 405)
     assert_error(client.get("/collections/default/items", params={"limit": 0}), 422, "limit")
     assert_error(client.get("/collections/default/items", params={"offset": "x"}), 422, "offset")
+
+
+def test_collection_of_another_dimension_is_422(roformer, tmp_path):
+    from simservice.index import IndexManager
+
+    index = IndexManager(str(tmp_path))
+    index.create("old", dim=8)  # made with another model
+    try:
+        with running_app(roformer, tmp_path, index=index) as client:
+            upsert = client.post("/collections/old/items", json={"items": [{"id": "a", "text": "你好"}]})
+            assert_error(upsert, 422, "dimension 64", "dimension 8")
+            assert_error(client.post("/similar", json={"text": "你好", "collection": "old"}), 422, "dimension")
+            assert client.get("/collections/old").json()["count"] == 0
+    finally:
+        index.close()

@@ -45,9 +45,9 @@ def wait_ready(client: TestClient, timeout: float = 30.0) -> None:
 
 
 @contextlib.contextmanager
-def running_app(pipeline, data_dir, wait: bool = True, **settings):
+def running_app(pipeline, data_dir, wait: bool = True, index=None, **settings):
     settings.setdefault("warmup", False)
-    app = create_app(Settings(data_dir=str(data_dir), **settings), pipeline=pipeline)
+    app = create_app(Settings(data_dir=str(data_dir), **settings), pipeline=pipeline, index=index)
     with TestClient(app) as client:
         if wait:
             wait_ready(client)
