@@ -59,6 +59,13 @@ def test_paraphrase_options(client):
     assert [p["score"] for p in row] == sorted((p["score"] for p in row), reverse=True)
 
 
+def test_paraphrase_without_nucleus_sampling(client):
+    body = {"text": "今天天气不错", "n": 4, "k": 2, "max_length": 6, "seed": 5, "top_p": None}
+    response = client.post("/paraphrase", json=body)
+    assert response.status_code == 200, response.text
+    assert 1 <= len(response.json()["results"][0]) <= 2
+
+
 def test_collection_lifecycle_and_similar(client):
     created = client.post("/collections", json={"name": "news"})
     assert created.status_code == 201, created.text
