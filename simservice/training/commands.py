@@ -8,8 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from simservice.training.model_setup import PRECISIONS
-from simservice.training.options import OBJECTIVES, TrainOptions
+from simservice.training.options import OBJECTIVES, PRECISIONS, TrainOptions
 
 
 def _objectives(text: str) -> tuple[str, ...]:

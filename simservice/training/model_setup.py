@@ -1,7 +1,7 @@
 """Build the model to train: from scratch (BERT-style init) or from a checkpoint, with precision and recomputation.
 
-Precision and recomputation are decided when layers are built, so both are scoped to the
-construction here instead of being left as global Keras switches.
+Precision is decided when layers are built, so the Keras dtype policy is set only around
+the construction here instead of being left as a global switch.
 """
 
 from __future__ import annotations
@@ -15,27 +15,29 @@ from simservice.model.config import ModelConfig
 from simservice.model.loader import load_checkpoint
 from simservice.model.sim_model import SimModel
 from simservice.model.tokenizer import Tokenizer
-
-PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+from simservice.training.options import PRECISIONS
+from simservice.training.recompute import recompute_blocks
 
 
 @contextlib.contextmanager
-def construction_scope(config: ModelConfig, precision: str = "float32", recompute: bool = False):
-    """Layers built inside use `precision`; with `recompute`, each transformer block recomputes its
-    activations in the backward pass instead of storing them (gradient checkpointing)."""
+def precision_scope(precision: str = "float32"):
+    """Layers built inside compute in `precision` (variables stay float32 in the mixed policies)."""
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy(precision)
     try:
-        if recompute:
-            names = [f"layer_{i}" for i in range(config.num_layers)]
-            with keras.RematScope(mode="list_of_layers", layer_names=names):
-                yield
-        else:
-            yield
+        yield
     finally:
         keras.config.set_dtype_policy(previous)
+
+
+def _build(config: ModelConfig, precision: str, recompute: bool) -> SimModel:
+    with precision_scope(precision):
+        model = SimModel(config, name="sim_model")
+    if recompute:
+        recompute_blocks(model)
+    return model
 
 
 def bert_init(model: SimModel, seed: int, std: float = 0.02) -> None:
@@ -53,8 +55,7 @@ def bert_init(model: SimModel, seed: int, std: float = 0.02) -> None:
 
 def new_model(config: ModelConfig, seed: int, precision: str = "float32", recompute: bool = False) -> SimModel:
     keras.utils.set_random_seed(seed)
-    with construction_scope(config, precision, recompute):
-        model = SimModel(config, name="sim_model")
+    model = _build(config, precision, recompute)
     bert_init(model, seed)
     return model
 
@@ -65,8 +66,7 @@ def model_from_checkpoint(path, max_length: int, precision: str = "float32", rec
     loaded, tokenizer = load_checkpoint(path, max_length=max_length)
     config = loaded.config if dropout is None else loaded.config.replace(dropout=dropout)
     keras.utils.set_random_seed(seed)
-    with construction_scope(config, precision, recompute):
-        model = SimModel(config, name="sim_model")
+    model = _build(config, precision, recompute)
     for target, source in zip(model.trainable_variables, loaded.trainable_variables, strict=True):
         target.assign(source.numpy())
     return model, tokenizer

@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 
 OBJECTIVES = ("simbert", "cosent", "mlm")
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 
 
 @dataclasses.dataclass

@@ -1,0 +1,72 @@
+"""The pieces of training on their own: batch plan, batches, vocabulary, losses (hand-computed)."""
+
+import math
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from simservice.model.tokenizer import Tokenizer
+from simservice.training.batches import mlm_rows, pair_rows
+from simservice.training.losses import cosent_loss, in_batch_contrastive_loss
+from simservice.training.plan import BatchPlan
+from simservice.training.vocab import build_char_vocab
+
+
+def test_plan_is_a_function_of_the_step_and_covers_each_example_once_per_epoch():
+    lengths = [np.arange(40) % 7, np.arange(10)]
+    plan = BatchPlan([40, 10], batch_size=8, seed=3, lengths=lengths)
+    assert plan.batches_per_epoch == 5 + 1
+    epoch = [plan.batch(s) for s in range(6)]
+    seen = {g: np.concatenate([idx for grp, idx in epoch if grp == g]) for g in (0, 1)}
+    assert sorted(seen[0]) == list(range(40))
+    assert len(seen[1]) == 8 and len(set(seen[1])) == 8  # last incomplete batch of a group dropped
+    again = BatchPlan([40, 10], batch_size=8, seed=3, lengths=lengths)
+    for s in (7, 2, 11, 0):  # any order, e.g. after a resume
+        assert again.batch(s)[0] == plan.batch(s)[0]
+        np.testing.assert_array_equal(again.batch(s)[1], plan.batch(s)[1])
+    assert not np.array_equal(plan.batch(0)[1], plan.batch(6)[1])  # a new shuffle each epoch
+
+
+def test_pair_rows_put_the_target_in_segment_one_and_partners_side_by_side():
+    batch = pair_rows([([2, 7, 8, 3], [2, 9, 3])])
+    np.testing.assert_array_equal(batch["token_ids"][:, :6], [[2, 7, 8, 3, 9, 3], [2, 9, 3, 7, 8, 3]])
+    np.testing.assert_array_equal(batch["segment_ids"][:, :6], [[0, 0, 0, 0, 1, 1], [0, 0, 0, 1, 1, 1]])
+    assert batch["token_ids"].shape[1] == 8 and not batch["padding_mask"][:, 6:].any()
+
+
+def test_mlm_masks_only_regular_tokens():
+    rng = np.random.default_rng(0)
+    inputs, labels = mlm_rows([[2] + list(range(5, 45)) + [3]] * 4, rng, mask_id=4, special_ids=[0, 1, 2, 3, 4],
+                              rate=0.5)
+    chosen = labels >= 0
+    assert chosen.any() and not chosen[:, 0].any() and not chosen[:, 41:].any()
+    assert (inputs["token_ids"][chosen] == 4).mean() > 0.6
+
+
+def test_char_vocab_spells_latin_words_and_drops_rare_characters():
+    vocab = build_char_vocab(["我用iPhone", "我用电脑", "我"], min_count=2)
+    assert list(vocab)[:5] == ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    assert list(vocab)[5] == "我" and "用" in vocab and "电" not in vocab
+    tokens = Tokenizer(build_char_vocab(["我用iPhone"], min_count=1)).tokenize("iphone我")
+    assert tokens == ["i", "##p", "##h", "##o", "##n", "##e", "我"]
+
+
+def test_contrastive_loss_by_hand():
+    # Rows 0,1 are partners, 2,3 are partners; 2-D unit vectors with known cosines.
+    v = np.array([[1, 0], [1, 0], [0, 1], [0, 1]], dtype=np.float32)
+    scale = 5.0
+    # row 0: candidates 1 (cos 1), 2 (cos 0), 3 (cos 0); target 1
+    expected = -math.log(math.exp(scale) / (math.exp(scale) + 2))
+    assert float(in_batch_contrastive_loss(tf.constant(v), scale)) == pytest.approx(expected, rel=1e-5)
+
+
+def test_cosent_loss_by_hand():
+    a = np.array([[1, 0], [1, 0], [1, 0]], dtype=np.float32)
+    b = np.array([[1, 0], [0, 1], [0.6, 0.8]], dtype=np.float32)  # cosines 1, 0, 0.6
+    labels = np.array([2.0, 0.0, 1.0])
+    scale = 2.0
+    # ordered pairs (i above j): (0,1): cos 0 - 1; (0,2): 0.6 - 1; (2,1): 0 - 0.6
+    expected = math.log(1 + math.exp(scale * -1) + math.exp(scale * -0.4) + math.exp(scale * -0.6))
+    got = float(cosent_loss(tf.constant(a), tf.constant(b), tf.constant(labels), scale))
+    assert got == pytest.approx(expected, rel=1e-5)
