@@ -69,3 +69,12 @@ def test_shortlist_and_full_sort_agree_on_the_nucleus():
         needed = int(np.searchsorted(cum, 0.9 * cum[-1])) + 1
         assert set(np.flatnonzero(row)) == set(order[:needed].tolist())
     assert got[:3].sum() < 64 < got[3:].sum(axis=1).min()
+
+
+@pytest.mark.parametrize("params", [SamplingParams(), SamplingParams(top_p=1.0), SamplingParams(top_k=2, top_p=1.0)])
+def test_sampling_without_a_nucleus(params):
+    probs = np.tile(np.array([[0.5, 0.3, 0.2]], np.float32), (3000, 1))
+    ids = sample(probs, params, row_generators(2, 3000))
+    expected = [0.5, 0.3, 0.2] if params.top_k is None else [0.625, 0.375, 0.0]
+    assert np.abs(np.bincount(ids, minlength=3) / 3000 - expected).max() < 0.03
+    assert np.allclose(filter_probs(probs[:1], params), [expected], atol=1e-6)

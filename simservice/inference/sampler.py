@@ -64,6 +64,8 @@ def _candidates(probs: np.ndarray, params: SamplingParams):
     """(rows, order, kept) groups covering every row: a shortlist where it holds the nucleus
     (decided per row, so a row's tokens never depend on the other rows), else the full sort."""
     vocab = probs.shape[-1]
+    if params.top_k is None and (params.top_p is None or params.top_p >= 1.0):  # plain sampling
+        return [(np.arange(len(probs)), np.broadcast_to(np.arange(vocab), probs.shape), probs)]
     width = min(vocab, params.top_k if params.top_k is not None else _SHORTLIST)
     if width >= vocab:
         return [(np.arange(len(probs)), *_nucleus(probs, params))]
