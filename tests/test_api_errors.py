@@ -113,3 +113,12 @@ def test_collection_of_another_dimension_is_422(roformer, tmp_path):
             assert client.get("/collections/old").json()["count"] == 0
     finally:
         index.close()
+
+
+def test_bert_position_limit_is_422_not_500(bert, tmp_path):
+    """The tiny BERT has 64 positions: a long input plus max_length past them is refused up front."""
+    with running_app(bert, tmp_path) as client:
+        response = client.post("/paraphrase", json={"text": "好" * 58, "max_length": 16})
+        assert response.status_code == 422
+        assert "exceed the model's 64 positions" in response.json()["error"]
+        assert client.post("/paraphrase", json={"text": "好" * 20, "n": 2, "k": 2, "max_length": 4}).status_code == 200

@@ -70,13 +70,16 @@ class SimPipeline:
         params = SamplingParams(top_k=top_k, top_p=top_p, temperature=temperature)
         return DecodeRequest(self._checked_source(text, mask_idxs, max_length), n, params, max_length, seed)
 
-    def _checked_source(self, text: str, mask_idxs, max_length: int) -> list[int]:
-        """Source ids, refused when source + output would outrun BERT's position embeddings."""
-        ids = self.source_ids(text, mask_idxs)
+    def check_generation(self, source_length: int, max_length: int) -> None:
+        """Refuse a source + output that would outrun BERT's position embeddings (RoFormer has no limit)."""
         c = self.model.config
-        if c.architecture == "bert" and len(ids) + max_length > c.max_position:
-            raise ValueError(f"{len(ids)} input tokens + max_length {max_length} exceed the model's "
+        if c.architecture == "bert" and source_length + max_length > c.max_position:
+            raise ValueError(f"{source_length} input tokens + max_length {max_length} exceed the model's "
                              f"{c.max_position} positions; shorten the text or lower max_length")
+
+    def _checked_source(self, text: str, mask_idxs, max_length: int) -> list[int]:
+        ids = self.source_ids(text, mask_idxs)
+        self.check_generation(len(ids), max_length)
         return ids
 
     def paraphrase_batch(self, jobs: Sequence[ParaphraseJob]) -> list[list[tuple[str, float]]]:

@@ -76,5 +76,10 @@ async def paraphrase(body: ParaphraseRequest, state: State, model: ReadyModel, r
     sources = [model.tokenizer.decode(seq) if body.truncate and model.tokenizer.length(text) > len(seq) else text
                for text, seq in zip(texts, ids)]
     jobs = [paraphrase_job(body, text, seq, state.settings.max_paraphrase_n) for text, seq in zip(sources, ids)]
+    for name, seq in zip(body.names(), ids):
+        try:
+            model.check_generation(len(seq), body.max_length)
+        except ValueError as exc:
+            raise ServiceError(ErrorKind.INVALID, f"{name}: {exc}") from None
     results = await state.run(request, "paraphrase", jobs, [len(seq) for seq in ids])
     return ParaphraseResponse(results=[[Paraphrase(text=t, score=s) for t, s in row] for row in results])
