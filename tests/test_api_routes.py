@@ -43,7 +43,12 @@ def test_similarity_is_the_cosine(client, roformer):
 
 
 def test_paraphrase_matches_the_pipeline(client, roformer):
+    tokens_before = metric(client, "simservice_generated_tokens_total")
+    decoder_before = roformer.decoder.tokens_generated
     body = client.post("/paraphrase", json={"texts": ["今天天气不错"], "n": 6, "k": 3, "seed": 7}).json()
+    generated = roformer.decoder.tokens_generated - decoder_before
+    assert 6 <= generated <= 6 * 32  # n samples of at most max_length tokens
+    assert metric(client, "simservice_generated_tokens_total") - tokens_before == generated
     expected = roformer.paraphrase("今天天气不错", n=6, k=3, seed=7)
     assert [p["text"] for p in body["results"][0]] == [text for text, _ in expected]
     np.testing.assert_allclose([p["score"] for p in body["results"][0]], [s for _, s in expected], atol=1e-5)

@@ -49,6 +49,7 @@ class CachedDecoder:
     def __init__(self, model: SimModel, sep_id: int, jit_compile: bool = False):
         self.model = model
         self.sep_id = sep_id
+        self.tokens_generated = 0  # running total, for the service's metrics
         c = model.config
         layer_spec = tf.TensorSpec([None, None, c.num_heads, c.head_size], tf.float32)
         cache_spec = [(layer_spec, layer_spec)] * c.num_layers
@@ -157,6 +158,7 @@ class CachedDecoder:
             visible[:, 0, width: width + t + 1] = True
             step_logits, cache = self.step_logits(step_tokens, positions, visible, cache, width + t)
             logits = step_logits[slot]
+        self.tokens_generated += sum(len(o) for o in outputs)
         result: list[list[list[int]]] = [[] for _ in requests]
         for row, request in enumerate(request_of_row):
             result[request].append(outputs[row])

@@ -30,7 +30,7 @@ class Metrics:
                                       "(paraphrase: source tokens)", ["kind"], buckets=TOKEN_BUCKETS, registry=r)
         self.batch_seconds = Histogram("simservice_batch_duration_seconds", "model time per batch", ["kind"],
                                        buckets=LATENCY_BUCKETS, registry=r)
-        self.generation_tokens = Counter("simservice_generation_token_budget_total",
-                                         "tokens the decoder was asked for: n x max_length per paraphrase job "
-                                         "(an upper bound: samples stop at [SEP])", registry=r)
+        self.generation_tokens = Counter("simservice_generated_tokens",
+                                         "tokens the decoder generated for paraphrase jobs ([SEP] included)",
+                                         registry=r)
         self.paraphrases = Counter("simservice_paraphrases_total", "paraphrases returned", registry=r)

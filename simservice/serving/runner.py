@@ -48,9 +48,10 @@ class ModelRunner:
     def _paraphrase(self, units: list[Unit]) -> None:
         jobs: list[ParaphraseJob] = [u.payload for u in units]
         self.metrics.batch_tokens.labels("paraphrase").observe(sum(u.length for u in units))
-        self.metrics.generation_tokens.inc(sum(job.n * job.max_length for job in jobs))
+        before = self.pipeline.decoder.tokens_generated
         try:
             results = self.pipeline.paraphrase_batch(jobs)
+            self.metrics.generation_tokens.inc(self.pipeline.decoder.tokens_generated - before)
         except Exception:
             if len(units) > 1:  # one bad job must not fail the others: run them one by one
                 for unit in units:
