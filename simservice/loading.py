@@ -10,7 +10,11 @@ from simservice.model.loader import load_checkpoint
 
 
 def load_model(path: str | Path, *, architecture: Architecture | None = None, max_length: int = 64,
-               max_batch_rows: int = 32, jit_compile: bool = False) -> SimPipeline:
-    """Load an official TF1 release or a Hugging Face port directory (see `find_checkpoint`)."""
-    model, tokenizer = load_checkpoint(path, architecture=architecture, max_length=max_length)
+               max_batch_rows: int = 32, jit_compile: bool = False, precision: str = "float32") -> SimPipeline:
+    """Load an official TF1 release or a Hugging Face port directory (see `find_checkpoint`).
+
+    `jit_compile` compiles the encoder and decoder steps with XLA (one executable per batch
+    shape bucket); `precision` "mixed_bfloat16" / "mixed_float16" computes in 16 bits.
+    """
+    model, tokenizer = load_checkpoint(path, architecture=architecture, max_length=max_length, precision=precision)
     return SimPipeline(model, tokenizer, max_batch_rows=max_batch_rows, jit_compile=jit_compile)

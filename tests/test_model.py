@@ -98,3 +98,35 @@ def test_embedding_mapping_exists_only_when_sizes_differ():
     plain = SimModel(ModelConfig(vocab_size=20, hidden_size=16, num_layers=1, num_heads=2, intermediate_size=32))
     assert any("embedding_mapping" in w.path for w in small.weights)
     assert not any("embedding_mapping" in w.path for w in plain.weights)
+
+
+def test_mixed_bfloat16_is_close_and_leaves_the_global_policy_alone(roformer):
+    import keras
+
+    from conftest import FIXTURES
+
+    low = load_model(FIXTURES / "roformer_tf1", precision="mixed_bfloat16")
+    assert keras.config.dtype_policy().name == "float32"
+    assert low.model.backbone.compute_dtype == "bfloat16"
+    assert all(w.dtype == "float32" for w in low.model.weights)
+    texts = ["今天天气怎么样", "我想买一台新的笔记本电脑", "你好"]
+    cosines = (low.encode(texts) * roformer.encode(texts)).sum(axis=1)
+    assert cosines.min() > 0.999
+    out = low.generate(texts[0], n=2, top_k=1, max_length=6)
+    assert len(out) == 2 and out[0] == out[1]
+
+
+def test_unknown_precision_is_refused():
+    from conftest import FIXTURES
+
+    with pytest.raises(ValueError, match="precision must be one of"):
+        load_model(FIXTURES / "roformer_tf1", precision="int8")
+
+
+def test_xla_encoder_matches_graph_encoder(roformer):
+    from conftest import FIXTURES
+
+    xla = load_model(FIXTURES / "roformer_tf1", jit_compile=True)
+    texts = ["今天天气怎么样", "你好"]
+    assert np.abs(xla.encode(texts) - roformer.encode(texts)).max() < 1e-5
+    assert xla.generate(texts[0], n=2, top_k=1, max_length=6) == roformer.generate(texts[0], n=2, top_k=1, max_length=6)

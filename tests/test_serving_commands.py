@@ -51,3 +51,13 @@ def test_register_does_not_import_tensorflow():
     code = ("import argparse, sys; from simservice.serving.commands import register; "
             "register(argparse.ArgumentParser().add_subparsers()); print('tensorflow' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+
+
+def test_xla_and_precision(monkeypatch):
+    assert settings_from_args(parse(["serve"])).xla is False
+    assert settings_from_args(parse(["serve"])).precision == "float32"
+    settings = settings_from_args(parse(["serve", "--xla", "--precision", "mixed_bfloat16"]))
+    assert settings.xla is True and settings.precision == "mixed_bfloat16"
+    monkeypatch.setenv("SIMSERVICE_PRECISION", "fp8")
+    with pytest.raises(ValueError, match="precision"):
+        settings_from_args(parse(["serve"]))

@@ -51,7 +51,8 @@ class CachedDecoder:
         self.sep_id = sep_id
         self.tokens_generated = 0  # running total, for the service's metrics
         c = model.config
-        layer_spec = tf.TensorSpec([None, None, c.num_heads, c.head_size], tf.float32)
+        self.cache_dtype = tf.as_dtype(model.backbone.compute_dtype)  # bfloat16 / float16 under mixed precision
+        layer_spec = tf.TensorSpec([None, None, c.num_heads, c.head_size], self.cache_dtype)
         cache_spec = [(layer_spec, layer_spec)] * c.num_layers
         self._prefill = tf.function(self._prefill_fn, input_signature=[
             tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([None, None], tf.bool), cache_spec])
@@ -96,7 +97,7 @@ class CachedDecoder:
         c = self.model.config
         width = bucket_length(max(len(s) for s in sources))
         ids, mask = pad_left(sources, width)
-        zeros = tf.zeros([len(sources), width + target_length, c.num_heads, c.head_size])
+        zeros = tf.zeros([len(sources), width + target_length, c.num_heads, c.head_size], self.cache_dtype)
         cache = [(zeros, zeros)] * c.num_layers
         logits, cache = self._prefill(tf.constant(ids), tf.constant(mask), cache)
         return logits.numpy(), cache, mask

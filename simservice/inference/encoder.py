@@ -25,6 +25,7 @@ class Encoder:
         self.tokenizer = tokenizer
         self.max_batch_rows = max_batch_rows
         self.max_batch_tokens = max_batch_tokens
+        self.jit_compile = jit_compile
         # One trace for every shape; with XLA, one compiled executable per bucket shape.
         self._forward = tf.function(
             self._pooled,

@@ -16,16 +16,21 @@ from simservice.model.weight_map import Entry, hf_table, tf1_table
 
 log = logging.getLogger(__name__)
 
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+
 
 def load_checkpoint(
     path: str | Path,
     architecture: Architecture | None = None,
     max_length: int = 64,
+    precision: str = "float32",
 ) -> tuple[SimModel, Tokenizer]:
     """Build the model described by a checkpoint directory and load all of its weights.
 
     `architecture` forces "roformer" or "bert"; by default BERT is recognised by its
-    absolute position embeddings, which RoFormer does not have.
+    absolute position embeddings, which RoFormer does not have. `precision` is a Keras dtype
+    policy ("float32", "mixed_bfloat16", "mixed_float16"): weights stay float32, compute
+    runs in the lower precision; softmax and LayerNorm statistics stay in float32.
     """
     files = find_checkpoint(path)
     tensors = open_tensors(files)
@@ -56,12 +61,26 @@ def load_checkpoint(
     except ValueError as e:
         raise CheckpointError(f"{files.vocab}: {e}") from e
 
-    model = SimModel(config)
+    model = build_model(config, precision)
     table = tf1_table(model, prefix) if files.layout == "tf1" else hf_table(model, prefix)
     assign_weights(table, tensors)
     log.info("loaded %s %s checkpoint from %s (%d layers, hidden %d, vocab %d)",
              arch, files.layout, files.directory, config.num_layers, config.hidden_size, config.vocab_size)
     return model, tokenizer
+
+
+def build_model(config: ModelConfig, precision: str = "float32") -> SimModel:
+    """`SimModel` with every layer under the dtype policy `precision`, leaving the global policy as it was."""
+    import keras
+
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(precision)
+    try:
+        return SimModel(config)
+    finally:
+        keras.config.set_dtype_policy(previous)
 
 
 def assign_weights(table: list[Entry], tensors: TensorSource) -> None:

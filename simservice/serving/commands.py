@@ -33,6 +33,10 @@ def register(subparsers) -> None:
         serve.add_argument(flag, dest=field, type=kind, default=None, help=help_text)
     serve.add_argument("--no-warmup", dest="warmup", action="store_false", default=None,
                        help="answer /ready without running each batch shape first")
+    serve.add_argument("--xla", dest="xla", action="store_true", default=None,
+                       help="compile the encoder and decoder steps with XLA")
+    serve.add_argument("--precision", dest="precision", default=None,
+                       choices=["float32", "mixed_bfloat16", "mixed_float16"], help="compute precision (default float32)")
     serve.add_argument("--log-level", default="info", help="uvicorn log level (default info)")
     serve.set_defaults(func=serve_command)
 
@@ -42,8 +46,9 @@ def settings_from_args(args: argparse.Namespace):
     from simservice.serving.settings import Settings
 
     given = {field: getattr(args, field) for field, *_ in FLAGS.values() if getattr(args, field, None) is not None}
-    if getattr(args, "warmup", None) is not None:
-        given["warmup"] = args.warmup
+    for flag in ("warmup", "xla", "precision"):
+        if getattr(args, flag, None) is not None:
+            given[flag] = getattr(args, flag)
     return Settings(**given)
 
 

@@ -21,8 +21,8 @@ class ModelRunner:
     def __init__(self, pipeline, max_batch_size: int, max_batch_tokens: int, metrics: Metrics):
         self.pipeline = pipeline
         self.metrics = metrics
-        self.encoder = Encoder(pipeline.model, pipeline.tokenizer,
-                               max_batch_rows=max_batch_size, max_batch_tokens=max_batch_tokens)
+        self.encoder = Encoder(pipeline.model, pipeline.tokenizer, max_batch_rows=max_batch_size,
+                               max_batch_tokens=max_batch_tokens, jit_compile=pipeline.encoder.jit_compile)
 
     def __call__(self, kind: str, units: list[Unit]) -> None:
         start = time.perf_counter()

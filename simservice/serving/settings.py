@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -31,3 +33,7 @@ class Settings(BaseSettings):
     max_paraphrase_n: int = Field(128, ge=1, description="most samples one paraphrase request may draw")
     max_body_bytes: int = Field(1 << 20, ge=1024, description="largest request body in bytes (413 past it)")
     warmup: bool = Field(True, description="run each batch shape once before /ready answers 200")
+    xla: bool = Field(False, description="compile the encoder and decoder steps with XLA (slower warm-up, "
+                                         "faster batches; one executable per batch shape)")
+    precision: Literal["float32", "mixed_bfloat16", "mixed_float16"] = Field(
+        "float32", description="compute precision; mixed_float16 for GPUs, mixed_bfloat16 for recent CPUs/GPUs")

@@ -56,7 +56,8 @@ class ServiceState:
             if pipeline is None:
                 from simservice import load_model
 
-                pipeline = load_model(self.settings.model)
+                pipeline = load_model(self.settings.model, jit_compile=self.settings.xla,
+                                      precision=self.settings.precision)
             runner = ModelRunner(pipeline, self.settings.max_batch_size, self.settings.max_batch_tokens,
                                  self.metrics)
             self.max_input_tokens = self._input_limit(pipeline)
