@@ -18,6 +18,7 @@ import tensorflow as tf
 
 from simservice.inference.batching import bucket_length, bucket_rows, pad_left
 from simservice.inference.sampler import SamplingParams, row_generators, sample, softmax
+from simservice.model.masks import position_ids_from_padding
 from simservice.model.sim_model import SimModel
 
 
@@ -32,20 +33,9 @@ class DecodeRequest:
     seed: int | None = None
 
 
-@dataclasses.dataclass
-class _Rows:
-    """Per-row state of a batch being decoded (numpy, host side)."""
-
-    request: np.ndarray  # index of the request each row belongs to
-    source_mask: np.ndarray  # [rows, S] real source tokens
-    source_length: np.ndarray  # [rows]
-    last_token: np.ndarray  # [rows]
-    rngs: list
-    outputs: list  # list[list[int]] per row, in original row order
-    ids: np.ndarray  # original row number of each batch row
-
-
 class CachedDecoder:
+    """Decodes batches of `DecodeRequest`s; compiled prefill and step, sampling on the host."""
+
     def __init__(self, model: SimModel, sep_id: int, jit_compile: bool = False):
         self.model = model
         self.sep_id = sep_id
@@ -67,7 +57,7 @@ class CachedDecoder:
         source_length = tf.shape(token_ids)[1]
         keys = tf.shape(cache[0][0])[1]
         visible = tf.concat([padding_mask, tf.zeros([tf.shape(token_ids)[0], keys - source_length], tf.bool)], 1)
-        positions = tf.maximum(tf.cumsum(tf.cast(padding_mask, tf.int32), axis=1) - 1, 0)
+        positions = position_ids_from_padding(padding_mask)
         inputs = {
             "token_ids": token_ids,
             "segment_ids": tf.zeros_like(token_ids),
