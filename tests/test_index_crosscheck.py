@@ -28,6 +28,11 @@ def test_same_results_through_upserts_and_deletes(tmp_path, metric):
             assert_same_hits(faiss_store.search(queries, 10, **kwargs),
                              numpy_store.search(queries, 10, **kwargs))
     assert store_state(faiss_store).keys() == store_state(numpy_store).keys()
+    assert [i.id for i in faiss_store.page(5, 20)] == [i.id for i in numpy_store.page(5, 20)]
+    first = numpy_store.page(0, 1)[0]
+    got = faiss_store.get(first.id)
+    assert (got.text, got.metadata) == (first.text, first.metadata)
+    np.testing.assert_allclose(got.vector, first.vector, atol=1e-6)
     faiss_store.close()
 
 
