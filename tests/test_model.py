@@ -73,6 +73,7 @@ def test_save_replaces_an_existing_directory(tmp_path, roformer):
     (target / "stale.txt").write_text("old")
     save_tf1(roformer.model, roformer.tokenizer, target)
     assert not (target / "stale.txt").exists()
+    assert target.stat().st_mode & 0o755 == 0o755  # readable by others, like any model directory
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
 
 

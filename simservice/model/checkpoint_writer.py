@@ -47,6 +47,7 @@ def save_tf1(model: SimModel, tokenizer: Tokenizer, directory: str | Path) -> Pa
     target = Path(directory)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=target.name + ".tmp-", dir=target.parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; a model directory is meant to be shared
     try:
         write_tensors(staging / CHECKPOINT_NAME, {e.name: e.variable.numpy() for e in tf1_table(model)})
         (staging / "checkpoint").write_text(
