@@ -67,7 +67,7 @@ def main() -> None:
     from simservice.inference.paraphrase import ParaphraseJob
 
     result = {"machine": machine(), "n": args.n, "k": args.k, "max_length": args.max_length, "shapes": {}}
-    from simservice.inference.cached_decoder import DecodeRequest
+    from simservice.inference.cached_decoder import CachedDecoder, DecodeRequest
     from simservice.inference.sampler import SamplingParams
 
     params = SamplingParams(top_p=0.95)
@@ -81,6 +81,9 @@ def main() -> None:
         model.reference_decoder.generate_ids(requests[0].source_ids, args.n, params, 2, 0)
 
         cached_s, decoded = measure(lambda: model.decoder.decode(requests[:1]))
+        xla = CachedDecoder(model.model, model.tokenizer.sep_id, jit_compile=True)
+        xla.decode(requests[:1])  # compiles the step for this shape
+        xla_s, _ = measure(lambda: xla.decode(requests[:1]))
         uncached_s, _ = measure(lambda: model.reference_decoder.generate_ids(
             requests[0].source_ids, args.n, params, args.max_length, 0))
         tokens_one = sum(len(o) for o in decoded[0])
@@ -94,6 +97,7 @@ def main() -> None:
         para_sequential_s, _ = measure(lambda: [model.paraphrase_batch([j]) for j in jobs])
         row = {
             "decode_one_text": _pair("cached", cached_s, "uncached", uncached_s, tokens_one),
+            "decode_one_text_xla": _pair("cached_xla", xla_s, "uncached", uncached_s, tokens_one),
             "paraphrase_one_text": _pair("cached", para_cached_s, "uncached", para_uncached_s, tokens_one),
             "decode_eight_texts": _pair("batched", batched_s, "one_by_one", sequential_s, tokens_eight),
             "paraphrase_eight_texts": _pair("batched", para_batched_s, "one_by_one", para_sequential_s,
