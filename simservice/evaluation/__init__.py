@@ -1,16 +1,25 @@
-"""Similarity quality on labelled pair files: Spearman, ROC AUC and best-threshold accuracy of cosines."""
+"""Similarity quality on labelled pair files: Spearman, ROC AUC and best-threshold accuracy of cosines.
 
-from simservice.evaluation.metrics import best_threshold_accuracy, roc_auc, spearman
-from simservice.evaluation.pairs_file import LabelledPairs, read_labelled_pairs
-from simservice.evaluation.report import PairScores, evaluate_file, evaluate_pairs
+Names are imported on first use, so reading pair files (as training does) needs no scipy.
+"""
 
-__all__ = [
-    "LabelledPairs",
-    "PairScores",
-    "best_threshold_accuracy",
-    "evaluate_file",
-    "evaluate_pairs",
-    "read_labelled_pairs",
-    "roc_auc",
-    "spearman",
-]
+import importlib
+
+_HOMES = {
+    "LabelledPairs": "pairs_file",
+    "read_labelled_pairs": "pairs_file",
+    "best_threshold_accuracy": "metrics",
+    "roc_auc": "metrics",
+    "spearman": "metrics",
+    "PairScores": "report",
+    "evaluate_file": "report",
+    "evaluate_pairs": "report",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name):
+    if name in _HOMES:
+        return getattr(importlib.import_module(f"simservice.evaluation.{_HOMES[name]}"), name)
+    raise AttributeError(f"module 'simservice.evaluation' has no attribute {name!r}")

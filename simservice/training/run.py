@@ -10,8 +10,6 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from simservice.evaluation.pairs_file import LabelledPairs, read_labelled_pairs
-from simservice.evaluation.report import evaluate_pairs
 from simservice.model.checkpoint_writer import save_tf1, write_vocab
 from simservice.model.config import ModelConfig
 from simservice.model.tokenizer import Tokenizer
@@ -93,7 +91,11 @@ def build(o: TrainOptions):
 
 
 class _Evaluator:
+    """Spearman on the first `eval_limit` pairs of each --eval file; imports scipy only when asked to."""
+
     def __init__(self, o: TrainOptions, trainer: Trainer, tokenizer: Tokenizer):
+        from simservice.evaluation.pairs_file import LabelledPairs, read_labelled_pairs
+
         self.sets = []
         for path in o.eval_files:
             pairs = read_labelled_pairs(path)
@@ -103,6 +105,8 @@ class _Evaluator:
         self.encode = ModelEncoder(trainer.model, tokenizer)
 
     def __call__(self) -> str:
+        from simservice.evaluation.report import evaluate_pairs
+
         return "  ".join(f"{name} spearman={evaluate_pairs(name, pairs, self.encode).spearman:.4f}"
                          for name, pairs in self.sets)
 
