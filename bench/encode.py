@@ -1,8 +1,9 @@
-"""Sentence-vector throughput of simservice's encoder vs Hugging Face's PyTorch RoFormer (best of 1 and 2 threads).
+"""Sentence-vector throughput of simservice's encoder vs Hugging Face's PyTorch RoFormer.
 
 Base shape (12 x 768) and small shape (6 x 384), vocab 12,000, random weights, batch 32
 of ~24 tokens, all in one run on this machine, with the numpy GEMM peak measured in the
-same run as the ceiling. Needs the `bench` extra (torch, transformers):
+same run as the ceiling. PyTorch runs with 1 and with 2 threads; the faster is the
+baseline. Needs the `bench` extra (torch, transformers):
 
     .venv/bin/pip install -e '.[cpu,bench]' && .venv/bin/python bench/encode.py
 """
