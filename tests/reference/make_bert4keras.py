@@ -12,7 +12,6 @@ import collections
 import csv
 import json
 import os
-import re
 import shutil
 import sys
 import unicodedata
@@ -29,6 +28,8 @@ from bert4keras.backend import keras
 from bert4keras.models import build_transformer_model
 from bert4keras.snippets import AutoRegressiveDecoder, sequence_padding
 from bert4keras.tokenizers import Tokenizer
+
+from golden_json import write_json  # noqa: E402  (next to this script)
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures"
@@ -333,22 +334,6 @@ def golden_for(kind, model, tokenizer, texts):
         "mlm": mlm,
         "greedy": greedy,
     }
-
-
-_NUMBER_LIST = re.compile(r"\[\s*([-0-9.eE+,\s]+?)\s*\]")
-
-
-def dump_json(obj):
-    """Indented JSON with each list of numbers on one line (small files, readable diffs)."""
-    text = json.dumps(obj, ensure_ascii=False, indent=1)
-    text = _NUMBER_LIST.sub(lambda m: "[" + " ".join(m.group(1).split()) + "]", text)
-    assert json.loads(text) == obj
-    return text + "\n"
-
-
-def write_json(path, obj):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(dump_json(obj), encoding="utf-8")
 
 
 # ---------------------------------------------------------------- main

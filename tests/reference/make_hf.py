@@ -12,7 +12,6 @@ transformers RoFormer module tree, not from bert4keras's mapping table.
 """
 
 import json
-import re
 import shutil
 from pathlib import Path
 
@@ -20,6 +19,8 @@ import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 from transformers import RoFormerConfig, RoFormerForMaskedLM
+
+from golden_json import dump_json  # noqa: E402  (next to this script)
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures"
@@ -163,17 +164,6 @@ class Runner:
             if out[-1] == SEP_ID:
                 break
         return out
-
-
-_NUMBER_LIST = re.compile(r"\[\s*([-0-9.eE+,\s]+?)\s*\]")
-
-
-def dump_json(obj):
-    """Indented JSON with each list of numbers on one line (small files, readable diffs)."""
-    text = json.dumps(obj, ensure_ascii=False, indent=1)
-    text = _NUMBER_LIST.sub(lambda m: "[" + " ".join(m.group(1).split()) + "]", text)
-    assert json.loads(text) == obj
-    return text + "\n"
 
 
 def softmax32(logits):
