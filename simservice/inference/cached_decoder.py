@@ -103,9 +103,7 @@ class CachedDecoder:
         logits, cache, mask = self.prefill([list(source_ids)], target)
         width, out = mask.shape[1], [logits[0]]
         for t, token in enumerate(target_ids):
-            visible = np.zeros((1, 1, width + target), bool)
-            visible[0, 0, :width] = mask[0]
-            visible[0, 0, width: width + t + 1] = True
+            visible = _step_mask(1, np.array([0]), mask, width + target, t)
             step, cache = self.step_logits(np.array([token]), np.array([len(source_ids) + t]), visible, cache, width + t)
             out.append(step[0])
         return np.stack(out)
@@ -144,9 +142,7 @@ class CachedDecoder:
             step_tokens[slot] = tokens
             positions = np.zeros(batch, np.int32)
             positions[slot] = source_mask[request_of_row[live]].sum(axis=1) + t
-            visible = np.zeros((batch, 1, width + target), bool)
-            visible[slot, 0, :width] = source_mask[request_of_row[live]]
-            visible[:, 0, width: width + t + 1] = True
+            visible = _step_mask(batch, slot, source_mask[request_of_row[live]], width + target, t)
             step_logits, cache = self.step_logits(step_tokens, positions, visible, cache, width + t)
             logits = step_logits[slot]
         self.tokens_generated += sum(len(o) for o in outputs)
@@ -166,6 +162,16 @@ class CachedDecoder:
             probs = softmax(logits[where], params.temperature)
             tokens[where] = sample(probs, params, [rngs[live[i]] for i in where])
         return tokens
+
+
+def _step_mask(batch: int, slots: np.ndarray, source_masks: np.ndarray, keys: int, t: int) -> np.ndarray:
+    """[batch, 1, keys] cache slots visible to target step t: each row's real source tokens, and the
+    targets 0..t (every row, so padding rows of the batch see something too)."""
+    width = source_masks.shape[1]
+    visible = np.zeros((batch, 1, keys), bool)
+    visible[slots, 0, :width] = source_masks
+    visible[:, 0, width: width + t + 1] = True
+    return visible
 
 
 def _gather_rows(cache, rows: np.ndarray):
