@@ -26,11 +26,20 @@ def write_pair_files(directory: Path) -> tuple[Path, Path]:
     return pairs, sts
 
 
+def write_sentences(directory: Path) -> Path:
+    """Plain sentences, one a line, for the objectives that need no labels."""
+    path = directory / "sentences.txt"
+    lines = [f"{verb}{thing}要多久" for thing in THINGS for verb in ("办理", "补办")] + ["", "今天下雨"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def tiny_options(tmp_path: Path, **changes) -> TrainOptions:
     tmp_path.mkdir(parents=True, exist_ok=True)
     pairs, sts = write_pair_files(tmp_path)
     values = dict(
         work_dir=tmp_path / "work", objectives=("simbert", "cosent"), positives=(pairs, sts), labelled=(pairs, sts),
+        triplets=(pairs,), sentences=(write_sentences(tmp_path),),
         vocab_min_count=1, layers=1, hidden=32, heads=2, intermediate=64, dropout=0.1, max_length=16,
         batch_size=8, cosent_batch_size=8, steps=6, lr=3e-3, warmup=2, checkpoint_minutes=1e6,
     )

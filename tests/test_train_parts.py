@@ -7,8 +7,9 @@ import pytest
 import tensorflow as tf
 
 from simservice.model.tokenizer import Tokenizer
-from simservice.training.batches import mlm_rows, pair_rows
-from simservice.training.losses import cosent_loss, in_batch_contrastive_loss
+from simservice.training.batches import corrupt, mlm_rows, pair_rows
+from simservice.training.data import read_triplets
+from simservice.training.losses import cosent_loss, hard_negative_loss, in_batch_contrastive_loss
 from simservice.training.plan import BatchPlan
 from simservice.training.vocab import build_char_vocab
 
@@ -33,6 +34,19 @@ def test_pair_rows_put_the_target_in_segment_one_and_partners_side_by_side():
     np.testing.assert_array_equal(batch["token_ids"][:, :6], [[2, 7, 8, 3, 9, 3], [2, 9, 3, 7, 8, 3]])
     np.testing.assert_array_equal(batch["segment_ids"][:, :6], [[0, 0, 0, 0, 1, 1], [0, 0, 0, 1, 1, 1]])
     assert batch["token_ids"].shape[1] == 8 and not batch["padding_mask"][:, 6:].any()
+
+
+def test_corrupt_masks_or_deletes_only_inner_tokens():
+    ids = [2, *range(10, 210), 3]
+    out = corrupt(ids, np.random.default_rng(0), mask_id=4, rate=0.5, delete_share=0.4)
+    assert out[0] == 2 and out[-1] == 3
+    inner = out[1:-1]
+    kept = [t for t in inner if t != 4]
+    assert kept == sorted(kept) and set(kept) < set(ids[1:-1])  # survivors keep their order
+    deleted = 200 - len(inner)
+    masked = inner.count(4)
+    assert 20 < deleted < 60 and 40 < masked < 80  # about 200 * 0.5 * 0.4 and 200 * 0.5 * 0.6
+    assert corrupt(ids, np.random.default_rng(0), mask_id=4, rate=0.0) == ids
 
 
 def test_mlm_masks_only_regular_tokens():
@@ -70,3 +84,37 @@ def test_cosent_loss_by_hand():
     expected = math.log(1 + math.exp(scale * -1) + math.exp(scale * -0.4) + math.exp(scale * -0.6))
     got = float(cosent_loss(tf.constant(a), tf.constant(b), tf.constant(labels), scale))
     assert got == pytest.approx(expected, rel=1e-5)
+
+
+def test_simcse_batch_holds_each_sentence_twice_side_by_side():
+    from simservice.training.tasks import SimCseTask
+
+    task = SimCseTask([[2, 5, 3], [2, 6, 7, 3], [2, 8, 3], [2, 9, 9, 9, 3]], batch_size=2, seed=0)
+    ids = task.batch(0)["token_ids"]
+    assert ids.shape[0] == 4
+    np.testing.assert_array_equal(ids[0::2], ids[1::2])
+    assert not np.array_equal(ids[0], ids[2])
+
+
+def test_hard_negative_loss_by_hand():
+    a = np.array([[1, 0], [0, 1]], dtype=np.float32)
+    p = np.array([[1, 0], [1, 0]], dtype=np.float32)  # anchor 1's positive is orthogonal to it
+    n = np.array([[0, 1], [-1, 0]], dtype=np.float32)
+    scale = 3.0
+    # anchor 0: candidates p0 (cos 1), p1 (1), n0 (0), n1 (-1); target p0
+    first = -math.log(math.exp(scale) / (2 * math.exp(scale) + 1 + math.exp(-scale)))
+    # anchor 1: p0 (0), p1 (0), n0 (1), n1 (0); target p1
+    second = -math.log(1 / (3 + math.exp(scale)))
+    got = float(hard_negative_loss(tf.constant(a), tf.constant(p), tf.constant(n), scale))
+    assert got == pytest.approx((first + second) / 2, rel=1e-5)
+
+
+def test_triplets_pair_each_positive_of_an_anchor_with_its_negatives_in_turn(tmp_path):
+    path = tmp_path / "pairs.tsv"
+    rows = [("q", "p1", 1), ("q", "n1", 0), ("q", "p2", 1), ("q", "p3", 1), ("q", "n2", 0),
+            ("only-positive", "x", 1), ("only-negative", "y", 0), ("q", "q", 1)]
+    path.write_text("sentence1\tsentence2\tlabel\n" + "".join(f"{a}\t{b}\t{y}\n" for a, b, y in rows))
+    assert read_triplets([path]) == [("q", "p1", "n1"), ("q", "p2", "n2"), ("q", "p3", "n1")]
+    sts = tmp_path / "sts.tsv"
+    sts.write_text("sentence1\tsentence2\tscore\na\tclose\t4.5\na\tmiddle\t3\na\tfar\t0.5\n")
+    assert read_triplets([sts]) == [("a", "close", "far")]

@@ -1,4 +1,4 @@
-"""Padded numpy batches: UniLM pair rows ([CLS] a [SEP] b [SEP]), single sentences, MLM-masked sentences."""
+"""Padded numpy batches: UniLM pair rows ([CLS] a [SEP] b [SEP]), single sentences, masked or corrupted sentences."""
 
 from __future__ import annotations
 
@@ -24,18 +24,20 @@ def pad_rows(rows: Sequence[Sequence[int]], segments: Sequence[Sequence[int]],
     return {"token_ids": token_ids, "segment_ids": segment_ids, "padding_mask": mask}
 
 
-def pair_rows(pairs: Sequence[tuple[Sequence[int], Sequence[int]]]) -> dict[str, np.ndarray]:
-    """Rows (a, b) and (b, a) interleaved, so row i's partner is row i ^ 1.
+def seq2seq_rows(pairs: Sequence[tuple[Sequence[int], Sequence[int]]]) -> dict[str, np.ndarray]:
+    """One UniLM row `[CLS] source [SEP] target [SEP]` per (source, target) pair.
 
     Each sentence is `[CLS] ... [SEP]`; the target drops its [CLS]. Source tokens are segment
     0, target tokens (with their final [SEP]) segment 1.
     """
-    rows, segments = [], []
-    for a, b in pairs:
-        for src, tgt in ((a, b), (b, a)):
-            rows.append([*src, *tgt[1:]])
-            segments.append([0] * len(src) + [1] * (len(tgt) - 1))
+    rows = [[*src, *tgt[1:]] for src, tgt in pairs]
+    segments = [[0] * len(src) + [1] * (len(tgt) - 1) for src, tgt in pairs]
     return pad_rows(rows, segments)
+
+
+def pair_rows(pairs: Sequence[tuple[Sequence[int], Sequence[int]]]) -> dict[str, np.ndarray]:
+    """Rows (a, b) and (b, a) interleaved, so row i's partner is row i ^ 1 (see `seq2seq_rows`)."""
+    return seq2seq_rows([direction for a, b in pairs for direction in ((a, b), (b, a))])
 
 
 def sentence_rows(sentences: Sequence[Sequence[int]]) -> dict[str, np.ndarray]:
@@ -65,3 +67,13 @@ def mlm_rows(sentences: Sequence[Sequence[int]], rng: np.random.Generator, *, ma
         masked[randomised] = rng.choice(pool, size=int(randomised.sum()))
     inputs["token_ids"] = masked
     return inputs, labels
+
+
+def corrupt(ids: Sequence[int], rng: np.random.Generator, *, mask_id: int, rate: float = 0.2,
+            delete_share: float = 0.4) -> list[int]:
+    """`[CLS] ... [SEP]` with `rate` of the inner tokens chosen: `delete_share` of them dropped, the rest [MASK]."""
+    inner = np.asarray(ids[1:-1])
+    chosen = rng.random(len(inner)) < rate
+    deleted = chosen & (rng.random(len(inner)) < delete_share)
+    inner = np.where(chosen, mask_id, inner)[~deleted]
+    return [ids[0], *inner.tolist(), ids[-1]]

@@ -30,10 +30,14 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--init", type=Path, help="fine-tune this checkpoint (official TF1 or HF) instead of scratch")
     p.add_argument("--objectives", type=_objectives, default=("simbert",),
                    help="comma-separated: simbert (seq2seq + in-batch contrastive on positives), "
-                        "cosent (labelled pairs), mlm (plain sentences); default simbert")
+                        "cosent (labelled pairs), triplet (hard negatives), mlm, simcse and denoise "
+                        "(plain sentences); default simbert")
     p.add_argument("--positives", type=Path, nargs="+", default=(), help="labelled TSVs; their positives feed simbert")
     p.add_argument("--labelled", type=Path, nargs="+", default=(), help="labelled TSVs for cosent (one group each)")
-    p.add_argument("--sentences", type=Path, nargs="+", default=(), help="text files, a sentence a line, for mlm")
+    p.add_argument("--triplets", type=Path, nargs="+", default=(),
+                   help="labelled TSVs for triplet: a sentence1 with both a positive and a negative sentence2")
+    p.add_argument("--sentences", type=Path, nargs="+", default=(),
+                   help="text files, a sentence a line, for mlm, simcse and denoise")
     g = p.add_argument_group("model from scratch (a character vocab is built from all the data given)")
     for flag, field in (("--layers", "layers"), ("--hidden", "hidden"), ("--heads", "heads"),
                         ("--intermediate", "intermediate"), ("--vocab-min-count", "vocab_min_count")):
@@ -42,7 +46,10 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
     g = p.add_argument_group("optimisation")
     for flag, field, kind in (("--steps", "steps", int), ("--lr", "lr", float), ("--warmup", "warmup", int),
                               ("--batch-size", "batch_size", int), ("--cosent-batch-size", "cosent_batch_size", int),
-                              ("--mlm-batch-size", "mlm_batch_size", int), ("--max-length", "max_length", int),
+                              ("--triplet-batch-size", "triplet_batch_size", int),
+                              ("--mlm-batch-size", "mlm_batch_size", int),
+                              ("--simcse-batch-size", "simcse_batch_size", int),
+                              ("--denoise-batch-size", "denoise_batch_size", int), ("--max-length", "max_length", int),
                               ("--weight-decay", "weight_decay", float), ("--scale", "scale", float),
                               ("--cosent-scale", "cosent_scale", float), ("--seed", "seed", int)):
         g.add_argument(flag, type=kind, default=d[field].default, help="default %(default)s")

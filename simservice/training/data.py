@@ -33,6 +33,27 @@ def read_positive_pairs(paths: Sequence[str | Path], min_score: float = 4.0) -> 
     return list(pairs)
 
 
+def read_triplets(paths: Sequence[str | Path], min_score: float = 4.0,
+                  max_score: float = 1.0) -> list[tuple[str, str, str]]:
+    """(anchor, positive, hard negative): a `sentence1` paired both with a positive and a negative in one file.
+
+    Positives are label 1 (STS: score >= `min_score`), negatives label 0 (STS: <= `max_score`).
+    An anchor with several positives gets one triplet each, its negatives taken in turn.
+    """
+    triplets: dict[tuple[str, str, str], None] = {}
+    for path in paths:
+        data = read_labelled_pairs(path)
+        high, low = (1.0, 0.0) if data.is_binary else (min_score, max_score)
+        partners: dict[str, tuple[list[str], list[str]]] = {}
+        for a, b, label in zip(data.first, data.second, data.labels):
+            if a and b and a != b and (label >= high or label <= low):
+                partners.setdefault(a, ([], []))[0 if label >= high else 1].append(b)
+        for anchor, (positives, negatives) in partners.items():
+            for i, positive in enumerate(positives if negatives else ()):
+                triplets.setdefault((anchor, positive, negatives[i % len(negatives)]), None)
+    return list(triplets)
+
+
 def read_labelled_groups(paths: Sequence[str | Path]) -> list[LabelledGroup]:
     groups = []
     for path in paths:

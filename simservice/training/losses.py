@@ -43,6 +43,15 @@ def in_batch_contrastive_loss(vectors, scale: float):
     return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=partner, logits=sims))
 
 
+def hard_negative_loss(anchors, positives, negatives, scale: float):
+    """Supervised SimCSE: anchor i's candidates are every positive and hard negative of the batch, target positive i."""
+    a = unit(anchors)
+    candidates = tf.concat([unit(positives), unit(negatives)], axis=0)
+    sims = tf.matmul(a, candidates, transpose_b=True) * scale
+    target = tf.range(tf.shape(a)[0])
+    return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=target, logits=sims))
+
+
 def cosent_loss(first, second, labels, scale: float):
     """CoSENT: log(1 + sum over label_i > label_j of exp(scale * (cos_j - cos_i)))."""
     cos = tf.reduce_sum(unit(first) * unit(second), axis=-1)

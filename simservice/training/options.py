@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-OBJECTIVES = ("simbert", "cosent", "mlm")
+OBJECTIVES = ("simbert", "cosent", "triplet", "mlm", "simcse", "denoise")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 
 
@@ -17,7 +17,8 @@ class TrainOptions:
     objectives: tuple[str, ...] = ("simbert",)
     positives: tuple[Path, ...] = ()  # labelled files; label 1 (or STS score >= 4) pairs feed `simbert`
     labelled: tuple[Path, ...] = ()  # labelled files for `cosent`, one batch group per file
-    sentences: tuple[Path, ...] = ()  # plain text for `mlm`
+    triplets: tuple[Path, ...] = ()  # labelled files whose questions have a positive and a negative, for `triplet`
+    sentences: tuple[Path, ...] = ()  # plain text for `mlm`, `simcse` and `denoise`
     # model from scratch
     vocab_min_count: int = 2
     layers: int = 4
@@ -29,7 +30,10 @@ class TrainOptions:
     max_length: int = 32  # tokens per sentence, [CLS] and [SEP] included
     batch_size: int = 64  # pairs per simbert batch (2x rows)
     cosent_batch_size: int = 64
+    triplet_batch_size: int = 64  # triplets per batch (3x rows)
     mlm_batch_size: int = 64
+    simcse_batch_size: int = 64  # sentences per simcse batch (2x rows)
+    denoise_batch_size: int = 64
     # optimisation
     steps: int = 1000
     lr: float = 5e-4
@@ -50,7 +54,8 @@ class TrainOptions:
         unknown = set(self.objectives) - set(OBJECTIVES)
         if unknown or not self.objectives:
             raise ValueError(f"objectives must be among {OBJECTIVES}, got {self.objectives}")
-        needs = {"simbert": self.positives, "cosent": self.labelled, "mlm": self.sentences}
+        needs = {"simbert": self.positives, "cosent": self.labelled, "triplet": self.triplets, "mlm": self.sentences,
+                 "simcse": self.sentences, "denoise": self.sentences}
         for objective in self.objectives:
             if not needs[objective]:
                 raise ValueError(f"objective {objective!r} needs its data files (see --help)")

@@ -13,12 +13,12 @@ from tqdm import tqdm
 from simservice.model.checkpoint_writer import save_tf1, write_vocab
 from simservice.model.config import ModelConfig
 from simservice.model.tokenizer import Tokenizer
-from simservice.training.data import read_labelled_groups, read_positive_pairs, read_sentences
+from simservice.training.data import read_labelled_groups, read_positive_pairs, read_sentences, read_triplets
 from simservice.training.encode import ModelEncoder
 from simservice.training.model_setup import model_from_checkpoint, new_model
 from simservice.training.options import TrainOptions
 from simservice.training.state import has_state, load_state, save_state
-from simservice.training.tasks import CosentTask, MlmTask, SimBertTask
+from simservice.training.tasks import CosentTask, DenoiseTask, MlmTask, SimBertTask, SimCseTask, TripletTask
 from simservice.training.trainer import Trainer, make_optimizer
 from simservice.training.vocab import build_char_vocab
 
@@ -29,7 +29,7 @@ VOCAB_FILE = "vocab.txt"
 
 def _all_texts(o: TrainOptions) -> list[str]:
     texts = []
-    for group in read_labelled_groups([*o.positives, *o.labelled]):
+    for group in read_labelled_groups([*o.positives, *o.labelled, *o.triplets]):
         texts += group.first + group.second
     return texts + read_sentences(o.sentences)
 
@@ -70,10 +70,22 @@ def setup_tasks(o: TrainOptions, tokenizer: Tokenizer) -> list:
         groups = [(ids(g.first), ids(g.second), g.labels) for g in read_labelled_groups(o.labelled)]
         tasks.append(CosentTask(groups, o.cosent_batch_size, o.seed, scale=o.cosent_scale))
         log.info("cosent: %d labelled pairs in %d groups", sum(len(g[2]) for g in groups), len(groups))
+    if "triplet" in o.objectives:
+        triplets = read_triplets(o.triplets)
+        columns = [ids([t[i] for t in triplets]) for i in range(3)]
+        tasks.append(TripletTask(list(zip(*columns)), o.triplet_batch_size, o.seed, scale=o.scale))
+        log.info("triplet: %d (anchor, positive, negative) triplets", len(triplets))
+    sentences = ids(read_sentences(o.sentences)) if {"mlm", "simcse", "denoise"} & set(o.objectives) else []
     if "mlm" in o.objectives:
-        sentences = ids(read_sentences(o.sentences))
         special = [tokenizer.pad_id, tokenizer.unk_id, tokenizer.cls_id, tokenizer.sep_id, tokenizer.mask_id]
         tasks.append(MlmTask(sentences, o.mlm_batch_size, o.seed, mask_id=tokenizer.mask_id, special_ids=special))
+    if "simcse" in o.objectives:
+        tasks.append(SimCseTask(sentences, o.simcse_batch_size, o.seed, scale=o.scale))
+        log.info("simcse: %d sentences", len(sentences))
+    if "denoise" in o.objectives:
+        tasks.append(DenoiseTask(sentences, o.denoise_batch_size, o.seed, mask_id=tokenizer.mask_id,
+                                 compact_logits=not o.xla))
+        log.info("denoise: %d sentences", len(sentences))
     return tasks
 
 

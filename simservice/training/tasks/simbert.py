@@ -16,6 +16,14 @@ from simservice.training.plan import BatchPlan
 from simservice.training.tasks.specs import MODEL_INPUTS, model_inputs
 
 
+def target_loss(model, hidden, batch, compact_logits: bool):
+    """UniLM seq2seq cross-entropy of a batch of rows; `compact_logits` projects only the target positions."""
+    if compact_logits:
+        states, targets = target_positions(hidden, batch["token_ids"], batch["segment_ids"], batch["padding_mask"])
+        return token_loss(model.logits(states), targets)
+    return seq2seq_loss(model.logits(hidden), batch["token_ids"], batch["segment_ids"], batch["padding_mask"])
+
+
 class SimBertTask:
     name = "simbert"
 
@@ -40,11 +48,7 @@ class SimBertTask:
 
     def loss(self, model, batch, training: bool):
         hidden = model(model_inputs(batch), training=training)
-        if self.compact_logits:
-            states, targets = target_positions(hidden, batch["token_ids"], batch["segment_ids"], batch["padding_mask"])
-            s2s = token_loss(model.logits(states), targets)
-        else:
-            s2s = seq2seq_loss(model.logits(hidden), batch["token_ids"], batch["segment_ids"], batch["padding_mask"])
+        s2s = target_loss(model, hidden, batch, self.compact_logits)
         con = in_batch_contrastive_loss(model.pooled(hidden), self.scale)
         total = self.seq2seq_weight * s2s + self.contrastive_weight * con
         return total, {"seq2seq": s2s, "contrastive": con}
