@@ -69,8 +69,9 @@ def load_checkpoint(
     return model, tokenizer
 
 
-def build_model(config: ModelConfig, precision: str = "float32") -> SimModel:
-    """`SimModel` with every layer under the dtype policy `precision`, leaving the global policy as it was."""
+def build_model(config: ModelConfig, precision: str = "float32", **kwargs) -> SimModel:
+    """`SimModel(config, **kwargs)` with every layer under the dtype policy `precision`, leaving the
+    global policy as it was."""
     import keras
 
     if precision not in PRECISIONS:
@@ -78,7 +79,7 @@ def build_model(config: ModelConfig, precision: str = "float32") -> SimModel:
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy(precision)
     try:
-        return SimModel(config)
+        return SimModel(config, **kwargs)
     finally:
         keras.config.set_dtype_policy(previous)
 

@@ -1,40 +1,23 @@
 """Build the model to train: from scratch (BERT-style init) or from a checkpoint, with precision and recomputation.
 
-Precision is decided when layers are built, so the Keras dtype policy is set only around
-the construction here instead of being left as a global switch.
+Precision is decided when layers are built: `build_model` sets the Keras dtype policy only
+around the construction instead of leaving it as a global switch.
 """
 
 from __future__ import annotations
-
-import contextlib
 
 import keras
 import numpy as np
 
 from simservice.model.config import ModelConfig
-from simservice.model.loader import load_checkpoint
+from simservice.model.loader import build_model, load_checkpoint
 from simservice.model.sim_model import SimModel
 from simservice.model.tokenizer import Tokenizer
-from simservice.training.options import PRECISIONS
 from simservice.training.recompute import recompute_blocks
 
 
-@contextlib.contextmanager
-def precision_scope(precision: str = "float32"):
-    """Layers built inside compute in `precision` (variables stay float32 in the mixed policies)."""
-    if precision not in PRECISIONS:
-        raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(precision)
-    try:
-        yield
-    finally:
-        keras.config.set_dtype_policy(previous)
-
-
 def _build(config: ModelConfig, precision: str, recompute: bool) -> SimModel:
-    with precision_scope(precision):
-        model = SimModel(config, name="sim_model")
+    model = build_model(config, precision, name="sim_model")
     if recompute:
         recompute_blocks(model)
     return model
