@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import pytest  # noqa: E402
 
-FIXTURES = Path(__file__).parent / "fixtures"
-GOLDEN = FIXTURES / "golden"
-
-
-def golden(name: str) -> dict:
-    with open(GOLDEN / f"{name}.json", encoding="utf-8") as f:
-        return json.load(f)
-
+from tests.paths import FIXTURES  # noqa: E402
 
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:

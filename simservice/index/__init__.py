@@ -1,10 +1,12 @@
 """Vector index: named collections of sentence vectors with ids, payloads and persistence.
 
-Knows nothing of the model or of HTTP: it takes float vectors. The service uses
-`IndexManager`; `NumpyStore` is the brute-force reference that tests check FAISS against.
+Knows nothing of the model or of HTTP: it takes float vectors. The service sees two
+protocols, `CollectionManager` and `VectorStore`; `open_collections` picks the backend
+(FAISS + SQLite embedded, numpy as the brute-force reference, Milvus shared by replicas).
 
-    manager = IndexManager("data/index")
-    store = manager.ensure("default", dim=768)            # create on first use
+    manager = open_collections("faiss", data_dir="data/index")
+    store = manager.ensure("default", dim=768)            # create on first use (exact)
+    manager.create("faq", dim=768, index=IndexSpec("hnsw", m=32, ef=64))
     store.upsert([Item("q1", vector, "今天天气不错", {"lang": "zh"})])
     hits = store.search(queries, k=10, filter={"lang": "zh"}, min_score=0.5)
     # hits[i] = [Hit(id, score, text, metadata), ...] for query row i, best first
@@ -15,7 +17,10 @@ Errors all derive from `IndexStoreError` (see `errors`). Durability and index ty
 described in README.md next to this file.
 """
 
+from .backends import BACKENDS, MilvusOptions, open_collections
+from .collections_base import DEFAULT
 from .errors import (
+    BackendUnavailable,
     CollectionExists,
     CollectionNotFound,
     CorruptSnapshot,
@@ -26,14 +31,24 @@ from .errors import (
     InvalidVector,
     ItemNotFound,
 )
+from .faiss_collections import FaissCollections
 from .faiss_store import FaissStore
-from .manager import DEFAULT, IndexManager
+from .numpy_collections import NumpyCollections
 from .numpy_store import NumpyStore
-from .protocol import VectorStore
-from .types import CollectionConfig, CollectionInfo, Hit, Item
+from .protocol import CollectionManager, VectorStore
+from .types import INDEX_KINDS, CollectionConfig, CollectionInfo, Hit, IndexSpec, Item
 
 __all__ = [
+    "BACKENDS",
     "DEFAULT",
+    "INDEX_KINDS",
+    "BackendUnavailable",
+    "CollectionManager",
+    "FaissCollections",
+    "IndexSpec",
+    "MilvusOptions",
+    "NumpyCollections",
+    "open_collections",
     "CollectionConfig",
     "CollectionExists",
     "CollectionInfo",
@@ -42,7 +57,6 @@ __all__ = [
     "DimensionMismatch",
     "FaissStore",
     "Hit",
-    "IndexManager",
     "IndexStoreError",
     "InvalidArgument",
     "InvalidId",

@@ -39,3 +39,7 @@ class InvalidArgument(IndexStoreError):
 
 class CorruptSnapshot(IndexStoreError):
     """A snapshot file failed its checks; the store rebuilds from SQLite instead (HTTP 500 if raised)."""
+
+
+class BackendUnavailable(IndexStoreError):
+    """The index backend (a Milvus server) cannot be reached or timed out; retry later (HTTP 503)."""

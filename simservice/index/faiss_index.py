@@ -8,17 +8,39 @@ IndexIDMap2 so that it also takes our int64 fids. Some indexes cannot remove vec
 from __future__ import annotations
 
 import logging
+import re
 
 import faiss
 import numpy as np
 
 from .errors import InvalidArgument
+from .types import IndexSpec
 
 log = logging.getLogger(__name__)
 
 EXACT = "Flat"
 SEARCH_PARAMS = ("nprobe", "efSearch")
 MAX_TRAIN = 262_144
+
+
+def factory_of(spec: IndexSpec) -> tuple[str, dict[str, int]]:
+    """The FAISS factory string and search parameters of a validated backend-neutral spec."""
+    if spec.kind == "hnsw":
+        return f"HNSW{spec.m}", {"efSearch": spec.ef}
+    if spec.kind == "ivf":
+        return f"IVF{spec.nlist},Flat", {"nprobe": spec.nprobe}
+    return EXACT, {}
+
+
+def spec_of(factory: str, search_params: dict[str, int]) -> IndexSpec | None:
+    """The backend-neutral spec of a factory string, or None when it has no neutral name."""
+    if factory == EXACT:
+        return IndexSpec()
+    if match := re.fullmatch(r"HNSW(\d+)", factory):
+        return IndexSpec("hnsw", m=int(match[1]), ef=search_params.get("efSearch", 16))
+    if match := re.fullmatch(r"IVF(\d+),Flat", factory):
+        return IndexSpec("ivf", nlist=int(match[1]), nprobe=search_params.get("nprobe", 1))
+    return None
 
 
 def build(spec: str, dim: int) -> faiss.Index:

@@ -212,6 +212,7 @@ class FaissStore:
                 index=self.config.index, active_index=self._active,
                 search_params=dict(self.config.search_params), count=self._count,
                 tombstones=tombstones, disk_bytes=size, note=note,
+                spec=faiss_index.spec_of(self.config.index, self.config.search_params), backend="faiss",
             )
 
     def rebuild(self, index: str | None = None, search_params: dict[str, int] | None = None) -> None:

@@ -197,10 +197,6 @@ class ItemTable:
         )
         return {row[0]: row[1:] for row in rows}
 
-    def metadata_rows(self) -> Iterator[tuple[int, str]]:
-        """(fid, metadata JSON) of every item."""
-        return self._reader().execute("SELECT fid, metadata FROM items")
-
     def fids(self) -> np.ndarray:
         rows = self._reader().execute("SELECT fid FROM items ORDER BY fid")
         return np.fromiter((row[0] for row in rows), dtype=np.int64)

@@ -14,7 +14,7 @@ import numpy as np
 from . import validation as check
 from .errors import ItemNotFound
 from .rwlock import ReadWriteLock
-from .types import CollectionConfig, CollectionInfo, Hit, Item
+from .types import CollectionConfig, CollectionInfo, Hit, IndexSpec, Item
 
 
 class NumpyStore:
@@ -123,7 +123,7 @@ class NumpyStore:
         return CollectionInfo(
             name=self.config.name, dim=self.config.dim, metric=self.config.metric,
             index="numpy", active_index="numpy", search_params={}, count=self.count(),
-            tombstones=0, disk_bytes=0, note="in memory, brute force",
+            tombstones=0, disk_bytes=0, note="in memory, brute force", spec=IndexSpec(), backend="numpy",
         )
 
     def close(self) -> None:

@@ -1,4 +1,6 @@
-"""The VectorStore protocol: what every store (FAISS, numpy) offers the service.
+"""The index's two protocols: `CollectionManager` (the named collections of one backend) and
+`VectorStore` (one collection). Every backend (FAISS, numpy, Milvus) implements both and passes
+the conformance suite in tests/index/test_conformance.py; the service sees nothing else.
 
 A store is one collection: items with caller-chosen string ids, a text, a JSON metadata object
 and a vector of fixed dimension. Writes are batches applied whole or not at all; a search never
@@ -12,7 +14,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from .types import CollectionConfig, CollectionInfo, Hit, Item
+from .types import CollectionConfig, CollectionInfo, Hit, IndexSpec, Item
 
 
 @runtime_checkable
@@ -49,3 +51,35 @@ class VectorStore(Protocol):
 
     def close(self) -> None:
         """Release resources (the FAISS store also writes a final snapshot)."""
+
+
+@runtime_checkable
+class CollectionManager(Protocol):
+    """The named collections of one backend. Names: 1-64 letters, digits, '_' or '-'."""
+
+    backend: str  # "faiss", "numpy", "milvus"
+
+    def create(self, name: str, dim: int, metric: str = "cosine", index: IndexSpec | None = None) -> VectorStore:
+        """A new empty collection; CollectionExists if the name is taken."""
+
+    def ensure(self, name: str, dim: int, metric: str = "cosine") -> VectorStore:
+        """The collection, created (exact index) if absent; DimensionMismatch if it exists with
+        another dimension, InvalidArgument if with another metric."""
+
+    def get(self, name: str) -> VectorStore:
+        """The collection; CollectionNotFound if absent."""
+
+    def list(self) -> list[str]:
+        """Names of all collections, sorted."""
+
+    def describe(self, name: str) -> CollectionInfo:
+        """The collection's info; CollectionNotFound if absent."""
+
+    def drop(self, name: str) -> None:
+        """Delete the collection and its data; CollectionNotFound if absent."""
+
+    def check(self) -> None:
+        """Raise BackendUnavailable when the backend cannot serve (an embedded one always can)."""
+
+    def close(self) -> None:
+        """Release every collection."""

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 METRICS = ("cosine", "ip")
+INDEX_KINDS = ("exact", "hnsw", "ivf")
 
 
 @dataclass
@@ -31,6 +30,28 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class IndexSpec:
+    """The index of a collection, in words every backend understands.
+
+    kind: "exact" (brute force, the true top-k), "hnsw" (a graph; `m` links per node,
+    `ef` candidates per search) or "ivf" (k-means lists; `nlist` lists, `nprobe` searched).
+    Each backend maps it to its own index (FAISS `HNSW32`, Milvus `HNSW` {M, efConstruction}).
+    Unset numbers take their defaults once validated (`validation.check_index_spec`).
+    """
+
+    kind: str = "exact"
+    m: int | None = None
+    ef: int | None = None
+    nlist: int | None = None
+    nprobe: int | None = None
+
+    def params(self) -> dict[str, int]:
+        """The numbers that are set, by name."""
+        return {k: v for k, v in (("m", self.m), ("ef", self.ef), ("nlist", self.nlist),
+                                  ("nprobe", self.nprobe)) if v is not None}
+
+
+@dataclass(frozen=True)
 class CollectionConfig:
     """What a collection is created with and keeps for life (index may be changed by rebuild).
 
@@ -48,7 +69,9 @@ class CollectionConfig:
 
 @dataclass(frozen=True)
 class CollectionInfo:
-    """What describe() reports about a collection."""
+    """What describe() reports about a collection. `index`, `active_index` and `search_params`
+    are in the backend's own terms; `spec` is the backend-neutral index (None for a FAISS
+    factory string that has no neutral name)."""
 
     name: str
     dim: int
@@ -60,11 +83,5 @@ class CollectionInfo:
     tombstones: int  # deleted vectors still inside an index that cannot delete (HNSW)
     disk_bytes: int
     note: str = ""
-
-
-def as_matrix(vectors: Any) -> np.ndarray:
-    """Vectors as a C-contiguous float32 matrix [n, dim] (a single 1-D vector becomes n=1)."""
-    array = np.asarray(vectors, dtype=np.float32)
-    if array.ndim == 1:
-        array = array[None, :]
-    return np.ascontiguousarray(array)
+    spec: IndexSpec | None = None
+    backend: str = ""

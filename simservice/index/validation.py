@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .errors import DimensionMismatch, InvalidArgument, InvalidId, InvalidVector
-from .types import METRICS, Item
+from .types import INDEX_KINDS, METRICS, IndexSpec, Item
 
 MAX_ID_LENGTH = 256
 MAX_K = 1024
@@ -39,6 +39,41 @@ def check_metric(metric: Any) -> str:
     if metric not in METRICS:
         raise InvalidArgument(f"metric {metric!r} is unknown: use one of {', '.join(METRICS)}")
     return metric
+
+
+# Each index number: the kind it belongs to, its default and its allowed range. A whitelist:
+# a value outside it never reaches a backend (FAISS aborts the process on HNSW0, say).
+INDEX_NUMBERS = {
+    "m": ("hnsw", 32, 4, 64),
+    "ef": ("hnsw", 64, 1, 4096),
+    "nlist": ("ivf", 1024, 1, 65536),
+    "nprobe": ("ivf", 16, 1, 65536),
+}
+
+
+def check_index_spec(spec: Any) -> IndexSpec:
+    """An IndexSpec with its kind known, each number in range and of its kind, defaults filled in."""
+    if spec is None:
+        return IndexSpec()
+    if not isinstance(spec, IndexSpec):
+        raise InvalidArgument(f"index must be an IndexSpec, got {type(spec).__name__}")
+    if spec.kind not in INDEX_KINDS:
+        raise InvalidArgument(f"index kind {spec.kind!r} is unknown: use one of {', '.join(INDEX_KINDS)}")
+    values = {}
+    for name, (kind, default, low, high) in INDEX_NUMBERS.items():
+        value = getattr(spec, name)
+        if value is None:
+            values[name] = default if kind == spec.kind else None
+            continue
+        if kind != spec.kind:
+            raise InvalidArgument(f"{name} applies to {kind} indexes, not {spec.kind}: leave it out")
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
+            raise InvalidArgument(f"{name}={value!r} is out of range: use an integer from {low} to {high}")
+        values[name] = int(value)
+    if spec.kind == "ivf" and values["nprobe"] > values["nlist"]:
+        raise InvalidArgument(f"nprobe={values['nprobe']} is more than nlist={values['nlist']}: "
+                              "probe at most every list")
+    return IndexSpec(spec.kind, **values)
 
 
 def check_dim(dim: Any) -> int:

@@ -2,24 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from simservice.serving.schemas import TRUNCATE, Strict, Text
 
 
+class IndexParams(Strict):
+    """The numbers of an index; each belongs to one kind, unset ones take their defaults."""
+
+    m: int | None = Field(None, description="hnsw: links per node, 4-64 (default 32)")
+    ef: int | None = Field(None, description="hnsw: candidates per search, 1-4096 (default 64)")
+    nlist: int | None = Field(None, description="ivf: k-means lists, 1-65536 (default 1024)")
+    nprobe: int | None = Field(None, description="ivf: lists searched, 1-nlist (default 16)")
+
+
 class CreateCollectionRequest(Strict):
     name: str = Field(description="1-64 letters, digits, '_' or '-', starting with a letter or digit")
-    index: str = Field("Flat", description="FAISS index: Flat (exact), IVF<n>,Flat, IVF<n>,PQ<m>, HNSW<m>")
+    index: Literal["exact", "hnsw", "ivf"] = Field(
+        "exact", description="exact (brute force, the true top-k), hnsw (graph) or ivf (k-means lists)")
+    index_params: IndexParams = Field(default_factory=IndexParams, description="the index's numbers")
 
 
 class CollectionResponse(BaseModel):
     name: str = Field(description="collection name")
     dim: int = Field(description="vector dimension")
     metric: str = Field(description="similarity metric")
-    index: str = Field(description="index asked for")
-    active_index: str = Field(description="index answering searches now")
+    index: str = Field(description="index kind: exact, hnsw, ivf (custom: a backend index with no neutral name)")
+    index_params: dict[str, int] = Field(description="the index's numbers (m, ef, nlist, nprobe)")
+    backend: str = Field(description="where the collection lives: faiss or milvus")
+    backend_index: str = Field(description="the index in the backend's own terms (e.g. FAISS HNSW32)")
+    active_index: str = Field(description="index answering searches now, in the backend's terms")
     count: int = Field(description="items stored")
     disk_bytes: int = Field(description="size on disk")
     note: str = Field("", description="anything worth knowing about the index state")

@@ -31,6 +31,8 @@ def describe_validation(errors: list[dict]) -> str:
             lines.append(f"{loc}: required field is missing")
         else:
             message = err.get("msg", "invalid value").removeprefix("Value error, ")
+            if err.get("type") in ("literal_error", "enum"):
+                message += f", not {str(err.get('input'))[:64]!r}"
             lines.append(f"{loc}: {message}")
     return "; ".join(lines)
 

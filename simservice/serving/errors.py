@@ -23,6 +23,7 @@ class ErrorKind(str, enum.Enum):
     INTERNAL = "internal_error"
     NOT_READY = "not_ready"
     TIMEOUT = "timeout"
+    UNAVAILABLE = "index_unavailable"
 
 
 STATUS = {
@@ -38,6 +39,7 @@ STATUS = {
     ErrorKind.INTERNAL: 500,
     ErrorKind.NOT_READY: 503,
     ErrorKind.TIMEOUT: 503,
+    ErrorKind.UNAVAILABLE: 503,
 }
 
 INDEX_ERROR_KINDS = {
@@ -49,6 +51,7 @@ INDEX_ERROR_KINDS = {
     index_errors.InvalidId: ErrorKind.INVALID,
     index_errors.InvalidArgument: ErrorKind.INVALID,
     index_errors.CorruptSnapshot: ErrorKind.INTERNAL,
+    index_errors.BackendUnavailable: ErrorKind.UNAVAILABLE,
 }
 
 
@@ -68,7 +71,7 @@ class ServiceError(Exception):
     @classmethod
     def from_index_error(cls, error: index_errors.IndexStoreError) -> "ServiceError":
         kind = next((k for t, k in INDEX_ERROR_KINDS.items() if isinstance(error, t)), ErrorKind.INTERNAL)
-        return cls(kind, str(error))
+        return cls(kind, str(error), {"Retry-After": "5"} if kind is ErrorKind.UNAVAILABLE else None)
 
 
 def kind_of_status(status: int) -> ErrorKind:

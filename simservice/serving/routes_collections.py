@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from simservice.index import CollectionInfo, Item
+from simservice.index import CollectionInfo, IndexSpec, Item
 from simservice.index.validation import MAX_PAGE
 from simservice.serving.collection_schemas import (CollectionList, CollectionResponse, CreateCollectionRequest,
                                                    DeleteItemsRequest, DeleteItemsResponse, ItemOut, ItemPage,
@@ -18,8 +18,10 @@ router = APIRouter(prefix="/collections", tags=["collections"])
 
 
 def collection_response(info: CollectionInfo) -> CollectionResponse:
-    return CollectionResponse(name=info.name, dim=info.dim, metric=info.metric, index=info.index,
-                              active_index=info.active_index, count=info.count, disk_bytes=info.disk_bytes,
+    spec = info.spec
+    return CollectionResponse(name=info.name, dim=info.dim, metric=info.metric,
+                              index=spec.kind if spec else "custom", index_params=spec.params() if spec else {},
+                              backend=info.backend, backend_index=info.index, active_index=info.active_index, count=info.count, disk_bytes=info.disk_bytes,
                               note=info.note)
 
 
@@ -30,7 +32,8 @@ def item_out(item: Item, with_vector: bool = False) -> ItemOut:
 
 @router.post("", response_model=CollectionResponse, status_code=201, summary="create a collection")
 async def create_collection(body: CreateCollectionRequest, state: State, model: ReadyModel):
-    store = await run_in_threadpool(state.index.create, body.name, model.dim, "cosine", body.index)
+    spec = IndexSpec(body.index, **body.index_params.model_dump())
+    store = await run_in_threadpool(state.index.create, body.name, model.dim, "cosine", spec)
     return collection_response(store.info())
 
 

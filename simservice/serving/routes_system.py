@@ -6,8 +6,10 @@ from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from simservice import __version__
+from simservice.index import BackendUnavailable
 from simservice.serving.auth import require_api_key
 from simservice.serving.deps import ReadyModel, State
 
@@ -43,8 +45,13 @@ async def health():
                  responses={503: {"model": Status}})
 async def ready(state: State):
     if state.ready:
-        return Status(status="ok")
-    reason = f"failed: {state.startup_error}" if state.startup_error else "warming up"
+        try:
+            await run_in_threadpool(state.index.check)
+            return Status(status="ok")
+        except BackendUnavailable as exc:
+            reason = f"index unavailable: {exc}"
+    else:
+        reason = f"failed: {state.startup_error}" if state.startup_error else "warming up"
     return JSONResponse(Status(status=reason).model_dump(), status_code=503, headers={"Retry-After": "5"})
 
 

@@ -15,7 +15,15 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SIMSERVICE_", extra="forbid", protected_namespaces=())
 
     model: str = Field("models/demo", description="checkpoint directory (official TF1 or Hugging Face port)")
+    index_backend: Literal["faiss", "milvus"] = Field(
+        "faiss", description="where collections live: faiss (embedded, in data_dir) or milvus (a server shared "
+                             "by many replicas, at milvus_uri)")
     data_dir: str = Field("data/index", description="directory of the embedded vector index")
+    milvus_uri: str = Field("http://127.0.0.1:19530", description="Milvus server (index_backend milvus)")
+    milvus_token: SecretStr | None = Field(None, description="Milvus credentials: 'user:password' or an API key")
+    milvus_prefix: str = Field("simservice_", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$",
+                               description="prefix of this service's Milvus collection names")
+    milvus_timeout: float = Field(10.0, gt=0, description="seconds one Milvus call may take before 503")
     host: str = Field("127.0.0.1", description="address to listen on")
     port: int = Field(8000, ge=0, le=65535, description="port to listen on")
     api_key: SecretStr | None = Field(None, description="when set, `Authorization: Bearer <key>` is required "

@@ -10,7 +10,7 @@ import logging
 import time
 from typing import Any, Sequence
 
-from simservice.index import DEFAULT, IndexManager
+from simservice.index import DEFAULT, CollectionManager, MilvusOptions, open_collections
 from simservice.serving.admission import Admission, await_ticket
 from simservice.serving.batch_queue import BatchQueue
 from simservice.serving.errors import ErrorKind, ServiceError
@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 
 class ServiceState:
-    def __init__(self, settings: Settings, pipeline=None, index: IndexManager | None = None):
+    def __init__(self, settings: Settings, pipeline=None, index: CollectionManager | None = None):
         self.settings = settings
         self.metrics = Metrics()
         self.queue = BatchQueue(settings.max_batch_size, settings.max_batch_tokens, settings.max_batch_samples,
@@ -40,7 +40,7 @@ class ServiceState:
 
     def start(self) -> None:
         if self.index is None:
-            self.index = IndexManager(self.settings.data_dir)
+            self.index = open_index(self.settings)
         self.queue.start(self._startup)
 
     def stop(self) -> None:
@@ -88,3 +88,10 @@ class ServiceState:
         with self.admission.slot():
             ticket = self.queue.submit(kind, payloads, lengths)
             return await await_ticket(ticket, request, self.settings.request_timeout, self.metrics)
+
+
+def open_index(settings: Settings) -> CollectionManager:
+    """The collection manager of the configured backend (the one place it is chosen)."""
+    token = settings.milvus_token.get_secret_value() if settings.milvus_token else None
+    milvus = MilvusOptions(settings.milvus_uri, token, settings.milvus_prefix, settings.milvus_timeout)
+    return open_collections(settings.index_backend, data_dir=settings.data_dir, milvus=milvus)

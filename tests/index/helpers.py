@@ -1,6 +1,6 @@
-"""Helpers shared by the tests of simservice.index (imported by test_index_*.py).
+"""Helpers shared by the tests of simservice.index (imported by tests/index/test_*.py).
 
-Also the writer process of the crash test: `python tests/index_helpers.py <dir> <index>
+Also the writer process of the crash test: `python tests/index/helpers.py <dir> <index>
 <first_op>` applies the deterministic op stream from `first_op` on and prints each op's
 number once the store has acknowledged it.
 """
@@ -12,7 +12,7 @@ import sys
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 
 from simservice.index import CollectionConfig, FaissStore, Item, NumpyStore  # noqa: E402
 

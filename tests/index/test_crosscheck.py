@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from index_helpers import DIM, assert_same_hits, numpy_twin, random_items, store_state
+from tests.index.helpers import DIM, assert_same_hits, numpy_twin, random_items, store_state
 
 from simservice.index import CollectionConfig, FaissStore, NumpyStore
 

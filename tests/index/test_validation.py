@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from index_helpers import DIM, random_items
+from tests.index.helpers import DIM, random_items
 
 from simservice.index import (
     CollectionConfig,

@@ -7,7 +7,7 @@ Exact maths (a prefix-LM with a key/value cache): next-token distributions agree
 import numpy as np
 import pytest
 
-from conftest import FIXTURES
+from tests.paths import FIXTURES
 from simservice import load_model
 from simservice.inference.cached_decoder import DecodeRequest
 from simservice.inference.sampler import SamplingParams, softmax

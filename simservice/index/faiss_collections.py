@@ -1,4 +1,4 @@
-"""IndexManager: the named collections of one data directory, as the service uses them.
+"""FaissCollections: the named FAISS collections of one data directory (the embedded backend).
 
 Each collection lives in `<data_dir>/<name>/` (items.sqlite, index.snap). A collection is
 created under a temporary name and renamed into place, and dropped by renaming it away before
@@ -15,17 +15,18 @@ import uuid
 
 from . import faiss_index, snapshot
 from . import validation as check
-from .errors import CollectionExists, CollectionNotFound, DimensionMismatch, InvalidArgument
+from .collections_base import CollectionsBase
+from .errors import CollectionExists, CollectionNotFound
 from .faiss_store import ITEMS_FILE, FaissStore
-from .types import CollectionConfig, CollectionInfo
+from .types import CollectionConfig, IndexSpec
 
 log = logging.getLogger(__name__)
 
-DEFAULT = "default"
 
-
-class IndexManager:
+class FaissCollections(CollectionsBase):
     """Create, open, list, describe and drop collections; each open once and shared."""
+
+    backend = "faiss"
 
     def __init__(self, data_dir: str, **store_options) -> None:
         """`store_options` are passed to every FaissStore (snapshot and tombstone policy)."""
@@ -39,11 +40,17 @@ class IndexManager:
                 log.warning("removing %s left by an interrupted create or drop", entry)
                 shutil.rmtree(os.path.join(data_dir, entry), ignore_errors=True)
 
-    def create(self, name: str, dim: int, metric: str = "cosine", index: str = "Flat",
-               search_params: dict[str, int] | None = None) -> FaissStore:
-        """A new empty collection; CollectionExists if the name is taken."""
+    def create(self, name: str, dim: int, metric: str = "cosine", index: IndexSpec | None = None, *,
+               factory: str | None = None, search_params: dict[str, int] | None = None) -> FaissStore:
+        """A new empty collection; CollectionExists if the name is taken. `index` is the
+        backend-neutral choice; `factory` and `search_params` (FAISS's own, e.g. "IVF1024,PQ96"
+        and {"nprobe": 16}) take its place for indexes it has no name for."""
+        if factory is None:
+            factory, search_params = faiss_index.factory_of(check.check_index_spec(index))
+        elif index is not None:
+            raise ValueError("give `index` or `factory`, not both")
         config = CollectionConfig(check.check_name(name), check.check_dim(dim),
-                                  check.check_metric(metric), faiss_index.check_spec(index, dim),
+                                  check.check_metric(metric), faiss_index.check_spec(factory, dim),
                                   faiss_index.check_search_params(search_params))
         with self._lock:
             if self._exists(name):
@@ -52,28 +59,8 @@ class IndexManager:
             FaissStore(staging, config, **self._options).close()
             os.rename(staging, self._path(name))
             snapshot.fsync_dir(self.data_dir)
-            log.info("created collection %s (dim %d, %s, %s)", name, dim, metric, index)
+            log.info("created collection %s (dim %d, %s, %s)", name, dim, metric, factory)
             return self._open(name)
-
-    def ensure(self, name: str, dim: int, metric: str = "cosine", index: str = "Flat",
-               search_params: dict[str, int] | None = None) -> FaissStore:
-        """The collection, created with these settings if absent; DimensionMismatch if it
-        exists with another dimension, InvalidArgument if with another metric."""
-        try:
-            store = self.get(name)
-        except CollectionNotFound:
-            try:
-                return self.create(name, dim, metric, index, search_params)
-            except CollectionExists:  # created meanwhile by another thread
-                store = self.get(name)
-        if store.config.dim != dim:
-            raise DimensionMismatch(
-                f"collection {name!r} has dimension {store.config.dim}, not {dim}: the model "
-                "changed; use another collection or drop this one"
-            )
-        if store.config.metric != metric:
-            raise InvalidArgument(f"collection {name!r} uses metric {store.config.metric!r}, not {metric!r}")
-        return store
 
     def get(self, name: str) -> FaissStore:
         """The open collection; CollectionNotFound if there is none of that name."""
@@ -87,9 +74,6 @@ class IndexManager:
             entry for entry in os.listdir(self.data_dir)
             if not entry.startswith(".") and self._exists(entry)
         )
-
-    def describe(self, name: str) -> CollectionInfo:
-        return self.get(name).info()
 
     def drop(self, name: str) -> None:
         """Delete the collection and its files; CollectionNotFound if absent."""
@@ -117,10 +101,7 @@ class IndexManager:
         store = self._stores.get(name)
         if store is None:
             if not self._exists(name):
-                raise CollectionNotFound(
-                    f"collection {name!r} does not exist: create it first (collections: "
-                    f"{', '.join(self.list()) or 'none'})"
-                )
+                raise self._missing(name)
             store = self._stores[name] = FaissStore(self._path(name), **self._options)
         return store
 

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
-from test_serving_support import GatedPipeline, assert_error, metric, running_app
+from tests.serving.support import GatedPipeline, assert_error, metric, running_app
 
 TEXTS = [f"第{i}个句子" + "今天天气不错" * (1 + i % 6) for i in range(64)]
 

@@ -10,7 +10,8 @@ from simservice.loading import load_model
 from simservice.training.encode import ModelEncoder
 from simservice.training.run import build, train
 from simservice.training.trainer import Trainer
-from test_train_helpers import tiny_options
+from tests.training.helpers import tiny_options
+from tests.paths import ROOT
 
 TEXTS = ["怎么办理手机？", "如何办理护照", "今天下雨", "信用卡丢了怎么办"]
 
@@ -27,7 +28,7 @@ def test_a_few_steps_lower_the_loss(tmp_path):
         assert after[name] < before[name], (name, before, after)
 
 
-DEMO = Path(__file__).resolve().parent.parent / "models" / "demo"
+DEMO = ROOT / "models" / "demo"
 
 
 @pytest.mark.parametrize("objective", ["triplet", "mlm", "simcse", "denoise"])

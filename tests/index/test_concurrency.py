@@ -4,7 +4,7 @@ import threading
 import time
 
 import numpy as np
-from index_helpers import DIM
+from tests.index.helpers import DIM
 
 from simservice.index import CollectionConfig, FaissStore, Item
 

@@ -7,11 +7,11 @@ import sys
 
 import numpy as np
 import pytest
-from index_helpers import DIM, apply_op, assert_same_hits, numpy_twin, store_state, states_equal
+from tests.index.helpers import DIM, apply_op, assert_same_hits, numpy_twin, store_state, states_equal
 
 from simservice.index import FaissStore
 
-HELPERS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "index_helpers.py")
+HELPERS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "helpers.py")
 
 
 def run_and_kill(directory, index, first_op, acks_before_kill, delay_s):

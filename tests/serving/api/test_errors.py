@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_serving_support import assert_error, running_app
+from tests.serving.support import assert_error, running_app
 
 LONG = "今天天气不错" * 20  # 120 characters: over the tiny model's 64 tokens
 
@@ -101,9 +101,9 @@ def test_wrong_method_and_paging_bounds(client):
 
 
 def test_collection_of_another_dimension_is_422(roformer, tmp_path):
-    from simservice.index import IndexManager
+    from simservice.index import FaissCollections
 
-    index = IndexManager(str(tmp_path))
+    index = FaissCollections(str(tmp_path))
     index.create("old", dim=8)  # made with another model
     try:
         with running_app(roformer, tmp_path, index=index) as client:

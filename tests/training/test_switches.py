@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from simservice.training.run import build
-from test_train_helpers import tiny_options
+from tests.training.helpers import tiny_options
 
 
 def _one_step(tmp_path, name, **changes):

@@ -11,8 +11,9 @@ import pytest
 
 from simservice.download import DownloadError, OfflineError, download
 from simservice.download import hub
+from tests.paths import FIXTURES
 
-FIXTURE = Path(__file__).parent / "fixtures" / "roformer_hf"
+FIXTURE = FIXTURES / "roformer_hf"
 REPO = "junnyu/roformer_chinese_sim_char_small"
 
 

@@ -16,8 +16,9 @@ import pytest
 from simservice.download import DownloadError, OfflineError, Release, download
 from simservice.download import commands as download_commands
 from simservice.download import registry
+from tests.paths import FIXTURES
 
-FIXTURE = Path(__file__).parent / "fixtures" / "roformer_tf1"
+FIXTURE = FIXTURES / "roformer_tf1"
 NAME = "tiny_roformer-sim_L-2_H-64_A-4"  # the shape in the name matches the fixture's config
 TINY = {NAME: Release(NAME, "zip", "tiny test release")}
 

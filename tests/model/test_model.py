@@ -104,7 +104,7 @@ def test_embedding_mapping_exists_only_when_sizes_differ():
 def test_mixed_bfloat16_is_close_and_leaves_the_global_policy_alone(roformer):
     import keras
 
-    from conftest import FIXTURES
+    from tests.paths import FIXTURES
 
     low = load_model(FIXTURES / "roformer_tf1", precision="mixed_bfloat16")
     assert keras.config.dtype_policy().name == "float32"
@@ -118,14 +118,14 @@ def test_mixed_bfloat16_is_close_and_leaves_the_global_policy_alone(roformer):
 
 
 def test_unknown_precision_is_refused():
-    from conftest import FIXTURES
+    from tests.paths import FIXTURES
 
     with pytest.raises(ValueError, match="precision must be one of"):
         load_model(FIXTURES / "roformer_tf1", precision="int8")
 
 
 def test_xla_encoder_matches_graph_encoder(roformer):
-    from conftest import FIXTURES
+    from tests.paths import FIXTURES
 
     xla = load_model(FIXTURES / "roformer_tf1", jit_compile=True)
     texts = ["今天天气怎么样", "你好"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_serving_support import metric, running_app
+from tests.serving.support import metric, running_app
 
 TEXTS = ["今天天气不错", "今天天气很好", "我想去北京", "你好"]
 

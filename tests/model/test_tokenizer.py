@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import FIXTURES, golden
+from tests.paths import FIXTURES, golden
 from simservice.model.tokenizer import Tokenizer
 
 CASES = golden("tokenizer")["cases"]

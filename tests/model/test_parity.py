@@ -9,7 +9,7 @@ greedy decoding must give identical tokens.
 import numpy as np
 import pytest
 
-from conftest import FIXTURES, golden
+from tests.paths import FIXTURES, golden
 from simservice import load_model
 from simservice.inference.sampler import SamplingParams
 

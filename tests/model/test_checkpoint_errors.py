@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import FIXTURES
+from tests.paths import FIXTURES
 from simservice import load_model
 from simservice.model import CheckpointError
 from simservice.model.checkpoint_writer import write_tensors

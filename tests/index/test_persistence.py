@@ -6,7 +6,7 @@ import shutil
 
 import numpy as np
 import pytest
-from index_helpers import DIM, assert_same_hits, numpy_twin, random_items, store_state, states_equal
+from tests.index.helpers import DIM, assert_same_hits, numpy_twin, random_items, store_state, states_equal
 
 from simservice.index import CollectionConfig, CorruptSnapshot, FaissStore
 from simservice.index import snapshot as snapshot_file
