@@ -10,6 +10,10 @@ import argparse
 FLAGS = {  # flag -> (settings field, type, help)
     "--model": ("model", str, "checkpoint directory (default models/demo)"),
     "--data-dir": ("data_dir", str, "directory of the embedded vector index (default data/index)"),
+    "--milvus-uri": ("milvus_uri", str, "Milvus server for --index-backend milvus (default http://127.0.0.1:19530)"),
+    "--milvus-token": ("milvus_token", str, "Milvus credentials: 'user:password' or an API key"),
+    "--milvus-prefix": ("milvus_prefix", str, "prefix of this service's Milvus collections (default simservice_)"),
+    "--milvus-timeout": ("milvus_timeout", float, "seconds one Milvus call may take before 503 (default 10)"),
     "--host": ("host", str, "address to listen on (default 127.0.0.1)"),
     "--port": ("port", int, "port to listen on (default 8000)"),
     "--api-key": ("api_key", str, "require 'Authorization: Bearer <key>' on all but /health and /ready"),
@@ -31,6 +35,8 @@ def register(subparsers) -> None:
                                   description=__doc__)
     for flag, (field, kind, help_text) in FLAGS.items():
         serve.add_argument(flag, dest=field, type=kind, default=None, help=help_text)
+    serve.add_argument("--index-backend", dest="index_backend", default=None, choices=["faiss", "milvus"],
+                       help="faiss: embedded in --data-dir (default); milvus: a server shared by replicas")
     serve.add_argument("--no-warmup", dest="warmup", action="store_false", default=None,
                        help="answer /ready without running each batch shape first")
     serve.add_argument("--xla", dest="xla", action="store_true", default=None,
@@ -46,7 +52,7 @@ def settings_from_args(args: argparse.Namespace):
     from simservice.serving.settings import Settings
 
     given = {field: getattr(args, field) for field, *_ in FLAGS.values() if getattr(args, field, None) is not None}
-    for flag in ("warmup", "xla", "precision"):
+    for flag in ("warmup", "xla", "precision", "index_backend"):
         if getattr(args, flag, None) is not None:
             given[flag] = getattr(args, flag)
     return Settings(**given)
