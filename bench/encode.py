@@ -28,6 +28,7 @@ def make_batch(rows: int, length: int, seed: int = 0) -> list[list[int]]:
 
 
 def simservice_encoder(shape: str, jit_compile: bool):
+    from simservice.inference.batching import BatchLimits
     from simservice.inference.encoder import Encoder
     from simservice.model import ModelConfig, SimModel, Tokenizer
 
@@ -35,7 +36,7 @@ def simservice_encoder(shape: str, jit_compile: bool):
     config = ModelConfig(vocab_size=VOCAB, hidden_size=hidden, num_layers=layers, num_heads=heads,
                          intermediate_size=intermediate)
     vocab = {t: i for i, t in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"])}
-    return Encoder(SimModel(config), Tokenizer(vocab), max_batch_rows=32, jit_compile=jit_compile)
+    return Encoder(SimModel(config), Tokenizer(vocab), BatchLimits(32, 2048), jit_compile=jit_compile)
 
 
 def torch_roformer(shape: str):

@@ -64,7 +64,6 @@ def main() -> None:
     parser.add_argument("-k", type=int, default=8)
     parser.add_argument("--max-length", type=int, default=32)
     args = parser.parse_args()
-    from simservice.inference.paraphrase import ParaphraseJob
 
     result = {"machine": machine(), "n": args.n, "k": args.k, "max_length": args.max_length, "shapes": {}}
     from simservice.inference.cached_decoder import CachedDecoder, DecodeRequest
@@ -74,8 +73,8 @@ def main() -> None:
     for shape in args.shapes:
         model = pipeline(shape)
         job = dict(n=args.n, k=args.k, max_length=args.max_length, seed=0)
-        jobs = [ParaphraseJob(t, **job) for t in TEXTS]
-        requests = [DecodeRequest(model.source_ids(t), args.n, params, args.max_length, 0) for t in TEXTS]
+        jobs = [model.paraphrase_job(t, **job) for t in TEXTS]
+        requests = [DecodeRequest(model.tokenizer.encode(t), args.n, params, args.max_length, 0) for t in TEXTS]
         model.paraphrase_batch(jobs[:1])  # warm-up: traces the compiled functions
         model.paraphrase_batch(jobs)
         model.reference_decoder.generate_ids(requests[0].source_ids, args.n, params, 2, 0)

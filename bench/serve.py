@@ -67,7 +67,7 @@ class Server:
                    SIMSERVICE_MAX_BATCH_SIZE=str(batch_size), SIMSERVICE_MAX_CONCURRENT_REQUESTS="512",
                    SIMSERVICE_REQUEST_TIMEOUT="120", TF_CPP_MIN_LOG_LEVEL="2")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "simservice.serving.app:create_app",
+            [sys.executable, "-m", "uvicorn", "--factory", "simservice.serving.api.app:create_app",
              "--host", HOST, "--port", str(self.port), "--log-level", "warning"],
             env=env, cwd=ROOT)
         deadline = time.monotonic() + 300

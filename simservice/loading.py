@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from simservice.inference.batching import BatchLimits
 from simservice.inference.pipeline import SimPipeline
 from simservice.model.config import Architecture
 from simservice.model.loader import load_checkpoint
+from simservice.precision import Precision
 
 
 def load_model(path: str | Path, *, architecture: Architecture | None = None, max_length: int = 64,
-               max_batch_rows: int = 32, jit_compile: bool = False, precision: str = "float32") -> SimPipeline:
+               max_batch_rows: int = 32, max_batch_tokens: int = 2048, jit_compile: bool = False,
+               precision: Precision = "float32") -> SimPipeline:
     """Load an official TF1 release or a Hugging Face port directory (see `find_checkpoint`).
 
+    `max_batch_rows` and `max_batch_tokens` bound one encoder forward pass (padding counted);
     `jit_compile` compiles the encoder and decoder steps with XLA (one executable per batch
     shape bucket); `precision` "mixed_bfloat16" / "mixed_float16" computes in 16 bits.
     """
     model, tokenizer = load_checkpoint(path, architecture=architecture, max_length=max_length, precision=precision)
-    return SimPipeline(model, tokenizer, max_batch_rows=max_batch_rows, jit_compile=jit_compile)
+    limits = BatchLimits(max_batch_rows, max_batch_tokens)
+    return SimPipeline(model, tokenizer, limits, jit_compile=jit_compile)

@@ -39,7 +39,6 @@ class CachedDecoder:
     def __init__(self, model: SimModel, sep_id: int, jit_compile: bool = False):
         self.model = model
         self.sep_id = sep_id
-        self.tokens_generated = 0  # running total, for the service's metrics
         c = model.config
         self.cache_dtype = tf.as_dtype(model.backbone.compute_dtype)  # bfloat16 / float16 under mixed precision
         layer_spec = tf.TensorSpec([None, None, c.num_heads, c.head_size], self.cache_dtype)
@@ -145,7 +144,6 @@ class CachedDecoder:
             visible = _step_mask(batch, slot, source_mask[request_of_row[live]], width + target, t)
             step_logits, cache = self.step_logits(step_tokens, positions, visible, cache, width + t)
             logits = step_logits[slot]
-        self.tokens_generated += sum(len(o) for o in outputs)
         result: list[list[list[int]]] = [[] for _ in requests]
         for row, request in enumerate(request_of_row):
             result[request].append(outputs[row])

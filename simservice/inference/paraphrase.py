@@ -1,7 +1,8 @@
 """SimBERT's gen_synonyms: sample continuations, drop duplicates and the input, rank by the encoder.
 
-`ParaphraseJob` is one request's parameters; `rank_candidates` is the ranking half, shared by
-every decoder that produces the candidates.
+`ParaphraseJob` is one request, checked once where it is made (`SimPipeline.paraphrase_job`):
+it carries its token ids and `SamplingParams`, so nothing downstream tokenizes or checks it
+again. `rank_candidates` is the ranking half, shared by every decoder that produces candidates.
 """
 
 from __future__ import annotations
@@ -16,30 +17,24 @@ from simservice.inference.sampler import SamplingParams
 
 @dataclasses.dataclass(frozen=True)
 class ParaphraseJob:
-    """One text to paraphrase: sample `n`, return the best `k` as (text, cosine to the input)."""
+    """One text to paraphrase: continue `prompt_ids` n times, return the best k by cosine to the input."""
 
-    text: str
-    n: int = 32
-    k: int = 8
-    top_p: float | None = 0.95
-    top_k: int | None = None
-    temperature: float = 1.0
-    max_length: int = 32
-    mask_idxs: tuple[int, ...] = ()
+    text: str  # the input as decoded from source_ids' tokens (candidates equal to it are dropped)
+    source_ids: tuple[int, ...]  # [CLS] text [SEP]: the input as the ranking encodes it
+    prompt_ids: tuple[int, ...]  # source_ids with the mask_idxs tokens replaced by [MASK]: what is continued
+    n: int
+    k: int
+    max_length: int
+    sampling: SamplingParams
     seed: int | None = None
 
-    def __post_init__(self) -> None:
-        if self.n < 1:
-            raise ValueError(f"n must be >= 1, got {self.n}")
-        if self.k < 1:
-            raise ValueError(f"k must be >= 1, got {self.k}")
-        if self.max_length < 1:
-            raise ValueError(f"max_length must be >= 1, got {self.max_length}")
-        self.sampling  # validates top_k / top_p / temperature
 
-    @property
-    def sampling(self) -> SamplingParams:
-        return SamplingParams(top_k=self.top_k, top_p=self.top_p, temperature=self.temperature)
+@dataclasses.dataclass(frozen=True)
+class ParaphraseResult:
+    """A job's paraphrases, best first, and how many tokens the decoder generated for it."""
+
+    paraphrases: list[tuple[str, float]]
+    generated_tokens: int
 
 
 def unique_candidates(text: str, candidates: Sequence[str]) -> list[str]:

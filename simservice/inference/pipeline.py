@@ -1,38 +1,54 @@
-"""A loaded model ready for use: tokenizer, encoder and decoders over one set of weights."""
+"""A loaded model ready for use: tokenizer, one encoder and the cached decoder over one set of weights."""
 
 from __future__ import annotations
 
+import functools
 from typing import Sequence
 
 import numpy as np
 
+from simservice.inference.batching import BatchLimits, bucket_rows
 from simservice.inference.cached_decoder import CachedDecoder, DecodeRequest
 from simservice.inference.encoder import Encoder
-from simservice.inference.paraphrase import ParaphraseJob, rank_candidates, unique_candidates
-from simservice.inference.reference_decoder import ReferenceDecoder
+from simservice.inference.paraphrase import ParaphraseJob, ParaphraseResult, rank_candidates, unique_candidates
 from simservice.inference.sampler import SamplingParams
+from simservice.model.config import ModelConfig
 from simservice.model.sim_model import SimModel
 from simservice.model.tokenizer import Tokenizer
 
 
 class SimPipeline:
-    """What `load_model` returns: `encode` for sentence vectors, `generate` for UniLM samples."""
+    """What `load_model` returns: `encode` for sentence vectors, `generate` and `paraphrase` for
+    UniLM samples. It is also the serving engine's model (see `inference.engine.InferenceEngine`):
+    `embed` runs one batch the queue formed, `paraphrase_batch` a batch of checked jobs."""
 
-    def __init__(self, model: SimModel, tokenizer: Tokenizer, max_batch_rows: int = 32,
+    def __init__(self, model: SimModel, tokenizer: Tokenizer, limits: BatchLimits = BatchLimits(),
                  jit_compile: bool = False):
         self.model = model
         self.tokenizer = tokenizer
-        self.encoder = Encoder(model, tokenizer, max_batch_rows=max_batch_rows, jit_compile=jit_compile)
+        self.encoder = Encoder(model, tokenizer, limits, jit_compile=jit_compile)
         self.decoder = CachedDecoder(model, tokenizer.sep_id, jit_compile=jit_compile)
-        self.reference_decoder = ReferenceDecoder(model, tokenizer.sep_id)
 
     @property
-    def config(self):
+    def config(self) -> ModelConfig:
         return self.model.config
 
     @property
     def dim(self) -> int:
         return self.model.config.hidden_size
+
+    @property
+    def limits(self) -> BatchLimits:
+        return self.encoder.limits
+
+    @functools.cached_property
+    def reference_decoder(self):
+        """The uncached decoder (tests and bench only): built on first use."""
+        from simservice.inference.reference_decoder import ReferenceDecoder
+
+        return ReferenceDecoder(self.model, self.tokenizer.sep_id)
+
+    # -- sentence vectors -----------------------------------------------------------------
 
     def encode(self, texts: Sequence[str] | str, normalize: bool = True) -> np.ndarray:
         """float32 [N, dim], rows L2-normalised (unless `normalize=False`), in input order."""
@@ -40,69 +56,95 @@ class SimPipeline:
             texts = [texts]
         return self.encoder.encode(list(texts), normalize=normalize)
 
-    def source_ids(self, text: str, mask_idxs: Sequence[int] | None = None) -> list[int]:
-        """[CLS] text [SEP] with the tokens at `mask_idxs` replaced by [MASK] (RoFormer-Sim's trick for variety)."""
-        ids = self.tokenizer.encode(text)
+    def embed(self, token_ids: Sequence[Sequence[int]]) -> np.ndarray:
+        """Pooler outputs [N, dim] (not normalised) of one batch within `limits`: one forward pass."""
+        return self.encoder.forward(token_ids)
+
+    # -- generation -----------------------------------------------------------------------
+
+    def paraphrase_job(self, text: str, source_ids: Sequence[int] | None = None, *, n: int = 32, k: int = 8,
+                       sampling: SamplingParams = SamplingParams(top_p=0.95), max_length: int = 32,
+                       mask_idxs: Sequence[int] = (), seed: int | None = None) -> ParaphraseJob:
+        """A checked job (ValueError says what is wrong). `source_ids` are the text's token ids when
+        the caller has them (cut to a limit, say); then `text` should be what they decode to."""
+        if n < 1 or k < 1 or max_length < 1:
+            raise ValueError(f"n, k and max_length must be >= 1, got n={n}, k={k}, max_length={max_length}")
+        ids = list(self.tokenizer.encode(text) if source_ids is None else source_ids)
+        prompt = list(ids)
         for i in mask_idxs or ():
             if not 0 <= i < len(ids):
-                raise ValueError(f"mask index {i} is outside the {len(ids)} tokens of the input")
-            ids[i] = self.tokenizer.mask_id
-        return ids
+                raise ValueError(f"mask_idxs: mask index {i} is outside the {len(ids)} tokens of the input "
+                                 f"(positions 0 to {len(ids) - 1}, [CLS] is 0)")
+            prompt[i] = self.tokenizer.mask_id
+        c = self.model.config
+        if c.architecture == "bert" and len(ids) + max_length > c.max_position:
+            raise ValueError(f"{len(ids)} input tokens + max_length {max_length} exceed the model's "
+                             f"{c.max_position} positions; shorten the text or lower max_length")
+        return ParaphraseJob(text, tuple(ids), tuple(prompt), n, k, max_length, sampling, seed)
 
     def generate(self, text: str, n: int = 1, *, top_k: int | None = None, top_p: float | None = None,
                  temperature: float = 1.0, max_length: int = 32, seed: int | None = None,
-                 mask_idxs: Sequence[int] | None = None) -> list[str]:
+                 mask_idxs: Sequence[int] = (), sampler: str | None = None) -> list[str]:
         """n sampled continuations of `text` from the UniLM head (cached decoder); `top_k=1` is greedy."""
-        request = self._request(text, n, top_k, top_p, temperature, max_length, seed, mask_idxs)
-        return [self.tokenizer.decode(ids) for ids in self.decoder.decode([request])[0]]
+        job = self._job(text, n, n, top_k, top_p, temperature, sampler, max_length, mask_idxs, seed)
+        return [self.tokenizer.decode(ids) for ids in self.decoder.decode([_decode_request(job)])[0]]
 
     def generate_uncached(self, text: str, n: int = 1, *, top_k: int | None = None, top_p: float | None = None,
                           temperature: float = 1.0, max_length: int = 32, seed: int | None = None,
-                          mask_idxs: Sequence[int] | None = None) -> list[str]:
+                          mask_idxs: Sequence[int] = (), sampler: str | None = None) -> list[str]:
         """`generate` on the reference decoder that recomputes everything each step (the baseline)."""
-        r = self._request(text, n, top_k, top_p, temperature, max_length, seed, mask_idxs)
-        outputs = self.reference_decoder.generate_ids(r.source_ids, r.n, r.params, r.max_length, r.seed)
+        job = self._job(text, n, n, top_k, top_p, temperature, sampler, max_length, mask_idxs, seed)
+        outputs = self.reference_decoder.generate_ids(list(job.prompt_ids), n, job.sampling, max_length, seed)
         return [self.tokenizer.decode(ids) for ids in outputs]
-
-    def _request(self, text, n, top_k, top_p, temperature, max_length, seed, mask_idxs) -> DecodeRequest:
-        if n < 1 or max_length < 1:
-            raise ValueError(f"n and max_length must be >= 1, got n={n}, max_length={max_length}")
-        params = SamplingParams(top_k=top_k, top_p=top_p, temperature=temperature)
-        return DecodeRequest(self._checked_source(text, mask_idxs, max_length), n, params, max_length, seed)
-
-    def check_generation(self, source_length: int, max_length: int) -> None:
-        """Refuse a source + output that would outrun BERT's position embeddings (RoFormer has no limit)."""
-        c = self.model.config
-        if c.architecture == "bert" and source_length + max_length > c.max_position:
-            raise ValueError(f"{source_length} input tokens + max_length {max_length} exceed the model's "
-                             f"{c.max_position} positions; shorten the text or lower max_length")
-
-    def _checked_source(self, text: str, mask_idxs, max_length: int) -> list[int]:
-        ids = self.source_ids(text, mask_idxs)
-        self.check_generation(len(ids), max_length)
-        return ids
-
-    def paraphrase_batch(self, jobs: Sequence[ParaphraseJob]) -> list[list[tuple[str, float]]]:
-        """gen_synonyms for several requests decoded together; (text, score) lists, best first, per job."""
-        if not jobs:
-            return []
-        requests = [DecodeRequest(self._checked_source(job.text, job.mask_idxs, job.max_length), job.n,
-                                  job.sampling, job.max_length, job.seed) for job in jobs]
-        decoded = self.decoder.decode(requests)
-        candidates = [unique_candidates(job.text, [self.tokenizer.decode(ids) for ids in outputs])
-                      for job, outputs in zip(jobs, decoded)]
-        texts = [t for job, cands in zip(jobs, candidates) for t in (job.text, *cands)]
-        vectors = self.encode(texts)  # one encoder pass for every job's input and candidates
-        results, start = [], 0
-        for job, cands in zip(jobs, candidates):
-            block = vectors[start: start + 1 + len(cands)]
-            results.append(rank_candidates(job.text, cands, block, job.k))
-            start += 1 + len(cands)
-        return results
 
     def paraphrase(self, text: str, n: int = 32, k: int = 8, *, top_p: float | None = 0.95,
                    top_k: int | None = None, temperature: float = 1.0, max_length: int = 32,
-                   mask_idxs: Sequence[int] | None = None, seed: int | None = None) -> list[tuple[str, float]]:
+                   mask_idxs: Sequence[int] = (), seed: int | None = None,
+                   sampler: str | None = None) -> list[tuple[str, float]]:
         """SimBERT's gen_synonyms: up to k (text, cosine) pairs, best first, without the input."""
-        job = ParaphraseJob(text, n, k, top_p, top_k, temperature, max_length, tuple(mask_idxs or ()), seed)
-        return self.paraphrase_batch([job])[0]
+        job = self._job(text, n, k, top_k, top_p, temperature, sampler, max_length, mask_idxs, seed)
+        return self.paraphrase_batch([job])[0].paraphrases
+
+    def _job(self, text, n, k, top_k, top_p, temperature, sampler, max_length, mask_idxs, seed) -> ParaphraseJob:
+        sampling = SamplingParams(top_k=top_k, top_p=top_p, temperature=temperature, strategy=sampler)
+        return self.paraphrase_job(text, n=n, k=k, sampling=sampling, max_length=max_length,
+                                   mask_idxs=mask_idxs, seed=seed)
+
+    def paraphrase_batch(self, jobs: Sequence[ParaphraseJob]) -> list[ParaphraseResult]:
+        """gen_synonyms for several checked jobs decoded together, then ranked in one encoder
+        pass (split only where the batch limits require)."""
+        if not jobs:
+            return []
+        decoded = self.decoder.decode([_decode_request(job) for job in jobs])
+        candidates = [unique_candidates(job.text, [self.tokenizer.decode(ids) for ids in outputs])
+                      for job, outputs in zip(jobs, decoded)]
+        ids: list[Sequence[int]] = []
+        for job, cands in zip(jobs, candidates):
+            ids += [job.source_ids, *self.tokenizer.encode_batch(cands)]
+        vectors = self.encoder.encode_ids(ids)
+        results, start = [], 0
+        for job, cands, outputs in zip(jobs, candidates, decoded):
+            block = vectors[start: start + 1 + len(cands)]
+            results.append(ParaphraseResult(rank_candidates(job.text, cands, block, job.k),
+                                            sum(len(o) for o in outputs)))
+            start += 1 + len(cands)
+        return results
+
+    # -- serving --------------------------------------------------------------------------
+
+    def warm_up(self, max_tokens: int) -> None:
+        """Run what serving runs once, so the first requests do not pay for tracing (or, with XLA,
+        compiling): the encoder at every length bucket and every row bucket, one short paraphrase."""
+        tok = self.tokenizer
+        for length in range(8, max_tokens + 8, 8):
+            length = min(length, max_tokens)
+            self.embed([[tok.cls_id, *[tok.unk_id] * (length - 2), tok.sep_id]])
+        rows = 2
+        while rows <= self.limits.max_rows and self.limits.fits(rows, 3):
+            self.embed([[tok.cls_id, tok.unk_id, tok.sep_id]] * rows)
+            rows = bucket_rows(rows + 1)
+        self.paraphrase_batch([self.paraphrase_job("warm up", n=2, k=1, max_length=2, seed=0)])
+
+
+def _decode_request(job: ParaphraseJob) -> DecodeRequest:
+    return DecodeRequest(list(job.prompt_ids), job.n, job.sampling, job.max_length, job.seed)

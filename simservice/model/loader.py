@@ -13,17 +13,17 @@ from simservice.model.errors import CheckpointError
 from simservice.model.sim_model import SimModel
 from simservice.model.tokenizer import Tokenizer, load_vocab
 from simservice.model.weight_map import Entry, hf_table, tf1_table
+from simservice.precision import PRECISIONS, Precision
 
 log = logging.getLogger(__name__)
 
-PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 
 
 def load_checkpoint(
     path: str | Path,
     architecture: Architecture | None = None,
     max_length: int = 64,
-    precision: str = "float32",
+    precision: Precision = "float32",
 ) -> tuple[SimModel, Tokenizer]:
     """Build the model described by a checkpoint directory and load all of its weights.
 
@@ -69,7 +69,7 @@ def load_checkpoint(
     return model, tokenizer
 
 
-def build_model(config: ModelConfig, precision: str = "float32", **kwargs) -> SimModel:
+def build_model(config: ModelConfig, precision: Precision = "float32", **kwargs) -> SimModel:
     """`SimModel(config, **kwargs)` with every layer under the dtype policy `precision`, leaving the
     global policy as it was."""
     import keras

@@ -12,7 +12,7 @@ __all__ = ["Settings", "create_app"]
 def __getattr__(name):
     # Imported on first use, so `simservice serve --help` does not load TensorFlow.
     if name == "create_app":
-        from simservice.serving.app import create_app
+        from simservice.serving.api.app import create_app
 
         return create_app
     if name == "Settings":

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 
+from simservice.precision import PRECISIONS
+
 FLAGS = {  # flag -> (settings field, type, help)
     "--model": ("model", str, "checkpoint directory (default models/demo)"),
     "--data-dir": ("data_dir", str, "directory of the embedded vector index (default data/index)"),
@@ -42,7 +44,7 @@ def register(subparsers) -> None:
     serve.add_argument("--xla", dest="xla", action="store_true", default=None,
                        help="compile the encoder and decoder steps with XLA")
     serve.add_argument("--precision", dest="precision", default=None,
-                       choices=["float32", "mixed_bfloat16", "mixed_float16"], help="compute precision (default float32)")
+                       choices=PRECISIONS, help="compute precision (default float32)")
     serve.add_argument("--log-level", default="info", help="uvicorn log level (default info)")
     serve.set_defaults(func=serve_command)
 
@@ -63,7 +65,7 @@ def serve_command(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    from simservice.serving.app import create_app
+    from simservice.serving.api.app import create_app
 
     settings = settings_from_args(args)
     if not os.path.isdir(settings.model):

@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from simservice.precision import Precision
+
 
 class Settings(BaseSettings):
     """Everything the service can be told; each field is also the environment variable
@@ -43,5 +45,5 @@ class Settings(BaseSettings):
     warmup: bool = Field(True, description="run each batch shape once before /ready answers 200")
     xla: bool = Field(False, description="compile the encoder and decoder steps with XLA (slower warm-up, "
                                          "faster batches; one executable per batch shape)")
-    precision: Literal["float32", "mixed_bfloat16", "mixed_float16"] = Field(
+    precision: Precision = Field(
         "float32", description="compute precision; mixed_float16 for GPUs, mixed_bfloat16 for recent CPUs/GPUs")

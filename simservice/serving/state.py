@@ -1,7 +1,8 @@
-"""What the routes share: settings, the queue, the index, and whether the model is ready.
+"""The wiring: settings, the engine (admission, queue, runner), the index, and readiness.
 
 The model is loaded and warmed on the worker thread that will own it; until that ends,
-/ready answers 503 and model routes answer 503 with Retry-After.
+/ready answers 503 and model routes answer 503 with Retry-After. The index backend is
+chosen here, in one place, from the settings.
 """
 
 from __future__ import annotations
@@ -10,37 +11,47 @@ import logging
 import time
 from typing import Any, Sequence
 
-from simservice.index import DEFAULT, CollectionManager, MilvusOptions, open_collections
-from simservice.serving.admission import Admission, await_ticket
-from simservice.serving.batch_queue import BatchQueue
-from simservice.serving.errors import ErrorKind, ServiceError
-from simservice.serving.metrics import Metrics
-from simservice.serving.runner import ModelRunner
+from starlette.requests import Request
+
+from simservice.index import DEFAULT, BackendUnavailable, CollectionManager, MilvusOptions, open_collections
+from simservice.inference.batching import BatchLimits
+from simservice.inference.engine import InferenceEngine
+from simservice.serving.engine.admission import Admission, await_ticket
+from simservice.serving.engine.errors import ErrorKind, ServiceError
+from simservice.serving.engine.jobs import JobKind
+from simservice.serving.engine.metrics import Metrics
+from simservice.serving.engine.queue import BatchQueue
+from simservice.serving.engine.runner import ModelRunner
 from simservice.serving.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
 class ServiceState:
-    def __init__(self, settings: Settings, pipeline=None, index: CollectionManager | None = None):
+    def __init__(self, settings: Settings, model: InferenceEngine | None = None,
+                 index: CollectionManager | None = None):
+        """`model` and `index` may be given (tests, embedding apps); `model`'s batch limits must
+        then be the settings' (one encoder, one set of limits)."""
         self.settings = settings
+        self.limits = BatchLimits(settings.max_batch_size, settings.max_batch_tokens)
+        if model is not None and model.limits != self.limits:
+            raise ValueError(f"the model's batch limits {model.limits} are not the settings' {self.limits}: "
+                             "load it with load_model(..., max_batch_rows=, max_batch_tokens=) to match")
         self.metrics = Metrics()
-        self.queue = BatchQueue(settings.max_batch_size, settings.max_batch_tokens, settings.max_batch_samples,
-                                settings.request_timeout, self.metrics)
+        self.queue = BatchQueue(self.limits, settings.max_batch_samples, settings.request_timeout, self.metrics)
         self.admission = Admission(settings.max_concurrent_requests, self.metrics)
         self.index = index
-        self.pipeline = None  # set once loaded and warmed
+        self.model: InferenceEngine | None = None  # set once loaded and warmed
+        self.max_input_tokens = 0  # set with the model
         self.startup_error: str | None = None
-        self._given_pipeline = pipeline
+        self._given_model = model
         self._owns_index = index is None
 
     @property
     def ready(self) -> bool:
-        return self.pipeline is not None
+        return self.model is not None
 
     def start(self) -> None:
-        if self.index is None:
-            self.index = open_index(self.settings)
         self.queue.start(self._startup)
 
     def stop(self) -> None:
@@ -49,41 +60,65 @@ class ServiceState:
             self.index.close()
 
     def _startup(self) -> ModelRunner:
-        """On the worker thread: load, warm up, open the default collection, then report ready."""
+        """On the worker thread: open the index, load, warm up, open the default collection, then report ready."""
         try:
             start = time.perf_counter()
-            pipeline = self._given_pipeline
-            if pipeline is None:
-                from simservice import load_model
-
-                pipeline = load_model(self.settings.model, jit_compile=self.settings.xla,
-                                      precision=self.settings.precision)
-            runner = ModelRunner(pipeline, self.settings.max_batch_size, self.settings.max_batch_tokens,
-                                 self.metrics)
-            self.max_input_tokens = self._input_limit(pipeline)
+            if self.index is None:
+                self.index = self._open_index()
+            model = self._given_model or self._load()
+            max_input_tokens = self._input_limit(model)
             if self.settings.warmup:
-                runner.warm_up(self.max_input_tokens)
-            self.index.ensure(DEFAULT, pipeline.dim)
-            self.pipeline = pipeline
-            log.info("ready in %.1f s (dim %d)", time.perf_counter() - start, pipeline.dim)
-            return runner
+                model.warm_up(max_input_tokens)
+            self.index.ensure(DEFAULT, model.dim)
+            self.max_input_tokens = max_input_tokens
+            self.startup_error = None
+            self.model = model
+            log.info("ready in %.1f s (dim %d, index %s)", time.perf_counter() - start, model.dim,
+                     self.settings.index_backend)
+            return ModelRunner(model, self.metrics)
         except Exception as exc:
             self.startup_error = f"{type(exc).__name__}: {exc}"
             raise
 
-    def _input_limit(self, pipeline) -> int:
-        """Tokens per text: the setting, never more than the tokenizer's length or the batch budget."""
-        limit = min(self.settings.max_input_tokens or pipeline.tokenizer.max_length, pipeline.tokenizer.max_length)
-        return min(limit, self.settings.max_batch_tokens)
+    def _open_index(self) -> CollectionManager:
+        """The configured backend, retried while it is unreachable (reported by /ready meanwhile)."""
+        while True:
+            try:
+                return open_index(self.settings)
+            except BackendUnavailable as exc:
+                self.startup_error = f"index unavailable, retrying: {exc}"
+                log.warning("%s", self.startup_error)
+                if self.queue.wait_stopping(2.0):
+                    raise
 
-    def require_ready(self):
-        if self.pipeline is None:
+    def require_index(self) -> CollectionManager:
+        if self.index is None:
+            reason = self.startup_error or "the index is opening"
+            raise ServiceError(ErrorKind.NOT_READY, f"not ready: {reason}; retry when /ready answers 200",
+                               {"Retry-After": "5"})
+        return self.index
+
+    def _load(self) -> InferenceEngine:
+        from simservice import load_model
+
+        return load_model(self.settings.model, max_batch_rows=self.limits.max_rows,
+                          max_batch_tokens=self.limits.max_tokens, jit_compile=self.settings.xla,
+                          precision=self.settings.precision)
+
+    def _input_limit(self, model: InferenceEngine) -> int:
+        """Tokens per text: the setting, never more than the tokenizer's length or the batch budget."""
+        longest = model.tokenizer.max_length
+        limit = min(self.settings.max_input_tokens or longest, longest)
+        return min(limit, self.limits.max_tokens)
+
+    def require_ready(self) -> InferenceEngine:
+        if self.model is None:
             reason = self.startup_error or "the model is loading and warming up"
             raise ServiceError(ErrorKind.NOT_READY, f"not ready: {reason}; retry when /ready answers 200",
                                {"Retry-After": "5"})
-        return self.pipeline
+        return self.model
 
-    async def run(self, request, kind: str, payloads: Sequence[Any], lengths: Sequence[int]) -> list:
+    async def run(self, request: Request, kind: JobKind, payloads: Sequence[Any], lengths: Sequence[int]) -> list:
         """Queue a request's units and wait for their results (429, 499, 503 as admission decides)."""
         with self.admission.slot():
             ticket = self.queue.submit(kind, payloads, lengths)

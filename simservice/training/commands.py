@@ -8,7 +8,8 @@ import logging
 import sys
 from pathlib import Path
 
-from simservice.training.options import OBJECTIVES, PRECISIONS, TrainOptions
+from simservice.precision import PRECISIONS
+from simservice.training.options import OBJECTIVES, TrainOptions
 
 
 def _objectives(text: str) -> tuple[str, ...]:

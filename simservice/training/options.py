@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from simservice.precision import Precision
+
 OBJECTIVES = ("simbert", "cosent", "triplet", "mlm", "simcse", "denoise")
-PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 
 
 @dataclasses.dataclass
@@ -43,7 +44,7 @@ class TrainOptions:
     cosent_scale: float = 20.0
     seed: int = 0
     # machine
-    precision: str = "float32"
+    precision: Precision = "float32"
     xla: bool = False
     recompute: bool = False
     checkpoint_minutes: float = 5.0

@@ -85,12 +85,10 @@ def test_generate_runs_cached_and_matches_uncached(model):
 
 
 def test_paraphrase_batch_equals_one_by_one(roformer):
-    from simservice.inference.paraphrase import ParaphraseJob
-
-    jobs = [ParaphraseJob(t, n=6, k=3, max_length=8, seed=i) for i, t in enumerate(TEXTS[:3])]
-    together = roformer.paraphrase_batch(jobs)
+    jobs = [roformer.paraphrase_job(t, n=6, k=3, max_length=8, seed=i) for i, t in enumerate(TEXTS[:3])]
+    together = [result.paraphrases for result in roformer.paraphrase_batch(jobs)]
     for job, result in zip(jobs, together):
-        alone = roformer.paraphrase_batch([job])[0]
+        alone = roformer.paraphrase_batch([job])[0].paraphrases
         assert [t for t, _ in alone] == [t for t, _ in result]
         assert np.allclose([s for _, s in alone], [s for _, s in result], atol=1e-5)
 

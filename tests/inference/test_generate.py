@@ -1,4 +1,5 @@
-"""`generate` on the reference (uncached) decoder: greedy determinism, seeds, limits."""
+"""`generate` (the cached decoder) and the reference decoder's output limits: greedy
+determinism, seeds, max_length, mask_idxs and BERT's position limit."""
 
 import pytest
 
@@ -33,7 +34,8 @@ def test_mask_idxs_out_of_range(roformer):
 
 
 def test_mask_idxs_change_the_source(roformer):
-    assert roformer.source_ids("你好", mask_idxs=[1])[1] == roformer.tokenizer.mask_id
+    job = roformer.paraphrase_job("你好", mask_idxs=[1])
+    assert job.prompt_ids[1] == roformer.tokenizer.mask_id and job.source_ids[1] != roformer.tokenizer.mask_id
 
 
 def test_bert_positions_are_not_outrun(bert):

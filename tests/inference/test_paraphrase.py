@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from simservice.inference.paraphrase import ParaphraseJob, rank_candidates, unique_candidates
+from simservice.inference.paraphrase import rank_candidates, unique_candidates
 
 
 def test_unique_candidates_drops_input_duplicates_and_empty():
@@ -30,7 +30,8 @@ def test_paraphrase_on_the_model(roformer):
     assert roformer.paraphrase(text, n=12, k=5, max_length=8, seed=3) == out
 
 
-@pytest.mark.parametrize("bad", [dict(n=0), dict(k=0), dict(max_length=0), dict(top_p=2.0)])
-def test_bad_jobs_are_refused(bad):
+@pytest.mark.parametrize("bad", [dict(n=0), dict(k=0), dict(max_length=0), dict(top_p=2.0), dict(mask_idxs=[9]),
+                                 dict(sampler="top_k"), dict(sampler="beam")])
+def test_bad_jobs_are_refused(roformer, bad):
     with pytest.raises(ValueError):
-        ParaphraseJob("你好", **bad)
+        roformer.paraphrase("你好", **bad)

@@ -17,7 +17,7 @@ from simservice.serving import Settings, create_app
 
 
 class GatedPipeline:
-    """A pipeline whose paraphrase_batch waits for `gate`, so a test can keep the worker busy."""
+    """A pipeline whose paraphrase_batch and warm_up wait for `gate`, so a test can keep the worker busy."""
 
     def __init__(self, inner, open_gate: bool = True):
         self.inner = inner
@@ -31,10 +31,17 @@ class GatedPipeline:
         return getattr(self.inner, name)
 
     def paraphrase_batch(self, jobs):
-        self.entered.set()
-        assert self.gate.wait(30), "test gate never opened"
+        self._pass_gate()
         self.batches.append(len(jobs))
         return self.inner.paraphrase_batch(jobs)
+
+    def warm_up(self, max_tokens):
+        self._pass_gate()
+        self.inner.warm_up(max_tokens)
+
+    def _pass_gate(self):
+        self.entered.set()
+        assert self.gate.wait(30), "test gate never opened"
 
 
 def wait_ready(client: TestClient, timeout: float = 30.0) -> None:

@@ -7,14 +7,18 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
+from tests.paths import FIXTURES
 from tests.serving.support import GatedPipeline, assert_error, metric, running_app
+
+from simservice import load_model
 
 TEXTS = [f"第{i}个句子" + "今天天气不错" * (1 + i % 6) for i in range(64)]
 
 
 @pytest.fixture(scope="module")
-def client(roformer, tmp_path_factory):
-    with running_app(roformer, tmp_path_factory.mktemp("index"), max_batch_size=16, max_batch_tokens=1024) as c:
+def client(tmp_path_factory):
+    model = load_model(FIXTURES / "roformer_tf1", max_batch_rows=16, max_batch_tokens=1024)
+    with running_app(model, tmp_path_factory.mktemp("index"), max_batch_size=16, max_batch_tokens=1024) as c:
         yield c
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from simservice.serving.metrics import Metrics
+from simservice.serving.engine.metrics import Metrics
 
 
 class MetricsMiddleware:

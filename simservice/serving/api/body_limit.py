@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from starlette.exceptions import HTTPException
 
-from simservice.serving.error_handlers import error_response
-from simservice.serving.errors import ErrorKind, ServiceError
+from simservice.serving.api.error_handlers import error_response
+from simservice.serving.engine.errors import ErrorKind, ServiceError
 
 
 class BodyLimitMiddleware:

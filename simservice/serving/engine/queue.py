@@ -15,13 +15,14 @@ import threading
 import time
 from typing import Any, Callable, Sequence
 
-from simservice.serving.batch_selection import pick_encode_batch, pick_paraphrase_batch
-from simservice.serving.errors import ErrorKind, ServiceError
-from simservice.serving.metrics import Metrics
-from simservice.serving.tickets import Ticket, Unit
+from simservice.inference.batching import BatchLimits
+from simservice.serving.engine.jobs import JobKind
+from simservice.serving.engine.packing import pick_encode_batch, pick_paraphrase_batch
+from simservice.serving.engine.errors import ErrorKind, ServiceError
+from simservice.serving.engine.metrics import Metrics
+from simservice.serving.engine.tickets import Ticket, Unit
 
 log = logging.getLogger(__name__)
-KINDS = ("encode", "paraphrase")
 
 
 def timeout_error(seconds: float) -> ServiceError:
@@ -30,14 +31,14 @@ def timeout_error(seconds: float) -> ServiceError:
 
 
 class BatchQueue:
-    def __init__(self, max_batch_size: int, max_batch_tokens: int, max_batch_samples: int, request_timeout: float,
-                 metrics: Metrics):
-        self.max_batch_size = max_batch_size
-        self.max_batch_tokens = max_batch_tokens
+    def __init__(self, limits: BatchLimits, max_batch_samples: int, request_timeout: float, metrics: Metrics):
+        """`limits` bound an encoder batch (the encoder's own limits, so a batch formed here is
+        one forward pass) and, in rows, a paraphrase batch's jobs; `max_batch_samples` its samples."""
+        self.limits = limits
         self.max_batch_samples = max_batch_samples
         self.request_timeout = request_timeout
         self.metrics = metrics
-        self._waiting: dict[str, list[Unit]] = {kind: [] for kind in KINDS}
+        self._waiting: dict[JobKind, list[Unit]] = {kind: [] for kind in JobKind}
         self._cond = threading.Condition()
         self._ready_batches: queue.Queue = queue.Queue(maxsize=1)  # the one batch prepared ahead
         self._seq = itertools.count()
@@ -46,19 +47,19 @@ class BatchQueue:
 
     # -- event loop side -------------------------------------------------------------------
 
-    def submit(self, kind: str, payloads: Sequence[Any], lengths: Sequence[int]) -> Ticket:
+    def submit(self, kind: JobKind, payloads: Sequence[Any], lengths: Sequence[int]) -> Ticket:
         """Queue one request's units; the ticket resolves to their results in order."""
         ticket = Ticket(asyncio.get_running_loop(), len(payloads), time.monotonic() + self.request_timeout)
         with self._cond:
             for row, (payload, length) in enumerate(zip(payloads, lengths)):
                 self._waiting[kind].append(Unit(kind, ticket, row, payload, length, next(self._seq)))
-            self.metrics.queue_size.labels(kind).set(len(self._waiting[kind]))
+            self.metrics.queue_size.labels(kind.value).set(len(self._waiting[kind]))
             self._cond.notify()
         return ticket
 
     # -- threads ---------------------------------------------------------------------------
 
-    def start(self, startup: Callable[[], Callable[[str, list[Unit]], None]]) -> None:
+    def start(self, startup: Callable[[], Callable[[JobKind, list[Unit]], None]]) -> None:
         """Start the threads; `startup` runs first on the worker thread (load, warm up) and
         returns the function that runs one batch."""
         self._threads = [
@@ -74,6 +75,13 @@ class BatchQueue:
             self._cond.notify_all()
         for thread in self._threads:
             thread.join(timeout)
+
+    def wait_stopping(self, seconds: float) -> bool:
+        """Sleep up to `seconds` (on a worker's retry loop); True once stop() was called."""
+        with self._cond:
+            if not self._stopping:
+                self._cond.wait(seconds)
+            return self._stopping
 
     def _form_batches(self) -> None:
         while True:
@@ -91,7 +99,7 @@ class BatchQueue:
                 except queue.Full:
                     continue
 
-    def _next_batch(self) -> tuple[str, list[Unit]] | None:
+    def _next_batch(self) -> tuple[JobKind, list[Unit]] | None:
         """Called under the lock: drop dead units, pick the kind of the oldest unit, take a batch."""
         now = time.monotonic()
         for kind, units in self._waiting.items():
@@ -109,19 +117,19 @@ class BatchQueue:
         kind = min(heads)[1]
         return kind, self._take(kind, [])
 
-    def _take(self, kind: str, taken: list[Unit]) -> list[Unit]:
+    def _take(self, kind: JobKind, taken: list[Unit]) -> list[Unit]:
         """Under the lock: `taken` plus the waiting units of `kind` that fit with it."""
         waiting = self._waiting[kind]
-        if kind == "encode":
-            added = pick_encode_batch(waiting, self.max_batch_size, self.max_batch_tokens, taken)
+        if kind is JobKind.ENCODE:
+            added = pick_encode_batch(waiting, self.limits, taken)
         else:
-            added = pick_paraphrase_batch(waiting, self.max_batch_size, self.max_batch_samples, taken)
+            added = pick_paraphrase_batch(waiting, self.limits.max_rows, self.max_batch_samples, taken)
         chosen = set(map(id, added))
         self._waiting[kind] = [u for u in waiting if id(u) not in chosen]
         self._update_sizes()
         return taken + added
 
-    def _top_up(self, kind: str, units: list[Unit]) -> list[Unit]:
+    def _top_up(self, kind: JobKind, units: list[Unit]) -> list[Unit]:
         """The prepared batch, filled with what arrived while the previous batch ran."""
         with self._cond:
             self._waiting[kind] = [u for u in self._waiting[kind] if not u.ticket.done]
@@ -129,7 +137,7 @@ class BatchQueue:
 
     def _update_sizes(self) -> None:
         for kind, units in self._waiting.items():
-            self.metrics.queue_size.labels(kind).set(len(units))
+            self.metrics.queue_size.labels(kind.value).set(len(units))
 
     def _work(self, startup) -> None:
         try:

@@ -1,13 +1,12 @@
 """The service's one error type, and the single table from error kinds to HTTP status codes.
 
-Index-layer errors are translated here too, so every status code is decided in one place.
+Index-layer errors get their kind in the HTTP layer's error handlers; every status code is
+decided by the table here.
 """
 
 from __future__ import annotations
 
 import enum
-
-from simservice.index import errors as index_errors
 
 
 class ErrorKind(str, enum.Enum):
@@ -42,19 +41,6 @@ STATUS = {
     ErrorKind.UNAVAILABLE: 503,
 }
 
-INDEX_ERROR_KINDS = {
-    index_errors.CollectionNotFound: ErrorKind.NOT_FOUND,
-    index_errors.ItemNotFound: ErrorKind.NOT_FOUND,
-    index_errors.CollectionExists: ErrorKind.CONFLICT,
-    index_errors.DimensionMismatch: ErrorKind.INVALID,
-    index_errors.InvalidVector: ErrorKind.INVALID,
-    index_errors.InvalidId: ErrorKind.INVALID,
-    index_errors.InvalidArgument: ErrorKind.INVALID,
-    index_errors.CorruptSnapshot: ErrorKind.INTERNAL,
-    index_errors.BackendUnavailable: ErrorKind.UNAVAILABLE,
-}
-
-
 class ServiceError(Exception):
     """An error with a kind (which decides the status code) and a message saying what to change."""
 
@@ -67,11 +53,6 @@ class ServiceError(Exception):
     @property
     def status_code(self) -> int:
         return STATUS[self.kind]
-
-    @classmethod
-    def from_index_error(cls, error: index_errors.IndexStoreError) -> "ServiceError":
-        kind = next((k for t, k in INDEX_ERROR_KINDS.items() if isinstance(error, t)), ErrorKind.INTERNAL)
-        return cls(kind, str(error), {"Retry-After": "5"} if kind is ErrorKind.UNAVAILABLE else None)
 
 
 def kind_of_status(status: int) -> ErrorKind:

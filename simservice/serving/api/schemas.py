@@ -6,7 +6,7 @@ Every request forbids unknown fields; limits that depend on settings or on the t
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -93,6 +93,10 @@ class ParaphraseRequest(OneOrManyTexts):
     k: int = Field(8, ge=1, description="paraphrases to keep per text, at most n")
     top_p: float | None = Field(0.95, gt=0.0, le=1.0, description="nucleus sampling mass; null for none")
     top_k: int | None = Field(None, ge=1, description="sample among the k most likely tokens; 1 is greedy")
+    sampler: Literal["greedy", "random", "top_k", "top_p"] | None = Field(
+        None, description="the sampling strategy by name; by default it follows from the fields: top_k 1 is "
+                          "greedy, top_p below 1 is top_p (within top_k when set), top_k alone is top_k, "
+                          "neither is random. A named strategy uses only its own fields and temperature")
     temperature: float = Field(1.0, gt=0.0, le=100.0, description="softmax temperature")
     max_length: int = Field(32, ge=1, le=128, description="most tokens to generate per sample")
     mask_idxs: list[int] = Field(default_factory=list, description="token positions of the input ([CLS] is 0) "

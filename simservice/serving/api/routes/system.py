@@ -10,8 +10,8 @@ from starlette.concurrency import run_in_threadpool
 
 from simservice import __version__
 from simservice.index import BackendUnavailable
-from simservice.serving.auth import require_api_key
-from simservice.serving.deps import ReadyModel, State
+from simservice.serving.api.auth import require_api_key
+from simservice.serving.api.deps import ReadyModel, State
 
 open_router = APIRouter(tags=["operations"])
 router = APIRouter(tags=["operations"], dependencies=[Depends(require_api_key)])
@@ -46,7 +46,7 @@ async def health():
 async def ready(state: State):
     if state.ready:
         try:
-            await run_in_threadpool(state.index.check)
+            await run_in_threadpool(state.require_index().check)
             return Status(status="ok")
         except BackendUnavailable as exc:
             reason = f"index unavailable: {exc}"

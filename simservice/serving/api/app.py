@@ -13,11 +13,15 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse
 
 from simservice import __version__
-from simservice.serving import routes_collections, routes_inference, routes_system
-from simservice.serving.auth import require_api_key
-from simservice.serving.body_limit import BodyLimitMiddleware
-from simservice.serving.error_handlers import install_error_handlers
-from simservice.serving.metrics_middleware import MetricsMiddleware
+from simservice.index import CollectionManager
+from simservice.inference.engine import InferenceEngine
+from simservice.serving.api.routes import collections as routes_collections
+from simservice.serving.api.routes import inference as routes_inference
+from simservice.serving.api.routes import system as routes_system
+from simservice.serving.api.auth import require_api_key
+from simservice.serving.api.body_limit import BodyLimitMiddleware
+from simservice.serving.api.error_handlers import install_error_handlers
+from simservice.serving.api.metrics_middleware import MetricsMiddleware
 from simservice.serving.settings import Settings
 from simservice.serving.state import ServiceState
 
@@ -25,11 +29,13 @@ DESCRIPTION = ("Chinese sentence similarity and paraphrases on RoFormer-Sim (Sim
                "sentence vectors, nearest items of an embedded index, and gen_synonyms paraphrases.")
 
 
-def create_app(settings: Settings | None = None, *, pipeline=None, index=None) -> FastAPI:
-    """The service app. `pipeline` (a loaded SimPipeline) and `index` (an IndexManager) may be
-    given, e.g. by tests, instead of being loaded from `settings.model` and `settings.data_dir`."""
+def create_app(settings: Settings | None = None, *, pipeline: InferenceEngine | None = None,
+               index: CollectionManager | None = None) -> FastAPI:
+    """The service app. `pipeline` (a loaded SimPipeline, with the settings' batch limits) and
+    `index` (a CollectionManager) may be given, e.g. by tests, instead of being loaded from
+    `settings.model` and opened from the settings' index backend."""
     settings = settings or Settings()
-    state = ServiceState(settings, pipeline=pipeline, index=index)
+    state = ServiceState(settings, model=pipeline, index=index)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI):

@@ -9,10 +9,29 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from simservice.index import IndexStoreError
-from simservice.serving.errors import ErrorKind, ServiceError, kind_of_status
+from simservice.index import errors as index_errors
+from simservice.serving.engine.errors import ErrorKind, ServiceError, kind_of_status
 
 log = logging.getLogger(__name__)
+
+
+INDEX_ERROR_KINDS = {
+    index_errors.CollectionNotFound: ErrorKind.NOT_FOUND,
+    index_errors.ItemNotFound: ErrorKind.NOT_FOUND,
+    index_errors.CollectionExists: ErrorKind.CONFLICT,
+    index_errors.DimensionMismatch: ErrorKind.INVALID,
+    index_errors.InvalidVector: ErrorKind.INVALID,
+    index_errors.InvalidId: ErrorKind.INVALID,
+    index_errors.InvalidArgument: ErrorKind.INVALID,
+    index_errors.CorruptSnapshot: ErrorKind.INTERNAL,
+    index_errors.BackendUnavailable: ErrorKind.UNAVAILABLE,
+}
+
+
+def index_error(error: index_errors.IndexStoreError) -> ServiceError:
+    """The service error of an index error (503 with Retry-After when the backend is away)."""
+    kind = next((k for t, k in INDEX_ERROR_KINDS.items() if isinstance(error, t)), ErrorKind.INTERNAL)
+    return ServiceError(kind, str(error), {"Retry-After": "5"} if kind is ErrorKind.UNAVAILABLE else None)
 
 
 def error_response(error: ServiceError) -> JSONResponse:
@@ -41,8 +60,8 @@ async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:
     return error_response(exc)
 
 
-async def _index_error(_: Request, exc: IndexStoreError) -> JSONResponse:
-    error = ServiceError.from_index_error(exc)
+async def _index_error(_: Request, exc: index_errors.IndexStoreError) -> JSONResponse:
+    error = index_error(exc)
     if error.kind is ErrorKind.INTERNAL:
         log.error("index error: %s", exc)
     return error_response(error)
@@ -67,7 +86,7 @@ async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ServiceError, _service_error)
-    app.add_exception_handler(IndexStoreError, _index_error)
+    app.add_exception_handler(index_errors.IndexStoreError, _index_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)

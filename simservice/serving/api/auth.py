@@ -7,7 +7,7 @@ import secrets
 from fastapi import Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from simservice.serving.errors import ErrorKind, ServiceError
+from simservice.serving.engine.errors import ErrorKind, ServiceError
 
 bearer = HTTPBearer(auto_error=False, description="the server's API key, when it was started with one")
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from simservice.serving.errors import ErrorKind, ServiceError
+from simservice.model.tokenizer import Tokenizer
+from simservice.serving.engine.errors import ErrorKind, ServiceError
 
 UNBOUNDED = 1 << 30  # tokenize without truncation, to measure
 
@@ -20,11 +21,12 @@ def field_names(field: str, count: int) -> list[str]:
     return [f"{field}[{i}]" for i in range(count)]
 
 
-def tokenize(tokenizer, texts: Sequence[str], limit: int, truncate: bool,
-             names: Sequence[str] | None = None) -> list[list[int]]:
-    """Token ids of each text ([CLS] ... [SEP]); over `limit` tokens refused unless `truncate`.
-    `names` say where each text is in the request, for the error message."""
+def tokenize(tokenizer: Tokenizer, texts: Sequence[str], limit: int, truncate: bool,
+             names: Sequence[str] | None = None) -> tuple[list[list[int]], list[bool]]:
+    """Token ids of each text ([CLS] ... [SEP]), and whether each was cut; over `limit` tokens
+    refused unless `truncate`. `names` say where each text is in the request, for the error message."""
     ids = tokenizer.encode_batch(list(texts), UNBOUNDED)
+    cut = [False] * len(ids)
     names = names or field_names("texts", len(ids))
     for i, (seq, where) in enumerate(zip(ids, names)):
         if len(seq) <= 2:
@@ -35,4 +37,5 @@ def tokenize(tokenizer, texts: Sequence[str], limit: int, truncate: bool,
                 raise ServiceError(ErrorKind.INVALID, f"{where} is {len(seq)} tokens long, over the limit of "
                                    f"{limit}: shorten it or send \"truncate\": true")
             ids[i] = [*seq[: limit - 1], seq[-1]]
-    return ids
+            cut[i] = True
+    return ids, cut

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from simservice.serving.schemas import TRUNCATE, Strict, Text
+from simservice.serving.api.schemas import TRUNCATE, Strict, Text
 
 
 class IndexParams(Strict):

@@ -1,24 +1,19 @@
 """Choosing the next batch from waiting units: oldest first, then its neighbours in length.
 
-An encoder batch is bounded by rows and by tokens with padding counted (rows rounded up to
-a power of two times the longest length rounded up to its bucket), as the encoder pads them.
-Both pickers can top up a batch prepared earlier (`taken`) with units that arrived since.
+An encoder batch is bounded by the encoder's own `BatchLimits` (rows, and tokens with padding
+counted by `padded_tokens`), so the batch formed here is exactly one forward pass. Both
+pickers can top up a batch prepared earlier (`taken`) with units that arrived since.
 """
 
 from __future__ import annotations
 
 from typing import Sequence
 
-from simservice.inference.batching import bucket_length, bucket_rows
-from simservice.serving.tickets import Unit
+from simservice.inference.batching import BatchLimits
+from simservice.serving.engine.tickets import Unit
 
 
-def padded_tokens(rows: int, longest: int) -> int:
-    return bucket_rows(rows) * bucket_length(longest)
-
-
-def pick_encode_batch(waiting: Sequence[Unit], max_rows: int, max_tokens: int,
-                      taken: Sequence[Unit] = ()) -> list[Unit]:
+def pick_encode_batch(waiting: Sequence[Unit], limits: BatchLimits, taken: Sequence[Unit] = ()) -> list[Unit]:
     """Units to add to `taken`: the oldest unit, then those closest to it in length that fit."""
     if not waiting:
         return []
@@ -27,10 +22,10 @@ def pick_encode_batch(waiting: Sequence[Unit], max_rows: int, max_tokens: int,
     longest = max((u.length for u in chosen), default=0)
     added: list[Unit] = []
     for unit in sorted(waiting, key=lambda u: (abs(u.length - anchor.length), u.seq)):
-        if len(chosen) >= max_rows:
+        if len(chosen) >= limits.max_rows:
             break
         wider = max(longest, unit.length)
-        if chosen and padded_tokens(len(chosen) + 1, wider) > max_tokens:
+        if chosen and not limits.fits(len(chosen) + 1, wider):
             continue  # a shorter unit further down may still fit
         chosen.append(unit)
         added.append(unit)

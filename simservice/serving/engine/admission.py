@@ -9,10 +9,10 @@ import time
 
 from starlette.requests import Request
 
-from simservice.serving.batch_queue import timeout_error
-from simservice.serving.errors import ErrorKind, ServiceError
-from simservice.serving.metrics import Metrics
-from simservice.serving.tickets import Ticket
+from simservice.serving.engine.queue import timeout_error
+from simservice.serving.engine.errors import ErrorKind, ServiceError
+from simservice.serving.engine.metrics import Metrics
+from simservice.serving.engine.tickets import Ticket
 
 
 class Admission:

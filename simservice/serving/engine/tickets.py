@@ -7,6 +7,8 @@ import dataclasses
 import time
 from typing import Any
 
+from simservice.serving.engine.jobs import JobKind
+
 
 class Ticket:
     """`rows` results (one per text or paraphrase job) of one request; resolves once all are in."""
@@ -55,9 +57,9 @@ def _settle(future: asyncio.Future, value: Any, error: BaseException | None) -> 
 class Unit:
     """One text to encode or one paraphrase job, waiting in the queue."""
 
-    kind: str  # "encode" or "paraphrase"
+    kind: JobKind
     ticket: Ticket
     row: int
-    payload: Any  # token ids (encode) or a ParaphraseJob
+    payload: Any  # token ids (ENCODE) or a checked ParaphraseJob (PARAPHRASE)
     length: int  # tokens of the input, [CLS] and [SEP] included
     seq: int = 0  # arrival order

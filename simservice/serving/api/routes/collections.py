@@ -7,12 +7,12 @@ from starlette.concurrency import run_in_threadpool
 
 from simservice.index import CollectionInfo, IndexSpec, Item
 from simservice.index.validation import MAX_PAGE
-from simservice.serving.collection_schemas import (CollectionList, CollectionResponse, CreateCollectionRequest,
+from simservice.serving.api.collection_schemas import (CollectionList, CollectionResponse, CreateCollectionRequest,
                                                    DeleteItemsRequest, DeleteItemsResponse, ItemOut, ItemPage,
                                                    UpsertRequest, UpsertResponse)
-from simservice.serving.deps import ReadyModel, State
-from simservice.serving.routes_inference import encode_texts
-from simservice.serving.texts import check_count
+from simservice.serving.api.deps import Index, ReadyModel, State
+from simservice.serving.api.routes.inference import encode_texts
+from simservice.serving.api.texts import check_count
 
 router = APIRouter(prefix="/collections", tags=["collections"])
 
@@ -31,30 +31,31 @@ def item_out(item: Item, with_vector: bool = False) -> ItemOut:
 
 
 @router.post("", response_model=CollectionResponse, status_code=201, summary="create a collection")
-async def create_collection(body: CreateCollectionRequest, state: State, model: ReadyModel):
+async def create_collection(body: CreateCollectionRequest, index: Index, model: ReadyModel):
     spec = IndexSpec(body.index, **body.index_params.model_dump())
-    store = await run_in_threadpool(state.index.create, body.name, model.dim, "cosine", spec)
-    return collection_response(store.info())
+    store = await run_in_threadpool(index.create, body.name, model.dim, "cosine", spec)
+    return collection_response(await run_in_threadpool(store.info))
 
 
 @router.get("", response_model=CollectionList, summary="names of all collections")
-async def list_collections(state: State):
-    return CollectionList(collections=await run_in_threadpool(state.index.list))
+async def list_collections(index: Index):
+    return CollectionList(collections=await run_in_threadpool(index.list))
 
 
 @router.get("/{name}", response_model=CollectionResponse, summary="describe a collection")
-async def describe_collection(name: str, state: State):
-    return collection_response(await run_in_threadpool(state.index.describe, name))
+async def describe_collection(name: str, index: Index):
+    return collection_response(await run_in_threadpool(index.describe, name))
 
 
 @router.delete("/{name}", status_code=204, summary="drop a collection and its files")
-async def drop_collection(name: str, state: State):
-    await run_in_threadpool(state.index.drop, name)
+async def drop_collection(name: str, index: Index):
+    await run_in_threadpool(index.drop, name)
 
 
 @router.post("/{name}/items", response_model=UpsertResponse, summary="insert or replace items (durable on return)")
-async def upsert_items(name: str, body: UpsertRequest, state: State, model: ReadyModel, request: Request):
-    store = state.index.get(name)  # 404 before any model work
+async def upsert_items(name: str, body: UpsertRequest, state: State, index: Index, model: ReadyModel,
+                       request: Request):
+    store = await run_in_threadpool(index.get, name)  # 404 before any model work
     check_count(len(body.items), state.settings.max_client_batch_size, "items")
     names = [f"items[{i}].text" for i in range(len(body.items))]
     vectors = await encode_texts(state, model, request, [item.text for item in body.items], body.truncate,
@@ -65,23 +66,24 @@ async def upsert_items(name: str, body: UpsertRequest, state: State, model: Read
 
 
 @router.post("/{name}/items/delete", response_model=DeleteItemsResponse, summary="delete items by id")
-async def delete_items(name: str, body: DeleteItemsRequest, state: State):
-    store = state.index.get(name)
+async def delete_items(name: str, body: DeleteItemsRequest, state: State, index: Index):
+    store = await run_in_threadpool(index.get, name)
     check_count(len(body.ids), state.settings.max_client_batch_size * 16, "ids")
     return DeleteItemsResponse(deleted=await run_in_threadpool(store.delete, body.ids))
 
 
 @router.get("/{name}/items/{item_id}", response_model=ItemOut, summary="one item by id")
-async def get_item(name: str, item_id: str, state: State,
+async def get_item(name: str, item_id: str, index: Index,
                    with_vector: bool = Query(False, description="include the stored vector")):
-    store = state.index.get(name)
+    store = await run_in_threadpool(index.get, name)
     return item_out(await run_in_threadpool(store.get, item_id), with_vector)
 
 
 @router.get("/{name}/items", response_model=ItemPage, summary="page through items ordered by id")
-async def page_items(name: str, state: State,
+async def page_items(name: str, index: Index,
                      offset: int = Query(0, ge=0, description="items to skip"),
                      limit: int = Query(100, ge=1, le=MAX_PAGE, description="most items to return")):
-    store = state.index.get(name)
+    store = await run_in_threadpool(index.get, name)
     items = await run_in_threadpool(store.page, offset, limit)
-    return ItemPage(items=[item_out(i) for i in items], offset=offset, limit=limit, count=store.count())
+    count = await run_in_threadpool(store.count)
+    return ItemPage(items=[item_out(i) for i in items], offset=offset, limit=limit, count=count)

@@ -1,0 +1,28 @@
+"""FastAPI dependencies as typed aliases: the service state, the model once it is ready, the index."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from simservice.index import CollectionManager
+from simservice.inference.engine import InferenceEngine
+from simservice.serving.state import ServiceState
+
+
+def get_state(request: Request) -> ServiceState:
+    return request.app.state.service
+
+
+def get_ready_model(request: Request) -> InferenceEngine:
+    return request.app.state.service.require_ready()
+
+
+def get_index(request: Request) -> CollectionManager:
+    return request.app.state.service.require_index()
+
+
+State = Annotated[ServiceState, Depends(get_state)]
+ReadyModel = Annotated[InferenceEngine, Depends(get_ready_model)]  # 503 until loaded and warmed up
+Index = Annotated[CollectionManager, Depends(get_index)]  # 503 until the backend is open

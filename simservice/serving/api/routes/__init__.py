@@ -1,0 +1,1 @@
+"""The routes: model (inference), collections, and operations (system)."""

@@ -1,0 +1,88 @@
+"""Model routes: /encode, /similarity, /similar, /paraphrase. They validate and tokenize once,
+queue the work for the engine, and await it."""
+
+from __future__ import annotations
+
+import numpy as np
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+
+from simservice.inference.engine import InferenceEngine
+from simservice.inference.paraphrase import ParaphraseJob
+from simservice.inference.sampler import SamplingParams
+from simservice.serving.api.deps import Index, ReadyModel, State
+from simservice.serving.api.schemas import (EncodeRequest, EncodeResponse, Paraphrase, ParaphraseRequest,
+                                            ParaphraseResponse, SimilarHit, SimilarityRequest, SimilarityResponse,
+                                            SimilarRequest, SimilarResponse)
+from simservice.serving.api.texts import check_count, field_names, tokenize
+from simservice.serving.engine.errors import ErrorKind, ServiceError
+from simservice.serving.engine.jobs import JobKind
+from simservice.serving.state import ServiceState
+
+router = APIRouter(tags=["model"])
+
+
+async def encode_texts(state: ServiceState, model: InferenceEngine, request: Request, texts: list[str],
+                       truncate: bool, normalize: bool = True, names: list[str] | None = None) -> np.ndarray:
+    """Vectors [N, dim] of `texts` through the batching queue (unit rows when `normalize`);
+    `names` locate each text in the request for error messages."""
+    check_count(len(texts), state.settings.max_client_batch_size)
+    ids, _ = tokenize(model.tokenizer, texts, state.max_input_tokens, truncate, names)
+    vectors = np.stack(await state.run(request, JobKind.ENCODE, ids, [len(seq) for seq in ids]))
+    if normalize:
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    return vectors
+
+
+@router.post("/encode", response_model=EncodeResponse, summary="sentence vectors of texts")
+async def encode(body: EncodeRequest, state: State, model: ReadyModel, request: Request):
+    vectors = await encode_texts(state, model, request, body.texts, body.truncate, body.normalize)
+    return EncodeResponse(vectors=vectors.tolist(), dim=vectors.shape[1])
+
+
+@router.post("/similarity", response_model=SimilarityResponse, summary="cosine of a source text to each target")
+async def similarity(body: SimilarityRequest, state: State, model: ReadyModel, request: Request):
+    names = ["source", *field_names("targets", len(body.targets))]
+    vectors = await encode_texts(state, model, request, [body.source, *body.targets], body.truncate, names=names)
+    return SimilarityResponse(scores=(vectors[1:] @ vectors[0]).tolist())
+
+
+@router.post("/similar", response_model=SimilarResponse, summary="nearest indexed items to each query")
+async def similar(body: SimilarRequest, state: State, index: Index, model: ReadyModel, request: Request):
+    store = await run_in_threadpool(index.get, body.collection)  # 404 before any model work
+    vectors = await encode_texts(state, model, request, body.all_texts(), body.truncate, names=body.names())
+    hits = await run_in_threadpool(store.search, vectors, body.k, body.filter, body.min_score)
+    return SimilarResponse(results=[
+        [SimilarHit(id=h.id, text=h.text, score=h.score, metadata=h.metadata) for h in row] for row in hits
+    ])
+
+
+def paraphrase_jobs(body: ParaphraseRequest, model: InferenceEngine, state: ServiceState) -> list[ParaphraseJob]:
+    """The request's checked jobs: each text tokenized once, its sampling and masks checked once."""
+    if body.n > state.settings.max_paraphrase_n:
+        raise ServiceError(ErrorKind.INVALID, f"n={body.n} is over the limit of {state.settings.max_paraphrase_n}: "
+                           "ask for fewer samples")
+    texts, names = body.all_texts(), body.names()
+    check_count(len(texts), state.settings.max_client_batch_size)
+    ids, cut = tokenize(model.tokenizer, texts, state.max_input_tokens, body.truncate, names)
+    try:
+        sampling = SamplingParams(top_k=body.top_k, top_p=body.top_p, temperature=body.temperature,
+                                  strategy=body.sampler)
+    except ValueError as exc:
+        raise ServiceError(ErrorKind.INVALID, str(exc)) from None
+    jobs = []
+    for text, seq, was_cut, name in zip(texts, ids, cut, names):
+        try:  # a cut text is continued (and compared with its candidates) as what its kept tokens say
+            jobs.append(model.paraphrase_job(model.tokenizer.decode(seq) if was_cut else text, seq, n=body.n,
+                                             k=body.k, sampling=sampling, max_length=body.max_length,
+                                             mask_idxs=body.mask_idxs, seed=body.seed))
+        except ValueError as exc:
+            raise ServiceError(ErrorKind.INVALID, f"{name}: {exc}") from None
+    return jobs
+
+
+@router.post("/paraphrase", response_model=ParaphraseResponse, summary="paraphrases of texts, best first")
+async def paraphrase(body: ParaphraseRequest, state: State, model: ReadyModel, request: Request):
+    jobs = paraphrase_jobs(body, model, state)
+    results = await state.run(request, JobKind.PARAPHRASE, jobs, [len(job.source_ids) for job in jobs])
+    return ParaphraseResponse(results=[[Paraphrase(text=t, score=s) for t, s in row] for row in results])

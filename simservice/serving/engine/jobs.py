@@ -1,0 +1,10 @@
+"""The kinds of work the engine queues: each kind is batched and run on its own."""
+
+from __future__ import annotations
+
+import enum
+
+
+class JobKind(str, enum.Enum):
+    ENCODE = "encode"  # a unit is one text's token ids -> its pooler output
+    PARAPHRASE = "paraphrase"  # a unit is one checked ParaphraseJob -> its ParaphraseResult
