@@ -73,11 +73,13 @@ def build_parser() -> argparse.ArgumentParser:
     paraphrase.set_defaults(func=_paraphrase)
 
     from simservice.download.commands import register as register_download
+    from simservice.evaluation.commands import register as register_eval
     from simservice.serving.commands import register as register_serve
     from simservice.training.commands import register as register_training
 
     register_serve(sub)
     register_training(sub)
+    register_eval(sub)
     register_download(sub)
     return parser
 

@@ -1,9 +1,8 @@
-"""The `train` and `eval` subcommands; `register(subparsers)` adds them to the main `simservice` parser."""
+"""The `train` subcommand; `register(subparsers)` adds it to the main `simservice` parser."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from pathlib import Path
@@ -83,36 +82,18 @@ def run_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_eval_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("eval", help="Spearman, ROC AUC and best-threshold accuracy of cosines on labelled pairs",
-                              description="Files: TSV with a header naming sentence1, sentence2 and label (or score).")
-    p.add_argument("--model", type=Path, default=Path("models/demo"), help="checkpoint directory (default models/demo)")
-    p.add_argument("files", type=Path, nargs="+")
-    p.add_argument("--json", action="store_true", help="print one JSON object per file")
-    p.set_defaults(func=run_eval)
-    return p
-
-
-def run_eval(args: argparse.Namespace) -> int:
-    from simservice.evaluation.report import evaluate_file
-    from simservice.loading import load_model
-
-    pipeline = load_model(args.model)
-    for path in args.files:
-        result = evaluate_file(path, pipeline.encode)
-        print(json.dumps(result.as_dict()) if args.json else result.line(), flush=True)
-    return 0
-
-
 def register(subparsers) -> None:
-    """Add `train` and `eval` to an argparse subparsers object (the lead wires this into simservice.cli)."""
+    """Add `train` to an argparse subparsers object."""
     add_train_parser(subparsers)
-    add_eval_parser(subparsers)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m simservice.training")
-    register(parser.add_subparsers(dest="command", required=True))
+    from simservice.evaluation.commands import register as register_eval
+
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    register(subparsers)
+    register_eval(subparsers)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return args.func(args)

@@ -57,6 +57,3 @@ class BatchPlan:
         if epoch != self._epoch:
             self._layout, self._epoch = self._make_epoch(epoch), epoch
         return self._layout[index]
-
-    def epoch_of(self, step: int) -> float:
-        return step / self.batches_per_epoch

@@ -9,6 +9,7 @@ import pytest
 
 from tests.paths import FIXTURES
 from simservice import load_model
+from simservice.inference.batching import bucket_rows
 from simservice.inference.cached_decoder import DecodeRequest
 from simservice.inference.sampler import SamplingParams, softmax
 
@@ -56,7 +57,8 @@ def test_seed_reproduces_a_request_alone_and_in_a_batch(model):
 
 
 def test_rows_that_finish_early_leave_the_batch():
-    """With [SEP] made likely, rows end at different steps; results still match the reference."""
+    """With [SEP] made likely, rows end at different steps: the step batch shrinks (by powers of
+    two) as they finish, and the results still match the reference."""
     model = load_model(FIXTURES / "roformer_tf1")
     bias = model.model.mlm_head.bias
     values = bias.numpy()
@@ -67,8 +69,20 @@ def test_rows_that_finish_early_leave_the_batch():
     reference = model.reference_decoder.generate_ids(source, 12, params, 16, seed=4)
     lengths = {len(r) for r in reference}
     assert len(lengths) > 3 and any(r[-1] == model.tokenizer.sep_id for r in reference)
+    batches = []
+    step = model.decoder.step_logits
+
+    def recording_step(tokens, *args):
+        batches.append(len(tokens))
+        return step(tokens, *args)
+
+    model.decoder.step_logits = recording_step
     cached = model.decoder.decode([DecodeRequest(source, 12, params, 16, seed=4)])[0]
     assert cached == reference
+    # After step t's token, the rows still going are those longer than t + 1 tokens; the next
+    # step runs on the smallest power of two that holds them.
+    live = [sum(len(r) > t + 1 for r in reference) for t in range(16)]
+    assert batches == [bucket_rows(n) for n in live if n] and batches[-1] < bucket_rows(12)
 
 
 def test_each_request_keeps_its_max_length(model):

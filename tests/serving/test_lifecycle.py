@@ -11,7 +11,7 @@ import time
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
-from tests.serving.support import GatedPipeline, assert_error, metric, running_app, wait_ready
+from tests.serving.support import GatedPipeline, assert_error, running_app, wait_ready
 
 from simservice.serving import Settings, create_app
 

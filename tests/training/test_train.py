@@ -1,7 +1,6 @@
 """Training: the loss goes down, resuming is exact, the exported checkpoint serves the trained vectors."""
 
 import signal
-from pathlib import Path
 
 import numpy as np
 import pytest
