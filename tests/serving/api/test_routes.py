@@ -63,6 +63,16 @@ def test_paraphrase_options(client):
     assert [p["score"] for p in row] == sorted((p["score"] for p in row), reverse=True)
 
 
+def test_samplers_chosen_by_name(client, roformer):
+    body = {"text": "今天天气不错", "n": 4, "k": 4, "max_length": 6, "seed": 5}
+    greedy = client.post("/paraphrase", json={**body, "sampler": "greedy"}).json()["results"][0]
+    assert greedy == client.post("/paraphrase", json={**body, "top_k": 1}).json()["results"][0]
+    assert len(greedy) == 1  # n greedy samples are one sample
+    top_k = client.post("/paraphrase", json={**body, "sampler": "top_k", "top_k": 3}).json()["results"][0]
+    expected = roformer.paraphrase("今天天气不错", n=4, k=4, max_length=6, seed=5, top_k=3, top_p=None)
+    assert [p["text"] for p in top_k] == [text for text, _ in expected]
+
+
 def test_paraphrase_without_nucleus_sampling(client):
     body = {"text": "今天天气不错", "n": 4, "k": 2, "max_length": 6, "seed": 5, "top_p": None}
     response = client.post("/paraphrase", json=body)
