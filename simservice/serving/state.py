@@ -93,9 +93,7 @@ class ServiceState:
 
     def require_index(self) -> CollectionManager:
         if self.index is None:
-            reason = self.startup_error or "the index is opening"
-            raise ServiceError(ErrorKind.NOT_READY, f"not ready: {reason}; retry when /ready answers 200",
-                               {"Retry-After": "5"})
+            raise self._not_ready("the index is opening")
         return self.index
 
     def _load(self) -> InferenceEngine:
@@ -113,10 +111,13 @@ class ServiceState:
 
     def require_ready(self) -> InferenceEngine:
         if self.model is None:
-            reason = self.startup_error or "the model is loading and warming up"
-            raise ServiceError(ErrorKind.NOT_READY, f"not ready: {reason}; retry when /ready answers 200",
-                               {"Retry-After": "5"})
+            raise self._not_ready("the model is loading and warming up")
         return self.model
+
+    def _not_ready(self, meanwhile: str) -> ServiceError:
+        reason = self.startup_error or meanwhile
+        return ServiceError(ErrorKind.NOT_READY, f"not ready: {reason}; retry when /ready answers 200",
+                            {"Retry-After": "5"})
 
     async def run(self, request: Request, kind: JobKind, payloads: Sequence[Any], lengths: Sequence[int]) -> list:
         """Queue a request's units and wait for their results (429, 499, 503 as admission decides)."""
