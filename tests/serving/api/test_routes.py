@@ -21,6 +21,7 @@ def test_health_ready_info(client, roformer):
     info = client.get("/info").json()
     assert info["dim"] == roformer.dim == 64
     assert info["architecture"] == "roformer"
+    assert info["layers"] == roformer.config.num_layers
     assert info["max_input_tokens"] == roformer.tokenizer.max_length
 
 

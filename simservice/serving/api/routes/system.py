@@ -25,6 +25,7 @@ class Info(BaseModel):
     version: str = Field(description="simservice version")
     model: str = Field(description="model directory")
     architecture: str = Field(description="roformer or bert")
+    layers: int = Field(description="transformer layers of the model")
     dim: int = Field(description="vector dimension")
     max_input_tokens: int = Field(description="longest text in tokens, [CLS] and [SEP] included")
     max_client_batch_size: int = Field(description="texts or items in one request")
@@ -58,7 +59,8 @@ async def ready(state: State):
 @router.get("/info", response_model=Info, summary="model, dimension, limits and version")
 async def info(state: State, model: ReadyModel):
     s = state.settings
-    return Info(version=__version__, model=s.model, architecture=model.config.architecture, dim=model.dim,
+    return Info(version=__version__, model=s.model, architecture=model.config.architecture,
+                layers=model.config.num_layers, dim=model.dim,
                 max_input_tokens=state.max_input_tokens, max_client_batch_size=s.max_client_batch_size,
                 max_batch_size=s.max_batch_size, max_batch_tokens=s.max_batch_tokens,
                 max_batch_samples=s.max_batch_samples, max_concurrent_requests=s.max_concurrent_requests,
