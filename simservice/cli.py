@@ -72,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     paraphrase.add_argument("--seed", type=int, default=None, help="make the samples reproducible")
     paraphrase.set_defaults(func=_paraphrase)
 
+    from simservice.augment.commands import register as register_augment
     from simservice.download.commands import register as register_download
     from simservice.evaluation.commands import register as register_eval
     from simservice.serving.commands import register as register_serve
@@ -81,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_training(sub)
     register_eval(sub)
     register_download(sub)
+    register_augment(sub)
     return parser
 
 

@@ -1,0 +1,79 @@
+"""`simservice augment`: paraphrase every row of a TXT, TSV, CSV or JSONL file into a new file."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from pathlib import Path
+
+from simservice.augment.filters import Filters
+from simservice.augment.generators import HttpGenerator, LocalGenerator, Sampling
+from simservice.augment.output import Output
+from simservice.augment.rows import BadRow, detect_format, read_rows
+from simservice.augment.run import augment
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("augment", help="paraphrase every row of a dataset (labels and columns kept)",
+                              description=__doc__)
+    p.add_argument("file", type=Path)
+    p.add_argument("-o", "--output", type=Path, required=True,
+                   help="output file, same format as the input (TXT input gives TSV); rerun to resume")
+    p.add_argument("--format", choices=["txt", "tsv", "csv", "jsonl"], help="input format (default: extension)")
+    p.add_argument("--text-column", default="text", help="column (TSV/CSV) or key (JSONL) of the text")
+    p.add_argument("--n", type=int, default=32, help="samples drawn per row (default 32)")
+    p.add_argument("--k", type=int, default=5, help="paraphrases kept per row, best first (default 5)")
+    p.add_argument("--top-p", type=float, default=0.95)
+    p.add_argument("--max-length", type=int, default=32, help="tokens per sample (default 32)")
+    p.add_argument("--seed", type=int, help="make the run reproducible (resume gives the same file)")
+    p.add_argument("--mask-fraction", type=float, default=0.0,
+                   help="fraction of each source's tokens replaced by [MASK] for variety (--model only)")
+    p.add_argument("--min-score", type=float, default=-1.0, help="lowest cosine to the source kept")
+    p.add_argument("--max-score", type=float, default=1.0, help="highest cosine kept (drop near-copies)")
+    p.add_argument("--min-edit", type=int, default=1, help="fewest characters changed (default 1)")
+    p.add_argument("--length-ratio", type=float, nargs=2, default=(0.0, float("inf")), metavar=("LOW", "HIGH"),
+                   help="keep paraphrases whose length / the source's is within this window")
+    p.add_argument("--keep-duplicates", action="store_true", help="allow a paraphrase twice in the output")
+    p.add_argument("--on-bad-row", choices=["skip", "fail"], default="skip",
+                   help="bad rows (empty, not UTF-8, malformed, over the length limit): skip them or stop "
+                        "before writing anything")
+    p.add_argument("--truncate", action="store_true", help="cut rows over the length limit instead of skipping")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--model", default="models/demo", help="checkpoint directory (default models/demo)")
+    source.add_argument("--url", help="a running simservice to ask instead of loading a model")
+    p.add_argument("--api-key", help="the server's API key (with --url)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run_command)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    if args.n < 1 or not 1 <= args.k <= args.n:
+        raise ValueError(f"need n >= 1 and 1 <= k <= n, got n={args.n}, k={args.k}")
+    if not 0.0 <= args.mask_fraction < 1.0:
+        raise ValueError("--mask-fraction must be in [0, 1)")
+    filters = Filters(args.min_score, args.max_score, args.min_edit, *args.length_ratio,
+                      dedupe=not args.keep_duplicates)
+    sampling = Sampling(args.n, args.top_p, args.max_length, args.mask_fraction, args.seed)
+    fmt = detect_format(args.file, args.format)
+    header, rows = read_rows(args.file, fmt, args.text_column)
+    items = list(rows)
+    bad = [r for r in items if isinstance(r, BadRow)]
+    if bad and args.on_bad_row == "fail":
+        for b in bad[:20]:
+            print(f"{args.file}:{b.line}: {b.reason}", file=sys.stderr)
+        raise ValueError(f"{len(bad)} bad rows in {args.file}; nothing written (--on-bad-row skip skips them)")
+    if args.url:
+        generator = HttpGenerator(args.url, sampling, args.api_key, args.truncate)
+    else:
+        from simservice import load_model
+
+        generator = LocalGenerator(load_model(args.model), sampling, args.truncate)
+    options = {"input": str(args.file.resolve()), "text_column": args.text_column, "k": args.k,
+               "sampling": dataclasses.asdict(sampling), "filters": repr(filters), "truncate": args.truncate,
+               "source": args.url or str(Path(args.model).resolve())}
+    output = Output(args.output, fmt, header, args.text_column)
+    summary = augment(items, generator, filters, args.k, output, options, progress=False if args.quiet else None)
+    for line in summary.lines():
+        print(line, file=sys.stderr)
+    return 0

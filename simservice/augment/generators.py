@@ -1,0 +1,134 @@
+"""Where the paraphrase candidates come from: a model loaded here (batched, grouped by length)
+or a running server's /paraphrase. Both return every unique candidate, ranked by cosine."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import urllib.error
+import urllib.request
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from simservice.augment.rows import Row
+
+SEED_SPACE = 2**63
+
+
+@dataclasses.dataclass(frozen=True)
+class Sampling:
+    n: int = 32
+    top_p: float = 0.95
+    max_length: int = 32
+    mask_fraction: float = 0.0  # of the source's tokens replaced by [MASK] for variety
+    seed: int | None = None
+
+    def row_seed(self, row: Row) -> int | None:
+        """Each row's own seed, so its samples do not depend on which rows run beside it."""
+        return None if self.seed is None else (self.seed * 1_000_003 + row.number) % SEED_SPACE
+
+
+class Generator(Protocol):
+    def candidates(self, rows: Sequence[Row]) -> list[list[tuple[str, float]] | str]:
+        """For each row, its ranked candidates, or a string saying why the row was refused."""
+
+
+class LocalGenerator:
+    """Decodes many rows together: rows sorted by length, up to `max_samples` samples a batch."""
+
+    def __init__(self, pipeline, sampling: Sampling, truncate: bool = False, max_samples: int = 512):
+        self.pipeline = pipeline
+        self.sampling = sampling
+        self.truncate = truncate
+        self.max_samples = max(max_samples, sampling.n)
+
+    def candidates(self, rows: Sequence[Row]) -> list[list[tuple[str, float]] | str]:
+        out: list = [None] * len(rows)
+        jobs = {}
+        tokenizer = self.pipeline.tokenizer
+        for i, row in enumerate(rows):
+            ids, text = tokenizer.encode(row.text, 1 << 30), row.text
+            if len(ids) > tokenizer.max_length and not self.truncate:
+                out[i] = f"{len(ids)} tokens, over the model's {tokenizer.max_length} (pass --truncate to cut)"
+                continue
+            if len(ids) > tokenizer.max_length:  # continued as what its kept tokens say
+                ids = [*ids[: tokenizer.max_length - 1], ids[-1]]
+                text = tokenizer.decode(ids)
+            if len(ids) <= 2:
+                out[i] = "no tokens once control characters are removed"
+                continue
+            jobs[i] = self.pipeline.paraphrase_job(
+                text, ids, n=self.sampling.n, k=self.sampling.n, sampling=_top_p(self.sampling.top_p),
+                max_length=self.sampling.max_length, mask_idxs=self._masks(row, len(ids)),
+                seed=self.sampling.row_seed(row))
+        order = sorted(jobs, key=lambda i: len(jobs[i].source_ids))
+        per_batch = max(1, self.max_samples // self.sampling.n)
+        for start in range(0, len(order), per_batch):
+            chunk = order[start:start + per_batch]
+            for i, result in zip(chunk, self.pipeline.paraphrase_batch([jobs[i] for i in chunk])):
+                out[i] = result.paraphrases
+        return out
+
+    def _masks(self, row: Row, length: int) -> list[int]:
+        count = round(self.sampling.mask_fraction * (length - 2))
+        if not count:
+            return []
+        rng = np.random.default_rng(None if self.sampling.seed is None else [self.sampling.seed, row.number])
+        return sorted(int(i) for i in rng.choice(np.arange(1, length - 1), count, replace=False))
+
+
+def _top_p(top_p: float):
+    from simservice.inference.sampler import SamplingParams
+
+    return SamplingParams(top_p=top_p)
+
+
+class HttpGenerator:
+    """Asks a running simservice for the candidates, `batch` texts a request."""
+
+    def __init__(self, url: str, sampling: Sampling, api_key: str | None = None, truncate: bool = False,
+                 batch: int = 16, timeout: float = 300.0):
+        if sampling.mask_fraction:
+            raise ValueError("--mask-fraction needs the tokenizer: use --model instead of --url")
+        self.url = url.rstrip("/") + "/paraphrase"
+        self.sampling = sampling
+        self.headers = {"content-type": "application/json"}
+        if api_key:
+            self.headers["authorization"] = f"Bearer {api_key}"
+        self.truncate = truncate
+        self.batch = batch
+        self.timeout = timeout
+
+    def candidates(self, rows: Sequence[Row]) -> list[list[tuple[str, float]] | str]:
+        out: list = []
+        for start in range(0, len(rows), self.batch):
+            out += self._ask(rows[start:start + self.batch])
+        return out
+
+    def _ask(self, rows: Sequence[Row]) -> list:
+        if len(rows) > 1 and self.sampling.seed is not None:  # a seed per row: one row a request
+            return [r for row in rows for r in self._ask([row])]
+        body = {"texts": [r.text for r in rows], "n": self.sampling.n, "k": self.sampling.n,
+                "top_p": self.sampling.top_p, "max_length": self.sampling.max_length, "truncate": self.truncate}
+        if self.sampling.seed is not None:
+            body["seed"] = self.sampling.row_seed(rows[0])
+        request = urllib.request.Request(self.url, json.dumps(body).encode(), self.headers)
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                results = json.load(response)["results"]
+        except urllib.error.HTTPError as exc:
+            message = _error_message(exc)
+            if exc.code == 422 and len(rows) > 1:  # find the row the server refused
+                return [r for row in rows for r in self._ask([row])]
+            if exc.code == 422:
+                return [message]
+            raise OSError(f"{self.url} answered {exc.code}: {message}") from None
+        return [[(p["text"], p["score"]) for p in row] for row in results]
+
+
+def _error_message(exc: urllib.error.HTTPError) -> str:
+    try:
+        return json.loads(exc.read())["error"]
+    except (ValueError, KeyError, TypeError):
+        return str(exc)

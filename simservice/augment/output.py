@@ -1,0 +1,91 @@
+"""Writing augmented rows in the input's format, appended chunk by chunk with a resume state.
+
+After each chunk the output is flushed and fsynced, then `<out>.state.json` records how many
+input rows are done and how many bytes of output belong to them (written atomically). A run
+that is killed resumes from the state: the output is cut back to the recorded bytes, so
+nothing is duplicated and nothing is missing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from pathlib import Path
+
+from simservice.augment.rows import Row
+
+
+class Output:
+    def __init__(self, path: Path, fmt: str, header: list[str] | None, text_column: str):
+        self.path = path
+        self.fmt = "tsv" if fmt == "txt" else fmt  # a sentence a line has nowhere to put the score
+        self.header = header or [text_column]
+        self.text_column = text_column
+        self.columns = [*self.header, "source_row", "score"]
+
+    @property
+    def state_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".state.json")
+
+    def load_state(self, options: dict) -> dict | None:
+        """The saved progress of a run with the same options, or None for a fresh start."""
+        if not self.state_path.exists():
+            if self.path.exists():
+                raise FileExistsError(f"{self.path} exists and is not a run to resume: remove it or pick another -o")
+            return None
+        if not self.path.exists():  # the output was removed: start again
+            self.state_path.unlink()
+            return None
+        state = json.loads(self.state_path.read_text())
+        if state.get("options") != options:
+            raise FileExistsError(f"{self.path} was started with other options: remove it and its "
+                                  f"{self.state_path.name}, or run with the same options to resume")
+        with open(self.path, "r+b") as f:
+            f.truncate(state["bytes"])
+        return state
+
+    def kept_texts(self) -> set[str]:
+        """Paraphrases already in the output (to keep deduplicating after a resume)."""
+        if not self.path.exists():
+            return set()
+        with open(self.path, encoding="utf-8", newline="") as f:
+            if self.fmt == "jsonl":
+                return {json.loads(line)[self.text_column] for line in f if line.strip()}
+            reader = csv.DictReader(f, delimiter="\t" if self.fmt == "tsv" else ",")
+            return {row[self.text_column] for row in reader}
+
+    def append(self, rows: list[tuple[Row, list[tuple[str, float]]]], state: dict) -> None:
+        """Write the kept paraphrases of a chunk of rows, in row order, then save the state."""
+        fresh = not self.path.exists() or self.path.stat().st_size == 0
+        with open(self.path, "a", encoding="utf-8", newline="") as f:
+            f.write(self._render(rows, fresh))
+            f.flush()
+            os.fsync(f.fileno())
+            state["bytes"] = f.tell()
+        temporary = self.state_path.with_name(self.state_path.name + ".tmp")
+        temporary.write_text(json.dumps(state, ensure_ascii=False))
+        os.replace(temporary, self.state_path)
+
+    def finish(self) -> None:
+        """The run is complete: the state is no longer needed."""
+        self.state_path.unlink(missing_ok=True)
+
+    def _render(self, rows, with_header: bool) -> str:
+        buffer = io.StringIO()
+        if self.fmt == "jsonl":
+            for row, kept in rows:
+                for text, score in kept:
+                    record = {**(row.record or {}), self.text_column: text, "source_row": row.number,
+                              "score": round(score, 6)}
+                    buffer.write(json.dumps(record, ensure_ascii=False) + "\n")
+            return buffer.getvalue()
+        writer = csv.writer(buffer, delimiter="\t" if self.fmt == "tsv" else ",", lineterminator="\n")
+        if with_header:
+            writer.writerow(self.columns)
+        for row, kept in rows:
+            for text, score in kept:
+                record = {**(row.record or {}), self.text_column: text}
+                writer.writerow([*(record[c] for c in self.header), row.number, f"{score:.6f}"])
+        return buffer.getvalue()
