@@ -22,6 +22,7 @@ from .collections_base import DEFAULT
 from .errors import (
     BackendUnavailable,
     CollectionExists,
+    CollectionFailed,
     CollectionNotFound,
     CorruptSnapshot,
     DimensionMismatch,
@@ -51,6 +52,7 @@ __all__ = [
     "open_collections",
     "CollectionConfig",
     "CollectionExists",
+    "CollectionFailed",
     "CollectionInfo",
     "CollectionNotFound",
     "CorruptSnapshot",

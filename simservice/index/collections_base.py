@@ -43,6 +43,10 @@ class CollectionsBase:
     def check(self) -> None:
         """An embedded backend is always there."""
 
+    def failed(self) -> dict[str, str]:
+        """Collections that could not be opened, by name, with the reason (none by default)."""
+        return {}
+
     def _missing(self, name: str) -> CollectionNotFound:
         return CollectionNotFound(
             f"collection {name!r} does not exist: create it first (collections: "

@@ -43,3 +43,8 @@ class CorruptSnapshot(IndexStoreError):
 
 class BackendUnavailable(IndexStoreError):
     """The index backend (a Milvus server) cannot be reached or timed out; retry later (HTTP 503)."""
+
+
+class CollectionFailed(IndexStoreError):
+    """The collection's files or index cannot be opened; it is set aside and the other
+    collections keep serving (HTTP 503 naming the cause; restore its files or drop it)."""

@@ -2,7 +2,9 @@
 
 Each collection lives in `<data_dir>/<name>/` (items.sqlite, index.snap). A collection is
 created under a temporary name and renamed into place, and dropped by renaming it away before
-deleting it, so a crash never leaves half a collection under a real name.
+deleting it, so a crash never leaves half a collection under a real name. A collection
+that cannot be opened (a corrupt file, an index outside the whitelist) is set aside as failed,
+with its reason: its routes answer CollectionFailed, the others keep serving.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import uuid
 from . import faiss_index, snapshot
 from . import validation as check
 from .collections_base import CollectionsBase
-from .errors import CollectionExists, CollectionNotFound
+from .errors import BackendUnavailable, CollectionExists, CollectionFailed, CollectionNotFound
 from .faiss_store import ITEMS_FILE, FaissStore
 from .types import CollectionConfig, IndexSpec
 
@@ -33,6 +35,7 @@ class FaissCollections(CollectionsBase):
         self.data_dir = data_dir
         self._options = store_options
         self._stores: dict[str, FaissStore] = {}
+        self._failed: dict[str, str] = {}
         self._lock = threading.Lock()
         os.makedirs(data_dir, exist_ok=True)
         for entry in os.listdir(data_dir):
@@ -82,6 +85,7 @@ class FaissCollections(CollectionsBase):
             if not self._exists(name):
                 raise CollectionNotFound(f"collection {name!r} does not exist")
             store = self._stores.pop(name, None)
+            self._failed.pop(name, None)
             if store is not None:
                 store.close(snapshot=False)
             doomed = os.path.join(self.data_dir, f".dropped-{name}-{uuid.uuid4().hex}")
@@ -97,12 +101,29 @@ class FaissCollections(CollectionsBase):
                 store.close()
             self._stores.clear()
 
+    def failed(self) -> dict[str, str]:
+        """Collections set aside because they could not be opened, by name, with the reason."""
+        with self._lock:
+            return dict(self._failed)
+
     def _open(self, name: str) -> FaissStore:
         store = self._stores.get(name)
         if store is None:
+            if name in self._failed:
+                raise CollectionFailed(self._failed[name])
             if not self._exists(name):
                 raise self._missing(name)
-            store = self._stores[name] = FaissStore(self._path(name), **self._options)
+            try:
+                store = FaissStore(self._path(name), **self._options)
+            except (CollectionNotFound, BackendUnavailable):  # gone, or held by another process: not its files
+                raise
+            except Exception as exc:  # a corrupt file or an unsafe index: this collection only
+                self._failed[name] = (f"collection {name!r} failed to open and is set aside "
+                                      f"({type(exc).__name__}: {exc}); restore {self._path(name)} from a "
+                                      "backup and restart, or drop it")
+                log.error("%s", self._failed[name])
+                raise CollectionFailed(self._failed[name]) from None
+            self._stores[name] = store
         return store
 
     def _path(self, name: str) -> str:

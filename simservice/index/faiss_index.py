@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 import faiss
 import numpy as np
@@ -19,7 +20,8 @@ from .types import IndexSpec
 log = logging.getLogger(__name__)
 
 EXACT = "Flat"
-SEARCH_PARAMS = ("nprobe", "efSearch")
+SEARCH_MAX = {"nprobe": 65536, "efSearch": 4096}
+SEARCH_PARAMS = tuple(SEARCH_MAX)
 MAX_TRAIN = 262_144
 
 
@@ -44,16 +46,16 @@ def spec_of(factory: str, search_params: dict[str, int]) -> IndexSpec | None:
 
 
 def build(spec: str, dim: int) -> faiss.Index:
-    """An empty (maybe untrained) inner-product index for `spec` that accepts add_with_ids."""
-    if "IDMap" in spec:
-        raise InvalidArgument(f"index {spec!r}: leave out IDMap, ids are mapped for you")
+    """An empty (maybe untrained) inner-product index for `spec` that accepts add_with_ids;
+    `spec` must pass the whitelist first (FAISS aborts the process on some strings)."""
+    check_factory(spec, dim)
     try:
         index = faiss.index_factory(dim, spec, faiss.METRIC_INNER_PRODUCT)
     except RuntimeError as exc:
         first = str(exc).strip().splitlines()[-1][:200]
         raise InvalidArgument(
             f"index {spec!r} is not a FAISS factory string FAISS can build for dimension {dim} "
-            f"({first}); try 'Flat', 'IVF1024,Flat', 'IVF1024,PQ96' or 'HNSW32'"
+            f"({first}); use {FACTORY_FORMS}"
         ) from None
     if not _takes_ids(index):
         index = faiss.IndexIDMap2(index)
@@ -68,10 +70,33 @@ def _takes_ids(index: faiss.Index) -> bool:
     return isinstance(index, faiss.IndexIVF)
 
 
+# The factory strings FAISS may see, each number in a range where FAISS neither aborts the
+# process (HNSW0, HNSW1) nor builds a useless index (IVF0) nor eats memory (HNSW100000).
+FACTORY_FORMS = "'Flat', 'HNSW<m>' (m 4-64), 'IVF<nlist>,Flat' or 'IVF<nlist>,PQ<m>[x<bits>]' (nlist 1-65536)"
+_FACTORY = re.compile(r"Flat|HNSW(?P<hnsw>\d{1,6})|IVF(?P<nlist>\d{1,6}),(?:Flat|PQ(?P<pq>\d{1,5})(?:x(?P<bits>\d{1,2}))?)")
+
+
+def check_factory(spec: Any, dim: int) -> str:
+    """A factory string of the whitelist with its numbers in range (a whitelist, not a blacklist)."""
+    match = _FACTORY.fullmatch(spec) if isinstance(spec, str) else None
+    if match is None:
+        raise InvalidArgument(f"index {spec!r} is not a FAISS factory string simservice builds: use {FACTORY_FORMS}")
+    problems = []
+    if match["hnsw"] is not None and not 4 <= int(match["hnsw"]) <= 64:
+        problems.append(f"HNSW links per node must be 4-64, not {match['hnsw']}")
+    if match["nlist"] is not None and not 1 <= int(match["nlist"]) <= 65536:
+        problems.append(f"IVF lists must be 1-65536, not {match['nlist']}")
+    if match["pq"] is not None and not (1 <= int(match["pq"]) <= dim and dim % int(match["pq"]) == 0):
+        problems.append(f"PQ sub-quantizers must divide the dimension {dim}, not {match['pq']}")
+    if match["bits"] is not None and not 4 <= int(match["bits"]) <= 8:
+        problems.append(f"PQ bits per code must be 4-8, not {match['bits']}")
+    if problems:
+        raise InvalidArgument(f"index {spec!r}: {'; '.join(problems)}")
+    return spec
+
+
 def check_spec(spec: str, dim: int) -> str:
     """Refuse a factory string early, when a collection is created or rebuilt."""
-    if not isinstance(spec, str) or not spec:
-        raise InvalidArgument("index must be a FAISS factory string such as 'Flat' or 'HNSW32'")
     build(spec, dim)
     return spec
 
@@ -81,8 +106,8 @@ def check_search_params(params: dict | None) -> dict[str, int]:
     for key, value in params.items():
         if key not in SEARCH_PARAMS:
             raise InvalidArgument(f"search parameter {key!r} is unknown: use {', '.join(SEARCH_PARAMS)}")
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65536:
-            raise InvalidArgument(f"search parameter {key}={value!r} must be an integer 1..65536")
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= SEARCH_MAX[key]:
+            raise InvalidArgument(f"search parameter {key}={value!r} must be an integer 1..{SEARCH_MAX[key]}")
     return params
 
 

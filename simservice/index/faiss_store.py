@@ -30,7 +30,7 @@ from tqdm import tqdm
 
 from . import faiss_index, snapshot
 from . import validation as check
-from .errors import CollectionNotFound, CorruptSnapshot, IndexStoreError, ItemNotFound
+from .errors import BackendUnavailable, CollectionNotFound, CorruptSnapshot, IndexStoreError, ItemNotFound
 from .item_table import ItemTable
 from .rwlock import ReadWriteLock
 from .types import CollectionConfig, CollectionInfo, Hit, Item
@@ -71,13 +71,25 @@ class FaissStore:
         os.makedirs(directory, exist_ok=True)
         self.directory = directory
         self._lock_fd = _lock_directory(directory)
+        self._table: ItemTable | None = None
         try:
-            self._table = ItemTable(os.path.join(directory, ITEMS_FILE), config)
-        except FileNotFoundError:
+            self._open(config, snapshot_fraction, snapshot_min_changes, tombstone_fraction, tombstone_min)
+        except BaseException:  # a collection that cannot be opened leaves no file open or locked
+            if self._table is not None:
+                self._table.close()
             _unlock(self._lock_fd)
-            raise CollectionNotFound(f"{directory} holds no collection") from None
+            raise
+
+    def _open(self, config, snapshot_fraction, snapshot_min_changes, tombstone_fraction, tombstone_min) -> None:
+        try:
+            self._table = ItemTable(os.path.join(self.directory, ITEMS_FILE), config)
+        except FileNotFoundError:
+            raise CollectionNotFound(f"{self.directory} holds no collection") from None
         self.config = self._table.config
-        self._snapshot_path = os.path.join(directory, SNAPSHOT_FILE)
+        if config is None:  # a stored config is checked before FAISS sees it, as a new one is
+            faiss_index.check_factory(self.config.index, self.config.dim)
+            faiss_index.check_search_params(self.config.search_params)
+        self._snapshot_path = os.path.join(self.directory, SNAPSHOT_FILE)
         self._snapshot_fraction = snapshot_fraction
         self._snapshot_min_changes = snapshot_min_changes
         self._tombstone_fraction = tombstone_fraction
@@ -446,7 +458,7 @@ def _lock_directory(directory: str) -> int:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(fd)
-        raise IndexStoreError(
+        raise BackendUnavailable(
             f"{directory} is open in another process: one process may serve a collection"
         ) from None
     return fd

@@ -81,5 +81,8 @@ class CollectionManager(Protocol):
     def check(self) -> None:
         """Raise BackendUnavailable when the backend cannot serve (an embedded one always can)."""
 
+    def failed(self) -> dict[str, str]:
+        """Collections set aside because they could not be opened, by name, with the reason."""
+
     def close(self) -> None:
         """Release every collection."""

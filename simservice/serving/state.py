@@ -13,7 +13,8 @@ from typing import Any, Sequence
 
 from starlette.requests import Request
 
-from simservice.index import DEFAULT, BackendUnavailable, CollectionManager, MilvusOptions, open_collections
+from simservice.index import (DEFAULT, BackendUnavailable, CollectionFailed, CollectionManager, MilvusOptions,
+                              open_collections)
 from simservice.inference.batching import BatchLimits
 from simservice.inference.engine import InferenceEngine
 from simservice.serving.engine.admission import Admission, await_ticket
@@ -69,7 +70,10 @@ class ServiceState:
             max_input_tokens = self._input_limit(model)
             if self.settings.warmup:
                 model.warm_up(max_input_tokens)
-            self.index.ensure(DEFAULT, model.dim)
+            try:
+                self.index.ensure(DEFAULT, model.dim)
+            except CollectionFailed as exc:  # the other collections and the model routes still serve
+                log.error("%s", exc)
             self.max_input_tokens = max_input_tokens
             self.startup_error = None
             self.model = model

@@ -25,6 +25,7 @@ INDEX_ERROR_KINDS = {
     index_errors.InvalidArgument: ErrorKind.INVALID,
     index_errors.CorruptSnapshot: ErrorKind.INTERNAL,
     index_errors.BackendUnavailable: ErrorKind.UNAVAILABLE,
+    index_errors.CollectionFailed: ErrorKind.FAILED,
 }
 
 
@@ -62,7 +63,7 @@ async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:
 
 async def _index_error(_: Request, exc: index_errors.IndexStoreError) -> JSONResponse:
     error = index_error(exc)
-    if error.kind is ErrorKind.INTERNAL:
+    if error.kind in (ErrorKind.INTERNAL, ErrorKind.FAILED):
         log.error("index error: %s", exc)
     return error_response(error)
 

@@ -23,6 +23,7 @@ class ErrorKind(str, enum.Enum):
     NOT_READY = "not_ready"
     TIMEOUT = "timeout"
     UNAVAILABLE = "index_unavailable"
+    FAILED = "collection_failed"
 
 
 STATUS = {
@@ -39,6 +40,7 @@ STATUS = {
     ErrorKind.NOT_READY: 503,
     ErrorKind.TIMEOUT: 503,
     ErrorKind.UNAVAILABLE: 503,
+    ErrorKind.FAILED: 503,
 }
 
 class ServiceError(Exception):

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from simservice import __version__
-from simservice.index import BackendUnavailable
+from simservice.index import DEFAULT, BackendUnavailable
 from simservice.serving.api.auth import require_api_key
 from simservice.serving.api.deps import ReadyModel, State
 
@@ -47,8 +47,12 @@ async def health():
 async def ready(state: State):
     if state.ready:
         try:
-            await run_in_threadpool(state.require_index().check)
-            return Status(status="ok")
+            index = state.require_index()
+            await run_in_threadpool(index.check)
+            failed = index.failed().get(DEFAULT)  # other collections that failed answer for themselves
+            if failed is None:
+                return Status(status="ok")
+            reason = failed
         except BackendUnavailable as exc:
             reason = f"index unavailable: {exc}"
     else:
