@@ -44,6 +44,24 @@ class LocalGenerator:
         self.max_samples = max(max_samples, sampling.n)
 
     def candidates(self, rows: Sequence[Row]) -> list[list[tuple[str, float]] | str]:
+        out, jobs = self.prepare(rows)
+        for i, paraphrases in zip(jobs, self.run(list(jobs.values()))):
+            out[i] = paraphrases
+        return out
+
+    def run(self, jobs: list) -> list[list[tuple[str, float]]]:
+        """The ranked candidates of checked jobs, in order: sorted by length, `max_samples` samples a batch."""
+        order = sorted(range(len(jobs)), key=lambda i: len(jobs[i].source_ids))
+        per_batch = max(1, self.max_samples // self.sampling.n)
+        results: list = [None] * len(jobs)
+        for start in range(0, len(order), per_batch):
+            chunk = order[start:start + per_batch]
+            for i, result in zip(chunk, self.pipeline.paraphrase_batch([jobs[i] for i in chunk])):
+                results[i] = result.paraphrases
+        return results
+
+    def prepare(self, rows: Sequence[Row]) -> tuple[list, dict]:
+        """Each row's checked job by its position, and a reason in `out` for each refused row."""
         out: list = [None] * len(rows)
         jobs = {}
         tokenizer = self.pipeline.tokenizer
@@ -62,13 +80,7 @@ class LocalGenerator:
                 text, ids, n=self.sampling.n, k=self.sampling.n, sampling=_top_p(self.sampling.top_p),
                 max_length=self.sampling.max_length, mask_idxs=self._masks(row, len(ids)),
                 seed=self.sampling.row_seed(row))
-        order = sorted(jobs, key=lambda i: len(jobs[i].source_ids))
-        per_batch = max(1, self.max_samples // self.sampling.n)
-        for start in range(0, len(order), per_batch):
-            chunk = order[start:start + per_batch]
-            for i, result in zip(chunk, self.pipeline.paraphrase_batch([jobs[i] for i in chunk])):
-                out[i] = result.paraphrases
-        return out
+        return out, jobs
 
     def _masks(self, row: Row, length: int) -> list[int]:
         count = round(self.sampling.mask_fraction * (length - 2))

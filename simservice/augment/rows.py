@@ -50,6 +50,12 @@ def read_rows(path: Path, fmt: str, text_column: str) -> tuple[list[str] | None,
     return None, (_jsonl(lines, text_column) if fmt == "jsonl" else _txt(lines))
 
 
+def rows_from_records(records: list[dict], key: str) -> list[Row | BadRow]:
+    """Rows of JSON objects already parsed (a job's request body); line = position + 1."""
+    return [BadRow(i, i + 1, f"no {key!r} key") if key not in record else _checked(i, i + 1, record[key], record)
+            for i, record in enumerate(records)]
+
+
 def _decode(line: bytes) -> str | None:
     try:
         return line.decode("utf-8").rstrip("\r")

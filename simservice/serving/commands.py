@@ -28,6 +28,8 @@ FLAGS = {  # flag -> (settings field, type, help)
     "--max-client-batch-size": ("max_client_batch_size", int, "texts or items in one request"),
     "--max-paraphrase-n": ("max_paraphrase_n", int, "most samples per paraphrase request"),
     "--max-body-bytes": ("max_body_bytes", int, "largest request body in bytes"),
+    "--max-augment-jobs": ("max_augment_jobs", int, "background augmentation jobs running at once"),
+    "--max-job-rows": ("max_job_rows", int, "rows in one augmentation job"),
 }
 
 

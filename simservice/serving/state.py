@@ -18,6 +18,7 @@ from simservice.index import (DEFAULT, BackendUnavailable, CollectionFailed, Col
 from simservice.inference.batching import BatchLimits
 from simservice.inference.engine import InferenceEngine
 from simservice.serving.engine.admission import Admission, await_ticket
+from simservice.serving.engine.background import AugmentJobs
 from simservice.serving.engine.errors import ErrorKind, ServiceError
 from simservice.serving.engine.jobs import JobKind
 from simservice.serving.engine.metrics import Metrics
@@ -41,6 +42,7 @@ class ServiceState:
         self.metrics = Metrics()
         self.queue = BatchQueue(self.limits, settings.max_batch_samples, settings.request_timeout, self.metrics)
         self.admission = Admission(settings.max_concurrent_requests, self.metrics)
+        self.jobs = AugmentJobs(self.queue, settings.max_augment_jobs)
         self.index = index
         self.model: InferenceEngine | None = None  # set once loaded and warmed
         self.max_input_tokens = 0  # set with the model
@@ -56,6 +58,7 @@ class ServiceState:
         self.queue.start(self._startup)
 
     def stop(self) -> None:
+        self.jobs.close()
         self.queue.stop()
         if self._owns_index and self.index is not None:
             self.index.close()

@@ -24,6 +24,7 @@ class GatedPipeline:
         self.gate = threading.Event()
         self.entered = threading.Event()
         self.batches: list[int] = []
+        self.texts: list[list[str]] = []  # the input texts of each paraphrase batch, in run order
         if open_gate:
             self.gate.set()
 
@@ -33,6 +34,7 @@ class GatedPipeline:
     def paraphrase_batch(self, jobs):
         self._pass_gate()
         self.batches.append(len(jobs))
+        self.texts.append([job.text for job in jobs])
         return self.inner.paraphrase_batch(jobs)
 
     def warm_up(self, max_tokens):

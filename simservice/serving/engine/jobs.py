@@ -8,3 +8,8 @@ import enum
 class JobKind(str, enum.Enum):
     ENCODE = "encode"  # a unit is one text's token ids -> its pooler output
     PARAPHRASE = "paraphrase"  # a unit is one checked ParaphraseJob -> its ParaphraseResult
+    AUGMENT = "augment"  # a PARAPHRASE unit of a background job: runs only when no live unit waits
+
+    @property
+    def background(self) -> bool:
+        return self is JobKind.AUGMENT

@@ -47,9 +47,12 @@ class BatchQueue:
 
     # -- event loop side -------------------------------------------------------------------
 
-    def submit(self, kind: JobKind, payloads: Sequence[Any], lengths: Sequence[int]) -> Ticket:
-        """Queue one request's units; the ticket resolves to their results in order."""
-        ticket = Ticket(asyncio.get_running_loop(), len(payloads), time.monotonic() + self.request_timeout)
+    def submit(self, kind: JobKind, payloads: Sequence[Any], lengths: Sequence[int],
+               timeout: float | None = None) -> Ticket:
+        """Queue one request's units; the ticket resolves to their results in order, or fails
+        once it has waited `timeout` seconds (default: the request timeout)."""
+        deadline = time.monotonic() + (self.request_timeout if timeout is None else timeout)
+        ticket = Ticket(asyncio.get_running_loop(), len(payloads), deadline)
         with self._cond:
             for row, (payload, length) in enumerate(zip(payloads, lengths)):
                 self._waiting[kind].append(Unit(kind, ticket, row, payload, length, next(self._seq)))
@@ -84,23 +87,23 @@ class BatchQueue:
             return self._stopping
 
     def _form_batches(self) -> None:
+        """Form the next batch once the prepared slot is free, as late as possible, so it holds
+        what arrived meanwhile (live units before background ones)."""
         while True:
             with self._cond:
+                while self._ready_batches.full() and not self._stopping:
+                    self._cond.wait()
                 batch = self._next_batch()
                 while batch is None and not self._stopping:
                     self._cond.wait()
                     batch = self._next_batch()
                 if self._stopping:
                     return
-            while not self._stopping:  # blocks while the previous prepared batch waits
-                try:
-                    self._ready_batches.put(batch, timeout=0.2)
-                    break
-                except queue.Full:
-                    continue
+                self._ready_batches.put_nowait(batch)  # the only producer: the slot is free
 
     def _next_batch(self) -> tuple[JobKind, list[Unit]] | None:
-        """Called under the lock: drop dead units, pick the kind of the oldest unit, take a batch."""
+        """Called under the lock: drop dead units, pick the kind of the oldest unit, take a batch.
+        Live kinds go first: a background kind runs only when no live unit waits."""
         now = time.monotonic()
         for kind, units in self._waiting.items():
             live = []
@@ -110,11 +113,11 @@ class BatchQueue:
                 if not unit.ticket.done:
                     live.append(unit)
             self._waiting[kind] = live
-        heads = [(units[0].seq, kind) for kind, units in self._waiting.items() if units]
+        heads = [(kind.background, units[0].seq, kind) for kind, units in self._waiting.items() if units]
         if not heads:
             self._update_sizes()
             return None
-        kind = min(heads)[1]
+        kind = min(heads)[2]
         return kind, self._take(kind, [])
 
     def _take(self, kind: JobKind, taken: list[Unit]) -> list[Unit]:
@@ -152,6 +155,8 @@ class BatchQueue:
                 continue
             if item is None:
                 return
+            with self._cond:
+                self._cond.notify_all()  # the prepared slot is free again
             kind, units = item
             live = self._top_up(kind, [u for u in units if not u.ticket.done])  # last check before compute
             if not live:

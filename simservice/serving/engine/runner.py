@@ -45,7 +45,7 @@ class ModelRunner:
             unit.ticket.fill(unit.row, vector)
 
     def _paraphrase(self, units: list[Unit]) -> None:
-        self.metrics.batch_tokens.labels(JobKind.PARAPHRASE.value).observe(sum(u.length for u in units))
+        self.metrics.batch_tokens.labels(units[0].kind.value).observe(sum(u.length for u in units))
         try:
             results = self.model.paraphrase_batch([u.payload for u in units])
         except Exception:

@@ -1,0 +1,59 @@
+"""Background jobs: POST /jobs/augment starts one, GET /jobs/{id} reports it, GET
+/jobs/{id}/result downloads its JSONL, DELETE /jobs/{id} cancels it."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse
+
+from simservice.augment.filters import Filters
+from simservice.augment.generators import Sampling
+from simservice.augment.rows import rows_from_records
+from simservice.serving.api.deps import ReadyModel, State
+from simservice.serving.api.job_schemas import AugmentRequest, BadRowOut, JobStatus
+from simservice.serving.api.texts import check_count
+from simservice.serving.engine.background import AugmentJob
+from simservice.serving.engine.errors import ErrorKind, ServiceError
+
+router = APIRouter(prefix="/jobs", tags=["jobs"])
+
+
+def job_status(job: AugmentJob) -> JobStatus:
+    return JobStatus(id=job.id, status=job.status, rows=job.rows, rows_done=job.rows_done, kept=job.kept,
+                     bad_rows=[BadRowOut(row=b.number, reason=b.reason) for b in job.bad_rows],
+                     dropped=job.dropped, error=job.error, started=job.started, finished=job.finished)
+
+
+@router.post("/augment", response_model=JobStatus, status_code=202,
+             summary="paraphrase every row of a dataset in the background (live requests go first)")
+async def start_augment(body: AugmentRequest, state: State, model: ReadyModel):
+    if body.n > state.settings.max_paraphrase_n:
+        raise ServiceError(ErrorKind.INVALID, f"n={body.n} is over the limit of {state.settings.max_paraphrase_n}: "
+                           "ask for fewer samples")
+    check_count(len(body.rows), state.settings.max_job_rows, "rows")
+    filters = Filters(body.min_score, body.max_score, body.min_edit, body.min_length_ratio, body.max_length_ratio,
+                      body.dedupe)
+    sampling = Sampling(body.n, body.top_p, body.max_length, body.mask_fraction, body.seed)
+    job = state.jobs.start(model, rows_from_records(body.rows, body.text_key), body.text_key, sampling, filters,
+                           body.k, body.truncate)
+    return job_status(job)
+
+
+@router.get("/{job_id}", response_model=JobStatus, summary="a job's progress")
+async def get_job(job_id: str, state: State):
+    return job_status(state.jobs.get(job_id))
+
+
+@router.get("/{job_id}/result", summary="a finished job's paraphrases as JSON lines (the row's keys, the "
+                                         "paraphrase under text_key, source_row and score)",
+            response_class=FileResponse)
+async def job_result(job_id: str, state: State):
+    job = state.jobs.get(job_id)
+    if job.status != "done":
+        raise ServiceError(ErrorKind.CONFLICT, f"job {job_id} is {job.status}: the result is there once it is done")
+    return FileResponse(job.result, media_type="application/x-ndjson", filename=f"augment-{job_id}.jsonl")
+
+
+@router.delete("/{job_id}", response_model=JobStatus, summary="cancel a job (its queued work is dropped)")
+async def cancel_job(job_id: str, state: State):
+    return job_status(state.jobs.cancel(job_id))
