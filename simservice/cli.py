@@ -75,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     from simservice.augment.commands import register as register_augment
     from simservice.download.commands import register as register_download
     from simservice.evaluation.commands import register as register_eval
+    from simservice.model_export.commands import register as register_export_model
     from simservice.serving.commands import register as register_serve
     from simservice.training.commands import register as register_training
 
@@ -82,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_training(sub)
     register_eval(sub)
     register_download(sub)
+    register_export_model(sub)
     register_augment(sub)
     return parser
 

@@ -1,0 +1,33 @@
+"""`simservice export-model --model DIR --format savedmodel|onnx -o OUT [--force]`: the argparse subcommand."""
+
+from __future__ import annotations
+
+import argparse
+
+from simservice.model_export import FORMATS
+
+
+def register(subparsers) -> None:
+    """Add the `export-model` subcommand to the `simservice` command's subparsers."""
+    cmd = subparsers.add_parser(
+        "export-model", help="export a checkpoint as a SavedModel (TF Serving, Triton) or ONNX files",
+        description="Write the sentence encoder and the UniLM next-token head of a checkpoint for other "
+                    "serving stacks, with vocab.txt and model.json beside them (see docker/README.md).")
+    cmd.add_argument("--model", default="models/demo",
+                     help="checkpoint directory, official TF1 or Hugging Face port (default: models/demo)")
+    cmd.add_argument("--format", required=True, metavar="|".join(FORMATS),
+                     help="savedmodel: one SavedModel directory with signatures serving_default (vectors) "
+                          "and next_token; onnx: encoder.onnx and next_token.onnx (opset 17)")
+    cmd.add_argument("-o", "--output", required=True,
+                     help="directory to create (for TF Serving, a version directory such as exports/sim/1)")
+    cmd.add_argument("--force", action="store_true", help="replace OUTPUT if it exists")
+    cmd.add_argument("--architecture", choices=("roformer", "bert"), default=None,
+                     help="force the architecture (default: told from the checkpoint)")
+    cmd.set_defaults(func=export_model_command)
+
+
+def export_model_command(args: argparse.Namespace) -> int:
+    from simservice.model_export.export import export_model
+
+    print(export_model(args.model, args.format, args.output, force=args.force, architecture=args.architecture))
+    return 0

@@ -1,0 +1,63 @@
+"""model.json: what a client of an exported model needs to know to tokenize and call it the same way."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from simservice.model.sim_model import SimModel
+from simservice.model.tokenizer import Tokenizer
+from simservice.model_export.signatures import INPUT_NAMES, LOGITS_OUTPUT, VECTOR_OUTPUT
+
+MANIFEST = "model.json"
+VOCAB = "vocab.txt"
+
+
+def model_facts(model: SimModel, tokenizer: Tokenizer, fmt: str, functions: dict[str, str],
+                exporter: dict[str, Any]) -> dict[str, Any]:
+    """The facts of `model` and of the exported functions (`functions`: signature names or file names)."""
+    c = model.config
+    inputs = {name: "int32 [batch, length]" for name in INPUT_NAMES}
+    return {
+        "format": fmt,
+        "architecture": c.architecture,
+        "dim": c.hidden_size,
+        "vocab_size": c.vocab_size,
+        "num_layers": c.num_layers,
+        "num_heads": c.num_heads,
+        "max_position": c.max_position if c.architecture == "bert" else None,
+        "tokenizer": {
+            "vocab": VOCAB,
+            "kind": "BERT WordPiece; every CJK character its own token",
+            "lowercase": True,
+            "strip_accents": True,
+            "max_length": tokenizer.max_length,
+            "truncation": "keep [CLS] and [SEP], drop tokens from the end of the text",
+            "special_ids": {"pad": tokenizer.pad_id, "unk": tokenizer.unk_id, "cls": tokenizer.cls_id,
+                            "sep": tokenizer.sep_id, "mask": tokenizer.mask_id},
+        },
+        "encoder": {
+            "name": functions["encoder"],
+            "inputs": inputs,
+            "output": {VECTOR_OUTPUT: f"float32 [batch, {c.hidden_size}], L2-normalised"},
+            "pooling": "[CLS] of the last layer through the linear pooler, then L2",
+            "segment_ids": "all 0",
+            "padding_mask": "1 on real tokens, 0 on padding",
+        },
+        "next_token": {
+            "name": functions["next_token"],
+            "inputs": inputs,
+            "output": {LOGITS_OUTPUT: f"float32 [batch, {c.vocab_size}], after each row's last real token"},
+            "segment_ids": "0 on [CLS] source [SEP], 1 on the tokens generated so far (UniLM)",
+            "stop": "[SEP] ends a generated sentence",
+        },
+        "kv_cache_step": None,
+        "exporter": exporter,
+    }
+
+
+def write_manifest(directory: Path, facts: dict[str, Any], vocab: Path) -> None:
+    """model.json and a byte-for-byte copy of the checkpoint's vocab.txt into `directory`."""
+    (directory / MANIFEST).write_text(json.dumps(facts, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (directory / VOCAB).write_bytes(vocab.read_bytes())

@@ -1,0 +1,72 @@
+"""The exported ONNX files, run by ONNX Runtime, give simservice's numbers at any batch size and length."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from simservice.model.tokenizer import Tokenizer
+from tests.model_export.support import MODELS, TEXTS, padded, reference_next_logits, unilm_rows
+
+ort = pytest.importorskip("onnxruntime")  # installed by the `export` extra, which the test install includes
+
+
+def session(path):
+    return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+
+
+@pytest.mark.parametrize("model", sorted(MODELS))
+def test_encoder_matches_encode_at_dynamic_batch_and_length(model, exported, pipelines):
+    directory = exported(model, "onnx")
+    pipeline = pipelines(model)
+    encoder = session(directory / "encoder.onnx")
+    assert [i.name for i in encoder.get_inputs()] == ["token_ids", "segment_ids", "padding_mask"]
+    assert all(i.shape == ["batch", "length"] and i.type == "tensor(int32)" for i in encoder.get_inputs())
+    assert encoder.get_outputs()[0].shape == ["batch", pipeline.dim]
+
+    rows = Tokenizer.from_file(directory / "vocab.txt").encode_batch(TEXTS)
+    expected = pipeline.encode(TEXTS)
+    for batch in ([0, 1, 2, 3], [1], [2, 0]):  # 4, 1 and 2 rows, each at its own length
+        inputs = padded([rows[i] for i in batch])
+        (vectors,) = encoder.run(None, inputs)
+        np.testing.assert_allclose(vectors, expected[batch], atol=1e-4)
+    (padded_more,) = encoder.run(None, padded(rows[2:3], length=40))  # 35 padding columns are masked out
+    np.testing.assert_allclose(padded_more, expected[2:3], atol=1e-4)
+
+
+@pytest.mark.parametrize("model", ["roformer", "bert"])
+def test_next_token_matches_the_mlm_head(model, exported, pipelines):
+    directory = exported(model, "onnx")
+    pipeline = pipelines(model)
+    next_token = session(directory / "next_token.onnx")
+    assert next_token.get_outputs()[0].shape == ["batch", pipeline.config.vocab_size]
+    for targets in ([[5, 6], [7], [], [8, 9, 10]], [[11]] * 4):
+        inputs = unilm_rows(pipeline, TEXTS, targets)
+        (logits,) = next_token.run(None, inputs)
+        np.testing.assert_allclose(logits, reference_next_logits(pipeline, inputs), atol=1e-4)
+
+
+def test_greedy_generation_on_onnx_runtime_is_simservices(exported, pipelines):
+    """A client's greedy loop over next_token.onnx produces the tokens of `generate(top_k=1)`."""
+    pipeline = pipelines("demo")
+    next_token = session(exported("demo", "onnx") / "next_token.onnx")
+    sep = pipeline.tokenizer.sep_id
+    source = pipeline.tokenizer.encode(TEXTS[0])
+    generated: list[int] = []
+    while len(generated) < 12 and (not generated or generated[-1] != sep):
+        inputs = unilm_rows(pipeline, TEXTS[:1], [generated])
+        (logits,) = next_token.run(None, inputs)
+        generated.append(int(np.argmax(logits[0])))
+    assert source and pipeline.tokenizer.decode(generated) == pipeline.generate(TEXTS[0], top_k=1, max_length=12)[0]
+
+
+def test_model_json_states_the_opset(exported):
+    facts = json.loads((exported("roformer", "onnx") / "model.json").read_text(encoding="utf-8"))
+    assert facts["format"] == "onnx" and facts["exporter"]["onnx_opset"] == 17
+    assert (facts["encoder"]["name"], facts["next_token"]["name"]) == ("encoder.onnx", "next_token.onnx")
+    import onnx
+
+    proto = onnx.load(str(exported("roformer", "onnx") / "encoder.onnx"), load_external_data=False)
+    assert [o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")] == [17]
