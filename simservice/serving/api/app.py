@@ -18,6 +18,7 @@ from simservice.inference.engine import InferenceEngine
 from simservice.serving.api.routes import collections as routes_collections
 from simservice.serving.api.routes import inference as routes_inference
 from simservice.serving.api.routes import jobs as routes_jobs
+from simservice.serving.api.routes import playground as routes_playground
 from simservice.serving.api.routes import system as routes_system
 from simservice.serving.api.auth import require_api_key
 from simservice.serving.api.body_limit import BodyLimitMiddleware
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, *, pipeline: InferenceEngine | 
     app.include_router(routes_inference.router, dependencies=auth)
     app.include_router(routes_collections.router, dependencies=auth)
     app.include_router(routes_jobs.router, dependencies=auth)
+    app.include_router(routes_playground.router)  # the page loads without a key; its API calls need one
     if protected:
         _add_protected_docs(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
