@@ -19,6 +19,7 @@ import tempfile
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -52,7 +53,7 @@ def local_run(model_dir: str, texts: list[str], args) -> float:
     generator.candidates([Row(0, 1, texts[0], None)])  # traces the compiled functions
     rows = [Row(i, i + 1, t, None) for i, t in enumerate(texts)]
     with tempfile.TemporaryDirectory() as tmp:
-        output = Output(__import__("pathlib").Path(tmp, "out.tsv"), "txt", None, "text")
+        output = Output(Path(tmp, "out.tsv"), "txt", None, "text")
         start = time.perf_counter()
         summary = augment(rows, generator, Filters(), args.k, output, {}, progress=False)
         seconds = time.perf_counter() - start
