@@ -52,7 +52,8 @@ def model_facts(model: SimModel, tokenizer: Tokenizer, fmt: str, functions: dict
             "segment_ids": "0 on [CLS] source [SEP], 1 on the tokens generated so far (UniLM)",
             "stop": "[SEP] ends a generated sentence",
         },
-        "kv_cache_step": None,
+        "kv_cache_step": "not exported: next_token recomputes the prefix at every step (exact, slower); "
+                         "docker/README.md says why",
         "exporter": exporter,
     }
 

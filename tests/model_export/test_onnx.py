@@ -36,6 +36,18 @@ def test_encoder_matches_encode_at_dynamic_batch_and_length(model, exported, pip
     np.testing.assert_allclose(padded_more, expected[2:3], atol=1e-4)
 
 
+def test_a_client_without_simservice_tokenizes_the_same(exported, pipelines):
+    """docker/README.md's client: `tokenizers`' BERT WordPiece over the exported vocab.txt, then ONNX Runtime."""
+    from tokenizers import BertWordPieceTokenizer
+
+    directory = exported("demo", "onnx")
+    client = BertWordPieceTokenizer(str(directory / "vocab.txt"), lowercase=True)
+    rows = [encoding.ids for encoding in client.encode_batch(TEXTS)]
+    assert rows == pipelines("demo").tokenizer.encode_batch(TEXTS)
+    (vectors,) = session(directory / "encoder.onnx").run(None, padded(rows))
+    np.testing.assert_allclose(vectors, pipelines("demo").encode(TEXTS), atol=1e-4)
+
+
 @pytest.mark.parametrize("model", ["roformer", "bert"])
 def test_next_token_matches_the_mlm_head(model, exported, pipelines):
     directory = exported(model, "onnx")
