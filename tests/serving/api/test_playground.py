@@ -117,7 +117,7 @@ def check_compare(page):
     page.click("[data-tab=compare]")
     targets = ["花呗怎么开通", "北京明天天气如何", "如何开通花呗", "我想吃火锅"]
     page.fill("#compare-form [name=source]", "怎么开通花呗")
-    page.fill("#compare-form [name=targets]", "\n".join(targets) + "\n\n")
+    page.fill("#compare-form [name=targets]", "\n".join(targets[:2] + ["  "] + targets[2:]))  # blank lines skipped
     scores = submit(page, "#compare-form", "/similarity")["scores"]
     assert len(scores) == len(targets)
     expect(page.locator("#compare-results .bars li")).to_have_count(len(targets))
