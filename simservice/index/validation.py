@@ -21,7 +21,9 @@ MAX_ID_LENGTH = 256
 MAX_K = 1024
 MAX_PAGE = 10_000
 MAX_METADATA_BYTES = 64 * 1024
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+MAX_METADATA_DEPTH = 16  # objects and arrays nested in one metadata object, itself included
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+_NAME = re.compile(NAME_PATTERN)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -95,7 +97,18 @@ def check_id(item_id: Any) -> str:
         )
     if _CONTROL.search(item_id):
         raise InvalidId(f"item id {item_id!r} holds control characters: remove them")
+    if not is_utf8(item_id):
+        raise InvalidId(f"item id {item_id!r} holds a lone surrogate: send whole characters")
     return item_id
+
+
+def is_utf8(text: str) -> bool:
+    """False for strings holding lone surrogates ('\\ud800'), which no UTF-8 file or database holds."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def check_ids(ids: Iterable[Any], *, unique: bool) -> list[str]:
@@ -141,19 +154,38 @@ def check_vectors(vectors: Any, dim: int, *, normalize: bool) -> np.ndarray:
     return array
 
 
+def json_depth(value: Any, limit: int) -> int:
+    """How deeply objects and arrays nest in `value` (1 for a flat one), counted up to `limit` + 1."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (Mapping, list, tuple)):
+            deepest = max(deepest, depth)
+            if depth <= limit:
+                stack.extend((child, depth + 1) for child in (value.values() if isinstance(value, Mapping) else value))
+    return deepest
+
+
 def check_metadata(metadata: Any) -> tuple[dict[str, Any], str]:
-    """A JSON object and its canonical text (refused if not serialisable or over 64 KiB)."""
+    """A JSON object and its canonical text (refused if not serialisable, nested more than
+    MAX_METADATA_DEPTH levels or over 64 KiB)."""
     if metadata is None:
         metadata = {}
     if not isinstance(metadata, Mapping):
         raise InvalidArgument(
             f"metadata must be a JSON object (dict), got {type(metadata).__name__}"
         )
+    if json_depth(metadata, MAX_METADATA_DEPTH) > MAX_METADATA_DEPTH:
+        raise InvalidArgument(f"metadata nests deeper than {MAX_METADATA_DEPTH} levels: flatten it")
     try:
         text = json.dumps(metadata, ensure_ascii=False, sort_keys=True, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise InvalidArgument(f"metadata is not JSON-serialisable: {exc}") from None
-    if len(text.encode()) > MAX_METADATA_BYTES:
+    try:
+        size = len(text.encode())
+    except UnicodeEncodeError:
+        raise InvalidArgument("metadata holds a lone surrogate (e.g. '\\ud800'): send whole characters") from None
+    if size > MAX_METADATA_BYTES:
         raise InvalidArgument(f"metadata is over {MAX_METADATA_BYTES} bytes as JSON: keep it smaller")
     return json.loads(text), text
 
@@ -168,8 +200,8 @@ def check_items(items: Sequence[Item], dim: int, *, normalize: bool):
     ids = check_ids([item.id for item in items], unique=True)
     texts = []
     for item in items:
-        if not isinstance(item.text, str):
-            raise InvalidArgument(f"text of item {item.id!r} must be a string")
+        if not isinstance(item.text, str) or not is_utf8(item.text):
+            raise InvalidArgument(f"text of item {item.id!r} must be a string of whole characters")
         texts.append(item.text)
     pairs = [check_metadata(item.metadata) for item in items]
     metas = [pair[0] for pair in pairs]

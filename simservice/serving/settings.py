@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from simservice.precision import Precision
@@ -49,3 +50,23 @@ class Settings(BaseSettings):
                                          "faster batches; one executable per batch shape)")
     precision: Precision = Field(
         "float32", description="compute precision; mixed_float16 for GPUs, mixed_bfloat16 for recent CPUs/GPUs")
+
+    @field_validator("api_key")
+    @classmethod
+    def _key_not_empty(cls, key: SecretStr | None) -> SecretStr | None:
+        """An empty key would let everyone in: refuse to start rather than guess what was meant."""
+        if key is not None and not key.get_secret_value().strip():
+            raise ValueError("api_key (SIMSERVICE_API_KEY or --api-key) is set but empty: give a key, or unset it "
+                             "to run without one")
+        return key
+
+    def exposure_warning(self) -> str | None:
+        """What to log when the service listens beyond this machine with no API key."""
+        try:
+            loopback = self.host == "localhost" or ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            loopback = False
+        if loopback or self.api_key is not None:
+            return None
+        return (f"listening on {self.host} with no API key: anyone who can reach port {self.port} can use and "
+                "change every collection; set SIMSERVICE_API_KEY or bind to 127.0.0.1")

@@ -127,10 +127,10 @@ class ServiceState:
                             {"Retry-After": "5"})
 
     async def run(self, request: Request, kind: JobKind, payloads: Sequence[Any], lengths: Sequence[int]) -> list:
-        """Queue a request's units and wait for their results (429, 499, 503 as admission decides)."""
-        with self.admission.slot():
-            ticket = self.queue.submit(kind, payloads, lengths)
-            return await await_ticket(ticket, request, self.settings.request_timeout, self.metrics)
+        """Queue a request's units and wait for their results (499, 503 as admission decides); the
+        route's door has admitted the request (429) before its body was parsed."""
+        ticket = self.queue.submit(kind, payloads, lengths)
+        return await await_ticket(ticket, request, self.settings.request_timeout, self.metrics)
 
 
 def open_index(settings: Settings) -> CollectionManager:

@@ -55,15 +55,29 @@ def create_app(settings: Settings | None = None, *, pipeline: InferenceEngine | 
     auth = [Depends(require_api_key)]
     app.include_router(routes_system.open_router)
     app.include_router(routes_system.router)
-    app.include_router(routes_inference.router, dependencies=auth)
-    app.include_router(routes_collections.router, dependencies=auth)
+    app.include_router(routes_inference.router)  # their routers require the key at their door
+    app.include_router(routes_collections.router)
     app.include_router(routes_jobs.router, dependencies=auth)
     app.include_router(routes_playground.router)  # the page loads without a key; its API calls need one
     if protected:
         _add_protected_docs(app)
+    else:
+        app.openapi = _without_security(app.openapi)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=state.metrics)
     return app
+
+
+def _without_security(make_schema):
+    """Without an API key, the schema declares no Bearer scheme (the routes take none)."""
+    def openapi() -> dict:
+        schema = make_schema()
+        schema.get("components", {}).pop("securitySchemes", None)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                operation.pop("security", None)
+        return schema
+    return openapi
 
 
 def _add_protected_docs(app: FastAPI) -> None:

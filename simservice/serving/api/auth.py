@@ -1,4 +1,8 @@
-"""Optional API key: `Authorization: Bearer <key>` on every route but /health and /ready."""
+"""Optional API key: `Authorization: Bearer <key>` on every route but /health and /ready.
+
+JSON routes check it at their door (door.py), before the body is read; `require_api_key`
+is the dependency that marks a route as needing it (and checks it on routes without a door).
+"""
 
 from __future__ import annotations
 
@@ -10,14 +14,21 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from simservice.serving.engine.errors import ErrorKind, ServiceError
 
 bearer = HTTPBearer(auto_error=False, description="the server's API key, when it was started with one")
+CHECKED = "simservice.api_key_checked"  # scope key: the door has checked this request's key
+
+
+def check_api_key(request: Request) -> None:
+    """401 unless the request carries the configured key (nothing to check without one)."""
+    key = request.app.state.service.settings.api_key
+    if key is not None and not request.scope.get(CHECKED):
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not secrets.compare_digest(given.strip().encode(),
+                                                                    key.get_secret_value().encode()):
+            raise ServiceError(ErrorKind.UNAUTHORIZED, "missing or wrong API key: send 'Authorization: Bearer <key>'",
+                               {"WWW-Authenticate": "Bearer"})
+    request.scope[CHECKED] = True
 
 
 async def require_api_key(request: Request,
                           credentials: HTTPAuthorizationCredentials | None = Security(bearer)) -> None:
-    key = request.app.state.service.settings.api_key
-    if key is None:
-        return
-    given = credentials.credentials if credentials is not None else ""
-    if not secrets.compare_digest(given.encode(), key.get_secret_value().encode()):
-        raise ServiceError(ErrorKind.UNAUTHORIZED, "missing or wrong API key: send 'Authorization: Bearer <key>'",
-                           {"WWW-Authenticate": "Bearer"})
+    check_api_key(request)

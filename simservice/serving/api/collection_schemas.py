@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from simservice.serving.api.schemas import TRUNCATE, Strict, Text
+from simservice.index.validation import MAX_ID_LENGTH, MAX_METADATA_BYTES, MAX_METADATA_DEPTH
+from simservice.serving.api.schemas import TRUNCATE, CollectionName, Metadata, Strict, Text
+
+
+ID_SCHEMA = {"minLength": 1, "maxLength": MAX_ID_LENGTH}
 
 
 class IndexParams(Strict):
@@ -19,7 +23,7 @@ class IndexParams(Strict):
 
 
 class CreateCollectionRequest(Strict):
-    name: str = Field(description="1-64 letters, digits, '_' or '-', starting with a letter or digit")
+    name: CollectionName = Field(description="1-64 letters, digits, '_' or '-', starting with a letter or digit")
     index: Literal["exact", "hnsw", "ivf"] = Field(
         "exact", description="exact (brute force, the true top-k), hnsw (graph) or ivf (k-means lists)")
     index_params: IndexParams = Field(default_factory=IndexParams, description="the index's numbers")
@@ -44,9 +48,11 @@ class CollectionList(BaseModel):
 
 
 class ItemIn(Strict):
-    id: str = Field(description="the caller's id; an existing item with this id is replaced")
+    id: str = Field(description=f"the caller's id, 1-{MAX_ID_LENGTH} characters, no control characters; an "
+                                "existing item with this id is replaced", json_schema_extra=ID_SCHEMA)
     text: Text = Field(description="text to encode and store")
-    metadata: dict[str, Any] = Field(default_factory=dict, description="JSON object stored with the item")
+    metadata: Metadata = Field(default_factory=dict, description="JSON object stored with the item, at most "
+                               f"{MAX_METADATA_BYTES // 1024} KiB and {MAX_METADATA_DEPTH} levels deep")
 
 
 class UpsertRequest(Strict):
@@ -59,7 +65,8 @@ class UpsertResponse(BaseModel):
 
 
 class DeleteItemsRequest(Strict):
-    ids: list[str] = Field(min_length=1, description="ids to delete; unknown ids are ignored")
+    ids: list[Annotated[str, Field(json_schema_extra=ID_SCHEMA)]] = Field(
+        min_length=1, description="ids to delete; unknown ids are ignored")
 
 
 class DeleteItemsResponse(BaseModel):

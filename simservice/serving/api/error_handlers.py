@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from simservice.index import errors as index_errors
 from simservice.serving.engine.errors import ErrorKind, ServiceError, kind_of_status
@@ -76,8 +77,23 @@ async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResp
     return error_response(ServiceError(ErrorKind.INVALID, describe_validation(errors)))
 
 
-async def _http_error(_: Request, exc: HTTPException) -> JSONResponse:
-    return error_response(ServiceError(kind_of_status(exc.status_code), str(exc.detail), dict(exc.headers or {})))
+async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    headers = dict(exc.headers or {})
+    message = str(exc.detail)
+    if exc.status_code == 405:  # the router names only the first route of the path; name them all
+        allowed = allowed_methods(request)
+        headers["Allow"] = ", ".join(allowed)
+        message = f"{request.method[:16]} is not allowed on {request.url.path[:200]}: use {' or '.join(allowed)}"
+    return error_response(ServiceError(kind_of_status(exc.status_code), message, headers))
+
+
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers on the request's path."""
+    return [method for method in METHODS
+            if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in request.app.routes)]
 
 
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

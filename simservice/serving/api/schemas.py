@@ -10,6 +10,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from simservice.index import IndexStoreError
+from simservice.index import validation as index_checks
+
 
 def _not_blank(text: str) -> str:
     if not text.strip():
@@ -17,7 +20,21 @@ def _not_blank(text: str) -> str:
     return text
 
 
-Text = Annotated[str, AfterValidator(_not_blank), Field(description="a non-empty text")]
+def index_check(check):
+    """An index-layer check as a pydantic validator, so its limits are enforced at the door."""
+    def validate(value):
+        try:
+            return check(value)
+        except IndexStoreError as exc:
+            raise ValueError(str(exc)) from None
+    return AfterValidator(validate)
+
+
+Text = Annotated[str, AfterValidator(_not_blank),
+                 Field(description="a non-empty text", min_length=1, json_schema_extra={"pattern": r"\S"})]
+NAME_SCHEMA = {"pattern": index_checks.NAME_PATTERN, "minLength": 1, "maxLength": 64}
+CollectionName = Annotated[str, index_check(index_checks.check_name), Field(json_schema_extra=NAME_SCHEMA)]
+Metadata = Annotated[dict[str, Any], index_check(lambda m: index_checks.check_metadata(m)[0])]
 MAX_K = 1024  # the index's own ceiling on results per query
 
 
@@ -71,8 +88,9 @@ class SimilarityResponse(BaseModel):
 
 class SimilarRequest(OneOrManyTexts):
     k: int = Field(10, ge=1, le=MAX_K, description="how many nearest items to return per query")
-    collection: str = Field("default", description="collection to search")
-    filter: dict[str, Any] | None = Field(None, description="only items whose metadata equals these key/values")
+    collection: CollectionName = Field("default", description="collection to search")
+    filter: Annotated[dict[str, Any] | None, index_check(index_checks.check_filter)] = Field(
+        None, description="only items whose metadata equals these key/values")
     min_score: float | None = Field(None, ge=-1.0, le=1.0, description="only items at least this similar")
     truncate: bool = TRUNCATE
 

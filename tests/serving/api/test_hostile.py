@@ -72,3 +72,161 @@ def test_poisoned_collections_fail_alone_at_restart(roformer, tmp_path):
         assert client.get("/ready").status_code == 200
         assert client.post("/collections", json={"name": "default"}).status_code == 201
         assert client.post("/similar", json={"text": "你好"}).json() == {"results": [[]]}
+
+
+# -- 2: metadata depth and size are bounded at the door ------------------------------------
+
+def nested(depth: int) -> dict:
+    value: dict = {}
+    for _ in range(depth - 1):
+        value = {"a": value}
+    return value
+
+
+def test_deep_metadata_is_refused_and_nothing_is_stored(client):
+    for depth in (17, 300):
+        body = {"items": [{"id": f"deep-{depth}", "text": "你好", "metadata": nested(depth)}]}
+        assert_error(client.post("/collections/default/items", json=body), 422, "metadata", "levels")
+        assert_error(client.get(f"/collections/default/items/deep-{depth}"), 404)
+    body = {"items": [{"id": "deep-ok", "text": "你好", "metadata": nested(16)}]}
+    assert client.post("/collections/default/items", json=body).status_code == 200
+    assert client.get("/collections/default/items/deep-ok").json()["metadata"] == nested(16)
+    assert client.get("/collections/default/items").status_code == 200
+    assert client.post("/similar", json={"text": "你好", "k": 50}).status_code == 200
+
+
+def test_huge_metadata_and_filter_are_refused(client):
+    big = {"items": [{"id": "big", "text": "你好", "metadata": {"x": "y" * 70_000}}]}
+    assert_error(client.post("/collections/default/items", json=big), 422, "metadata", "65536 bytes")
+    assert_error(client.post("/similar", json={"text": "你好", "filter": nested(20)}), 422, "filter")
+
+
+def test_body_nested_past_the_limit_is_422_not_500(client):
+    for depth in (70, 100_000):
+        raw = b'{"texts": ' + b"[" * depth + b"]" * depth + b"}"
+        assert_error(client.post("/encode", content=raw, headers={"content-type": "application/json"}),
+                     422, "nested deeper than 64")
+
+
+# -- 3: lone surrogates are 422 naming the field, everywhere -------------------------------
+
+LONE = "\\ud800"  # as JSON escapes it; json= would refuse to send it
+
+
+@pytest.mark.parametrize("route, body, field", [
+    ("/encode", '{"texts": ["ok", "a%sb"]}', "texts[1]"),
+    ("/similarity", '{"source": "%s", "targets": ["x"]}', "source"),
+    ("/similarity", '{"source": "x", "targets": ["%s"]}', "targets[0]"),
+    ("/similar", '{"text": "%s"}', "text holds"),
+    ("/similar", '{"text": "x", "filter": {"k": "%s"}}', "filter.k"),
+    ("/similar", '{"text": "x", "filter": {"%s": 1}}', "a key of filter"),
+    ("/similar", '{"text": "x", "collection": "%s"}', "collection"),
+    ("/paraphrase", '{"text": "%s"}', "text"),
+    ("/collections", '{"name": "%s"}', "name"),
+    ("/collections/default/items", '{"items": [{"id": "%s", "text": "x"}]}', "items[0].id"),
+    ("/collections/default/items", '{"items": [{"id": "s", "text": "%s"}]}', "items[0].text"),
+    ("/collections/default/items", '{"items": [{"id": "s", "text": "x", "metadata": {"m": ["%s"]}}]}',
+     "items[0].metadata.m[0]"),
+    ("/collections/default/items/delete", '{"ids": ["%s"]}', "ids[0]"),
+])
+def test_lone_surrogates_are_422_naming_the_field(client, route, body, field):
+    raw = (body % LONE).encode()
+    assert_error(client.post(route, content=raw, headers={"content-type": "application/json"}),
+                 422, field, "lone surrogate")
+
+
+def test_surrogate_pairs_are_whole_characters(client):
+    raw = '{"texts": ["\\ud83d\\ude00 你好"]}'.encode()
+    assert client.post("/encode", content=raw, headers={"content-type": "application/json"}).status_code == 200
+
+
+# -- 8: gaps: ids with '/', schema limits, Allow, non-UTF-8 bodies --------------------------
+
+def test_ids_with_a_slash_are_fetchable(client):
+    body = {"items": [{"id": "a/b", "text": "你好"}, {"id": "../x", "text": "明天"}]}
+    assert client.post("/collections/default/items", json=body).status_code == 200
+    assert client.get("/collections/default/items/a%2Fb").json()["id"] == "a/b"
+    assert client.get("/collections/default/items/..%2Fx").json()["id"] == "../x"
+
+
+def test_the_schema_states_the_limits_the_server_enforces(client):
+    schema = client.get("/openapi.json").json()
+    item = schema["components"]["schemas"]["ItemIn"]["properties"]
+    assert item["id"]["maxLength"] == 256 and item["id"]["minLength"] == 1
+    assert item["text"]["minLength"] == 1 and item["text"]["pattern"] == r"\S"
+    name = schema["components"]["schemas"]["CreateCollectionRequest"]["properties"]["name"]
+    assert name["pattern"].startswith("^[A-Za-z0-9]") and name["maxLength"] == 64
+    assert "securitySchemes" not in schema.get("components", {})  # no key set, none declared
+    assert not any("security" in op for ops in schema["paths"].values() for op in ops.values())
+
+
+@pytest.mark.parametrize("method, path, allowed", [
+    ("PUT", "/collections/default", "GET, DELETE"),
+    ("GET", "/encode", "POST"),
+    ("PATCH", "/collections", "GET, POST"),
+])
+def test_wrong_method_lists_every_allowed_method(client, method, path, allowed):
+    response = client.request(method, path)
+    assert_error(response, 405, allowed.replace(", ", " or "))
+    assert response.headers["allow"] == allowed
+
+
+def test_non_utf8_body_gets_the_service_error(client):
+    response = client.post("/encode", content=b'{"texts": ["\xff\xfe"]}', headers={"content-type": "application/json"})
+    assert_error(response, 400, "not UTF-8", "byte 12")
+
+
+# -- 4: an empty API key refuses to start --------------------------------------------------
+
+@pytest.mark.parametrize("key", ["", "   "])
+def test_an_empty_api_key_refuses_to_start(monkeypatch, key):
+    from pydantic import ValidationError
+
+    from simservice.serving import Settings
+
+    monkeypatch.setenv("SIMSERVICE_API_KEY", key)
+    with pytest.raises(ValidationError, match="set but empty"):
+        Settings()
+
+
+# -- 7: the key before the body; parsing off the event loop; /health fast under load ---------
+
+def test_the_key_is_checked_before_the_body_is_parsed(roformer, tmp_path):
+    with running_app(roformer, tmp_path, api_key="s3cret") as client:
+        json_header = {"content-type": "application/json"}
+        for raw in (b'{"texts": [', b'\xff\xfe', b'{"texts": ["\\ud800"]}', b"[" * 5000):
+            assert_error(client.post("/encode", content=raw, headers=json_header), 401, "API key")
+            assert_error(client.post("/collections", content=raw, headers=json_header), 401)
+        assert_error(client.post("/encode", content=b'{"texts": [',
+                                 headers={**json_header, "authorization": "Bearer s3cret"}), 400, "not valid JSON")
+        assert_error(client.get("/metrics"), 401)
+        assert client.get("/health").status_code == 200
+
+
+def test_health_stays_fast_while_big_bodies_are_parsed(roformer, tmp_path):
+    """16 bodies of about 1 MB (JSON parsed and checked off the event loop) while /health is polled."""
+    import threading
+
+    texts = ["今天天气不错" * 2] * 64
+    body = json.dumps({"texts": texts, "pad": ["x" * 64] * 12_000}).encode()  # refused by the schema, late
+    assert len(body) > 800_000
+    with running_app(roformer, tmp_path, max_body_bytes=2 << 20, max_client_batch_size=64) as client:
+        statuses: list[int] = []
+
+        def heavy():
+            statuses.append(client.post("/encode", content=body, headers={"content-type": "application/json"}
+                                        ).status_code)
+
+        threads = [threading.Thread(target=heavy) for _ in range(16)]
+        for thread in threads:
+            thread.start()
+        slowest = 0.0
+        while any(thread.is_alive() for thread in threads):
+            start = time.perf_counter()
+            assert client.get("/health").status_code == 200
+            slowest = max(slowest, time.perf_counter() - start)
+            time.sleep(0.01)
+        for thread in threads:
+            thread.join()
+        assert statuses == [422] * 16
+        assert slowest < 1.0, f"/health took {slowest:.2f} s while big bodies were parsed"

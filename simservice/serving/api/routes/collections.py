@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from simservice.index import CollectionInfo, IndexSpec, Item
@@ -10,11 +10,14 @@ from simservice.index.validation import MAX_PAGE
 from simservice.serving.api.collection_schemas import (CollectionList, CollectionResponse, CreateCollectionRequest,
                                                    DeleteItemsRequest, DeleteItemsResponse, ItemOut, ItemPage,
                                                    UpsertRequest, UpsertResponse)
+from simservice.serving.api.auth import require_api_key
 from simservice.serving.api.deps import Index, ReadyModel, State
 from simservice.serving.api.routes.inference import encode_texts
+from simservice.serving.api.door import DoorRoute
 from simservice.serving.api.texts import check_count
 
-router = APIRouter(prefix="/collections", tags=["collections"])
+router = APIRouter(prefix="/collections", tags=["collections"], route_class=DoorRoute,
+                   dependencies=[Depends(require_api_key)])
 
 
 def collection_response(info: CollectionInfo) -> CollectionResponse:
@@ -72,7 +75,8 @@ async def delete_items(name: str, body: DeleteItemsRequest, state: State, index:
     return DeleteItemsResponse(deleted=await run_in_threadpool(store.delete, body.ids))
 
 
-@router.get("/{name}/items/{item_id}", response_model=ItemOut, summary="one item by id")
+@router.get("/{name}/items/{item_id:path}", response_model=ItemOut,
+            summary="one item by id (percent-encoded; an id may hold '/')")
 async def get_item(name: str, item_id: str, index: Index,
                    with_vector: bool = Query(False, description="include the stored vector")):
     store = await run_in_threadpool(index.get, name)

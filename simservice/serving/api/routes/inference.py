@@ -4,22 +4,24 @@ queue the work for the engine, and await it."""
 from __future__ import annotations
 
 import numpy as np
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from simservice.inference.engine import InferenceEngine
 from simservice.inference.paraphrase import ParaphraseJob
 from simservice.inference.sampler import SamplingParams
+from simservice.serving.api.auth import require_api_key
 from simservice.serving.api.deps import Index, ReadyModel, State
 from simservice.serving.api.schemas import (EncodeRequest, EncodeResponse, Paraphrase, ParaphraseRequest,
                                             ParaphraseResponse, SimilarHit, SimilarityRequest, SimilarityResponse,
                                             SimilarRequest, SimilarResponse)
+from simservice.serving.api.door import DoorRoute
 from simservice.serving.api.texts import check_count, field_names, tokenize
 from simservice.serving.engine.errors import ErrorKind, ServiceError
 from simservice.serving.engine.jobs import JobKind
 from simservice.serving.state import ServiceState
 
-router = APIRouter(tags=["model"])
+router = APIRouter(tags=["model"], route_class=DoorRoute, dependencies=[Depends(require_api_key)])
 
 
 async def encode_texts(state: ServiceState, model: InferenceEngine, request: Request, texts: list[str],
@@ -27,7 +29,7 @@ async def encode_texts(state: ServiceState, model: InferenceEngine, request: Req
     """Vectors [N, dim] of `texts` through the batching queue (unit rows when `normalize`);
     `names` locate each text in the request for error messages."""
     check_count(len(texts), state.settings.max_client_batch_size)
-    ids, _ = tokenize(model.tokenizer, texts, state.max_input_tokens, truncate, names)
+    ids, _ = await run_in_threadpool(tokenize, model.tokenizer, texts, state.max_input_tokens, truncate, names)
     vectors = np.stack(await state.run(request, JobKind.ENCODE, ids, [len(seq) for seq in ids]))
     if normalize:
         vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
@@ -83,6 +85,6 @@ def paraphrase_jobs(body: ParaphraseRequest, model: InferenceEngine, state: Serv
 
 @router.post("/paraphrase", response_model=ParaphraseResponse, summary="paraphrases of texts, best first")
 async def paraphrase(body: ParaphraseRequest, state: State, model: ReadyModel, request: Request):
-    jobs = paraphrase_jobs(body, model, state)
+    jobs = await run_in_threadpool(paraphrase_jobs, body, model, state)
     results = await state.run(request, JobKind.PARAPHRASE, jobs, [len(job.source_ids) for job in jobs])
     return ParaphraseResponse(results=[[Paraphrase(text=t, score=s) for t, s in row] for row in results])

@@ -11,10 +11,11 @@ from starlette.concurrency import run_in_threadpool
 from simservice import __version__
 from simservice.index import DEFAULT, BackendUnavailable
 from simservice.serving.api.auth import require_api_key
+from simservice.serving.api.door import DoorRoute
 from simservice.serving.api.deps import ReadyModel, State
 
 open_router = APIRouter(tags=["operations"])
-router = APIRouter(tags=["operations"], dependencies=[Depends(require_api_key)])
+router = APIRouter(tags=["operations"], route_class=DoorRoute, dependencies=[Depends(require_api_key)])
 
 
 class Status(BaseModel):
