@@ -1,10 +1,24 @@
-"""ASGI middleware counting requests and timing them by route template, method and status."""
+"""ASGI middleware counting requests and timing them by route template, method and status.
+
+Every label comes from a fixed set, so no client can grow /metrics: a path no route matches is
+"unmatched", an unknown method "other", a status the service does not know its class ("5xx")."""
 
 from __future__ import annotations
 
 import time
 
+from simservice.serving.engine.errors import STATUS
 from simservice.serving.engine.metrics import Metrics
+
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+STATUSES = frozenset({200, 201, 204, 304, 400, 404, 405, 408, 411, 413, 415, 422, *STATUS.values()})
+
+
+def labels_of(scope, status: int) -> tuple[str, str, str]:
+    """(route template, method, status) from fixed sets."""
+    route = getattr(scope.get("route"), "path", None) or "unmatched"
+    method = scope["method"] if scope["method"] in METHODS else "other"
+    return route, method, str(status) if status in STATUSES else f"{status // 100}xx"
 
 
 class MetricsMiddleware:
@@ -26,7 +40,6 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_status)
         finally:
-            route = scope.get("route")
-            labels = (getattr(route, "path", None) or "unmatched", scope["method"], str(status[0]))
+            labels = labels_of(scope, status[0])
             self.metrics.requests.labels(*labels).inc()
             self.metrics.latency.labels(*labels).observe(time.perf_counter() - start)

@@ -230,3 +230,22 @@ def test_health_stays_fast_while_big_bodies_are_parsed(roformer, tmp_path):
             thread.join()
         assert statuses == [422] * 16
         assert slowest < 1.0, f"/health took {slowest:.2f} s while big bodies were parsed"
+
+
+# -- 6: /metrics labels come from fixed sets ------------------------------------------------
+
+def test_metrics_do_not_grow_with_what_clients_send(client):
+    for i in range(40):
+        client.request(f"M{i}X", f"/random/{i}")
+        client.request(f"Q{i}", "/encode")
+        client.get(f"/collections/default/items/nope-{i}")
+    client.get("/metrics")  # its own series exists from here on
+    size = len(client.get("/metrics").content)
+    for i in range(40, 400):
+        client.request(f"M{i}X", f"/random/{i}")
+        client.request(f"Q{i}", "/encode")
+        client.get(f"/collections/default/items/nope-{i}")
+    text = client.get("/metrics").text
+    assert abs(len(text.encode()) - size) < 200, "metrics grew with random methods and paths"
+    assert 'method="other",route="unmatched"' in text and 'route="/collections/{name}/items/{item_id:path}"' in text
+    assert "M41X" not in text and "nope-" not in text and "/random/" not in text
