@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from .errors import CollectionExists, CollectionNotFound, DimensionMismatch, InvalidArgument
+from typing import Any, BinaryIO
+
+from .errors import CollectionExists, CollectionNotFound, DimensionMismatch, InvalidArgument, Unsupported
 from .protocol import VectorStore
-from .types import CollectionInfo, IndexSpec
+from .types import CollectionInfo, IndexSpec, SnapshotInfo
 
 DEFAULT = "default"
 
@@ -46,6 +48,38 @@ class CollectionsBase:
     def failed(self) -> dict[str, str]:
         """Collections that could not be opened, by name, with the reason (none by default)."""
         return {}
+
+    # -- snapshots and swaps: backends that can override these ------------------------------
+
+    def _unsupported(self, what: str) -> Unsupported:
+        if self.backend == "milvus":
+            return Unsupported(f"{what} is not done by simservice on the milvus backend: back collections up and "
+                               "restore them with Milvus's own tool, milvus-backup (github.com/zilliztech/milvus-backup)"
+                               ", or export and import them with `simservice export` / `simservice import`")
+        return Unsupported(f"{what} is not supported by the {self.backend or 'this'} backend: use the faiss backend, "
+                           "or `simservice export` / `simservice import`")
+
+    def create_snapshot(self, name: str, labels: dict[str, Any]) -> SnapshotInfo:
+        raise self._unsupported("a collection snapshot")
+
+    def list_snapshots(self, name: str) -> list[SnapshotInfo]:
+        raise self._unsupported("a collection snapshot")
+
+    def snapshot_file(self, name: str, snapshot: str) -> str:
+        raise self._unsupported("a collection snapshot")
+
+    def delete_snapshot(self, name: str, snapshot: str) -> None:
+        raise self._unsupported("a collection snapshot")
+
+    def add_snapshot(self, name: str, source: BinaryIO) -> SnapshotInfo:
+        raise self._unsupported("a collection snapshot")
+
+    def restore_snapshot(self, name: str, snapshot: str, *, dim: int, labels: dict[str, Any],
+                         replace: bool = False) -> CollectionInfo:
+        raise self._unsupported("restoring a snapshot")
+
+    def replace_collection(self, name: str, source: str) -> None:
+        raise self._unsupported("swapping collections")
 
     def _missing(self, name: str) -> CollectionNotFound:
         return CollectionNotFound(

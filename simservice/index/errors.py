@@ -48,3 +48,15 @@ class BackendUnavailable(IndexStoreError):
 class CollectionFailed(IndexStoreError):
     """The collection's files or index cannot be opened; it is set aside and the other
     collections keep serving (HTTP 503 naming the cause; restore its files or drop it)."""
+
+
+class Unsupported(InvalidArgument):
+    """The backend cannot do this (a Milvus snapshot: use milvus-backup); the message says what to use (HTTP 422)."""
+
+
+class SnapshotNotFound(CollectionNotFound):
+    """No snapshot of that name for the collection (HTTP 404)."""
+
+
+class SnapshotMismatch(InvalidArgument):
+    """A snapshot made with another model, or a file that is not a snapshot (HTTP 422)."""

@@ -1,6 +1,7 @@
 """FaissCollections: the named FAISS collections of one data directory (the embedded backend).
 
-Each collection lives in `<data_dir>/<name>/` (items.sqlite, index.snap). A collection is
+Each collection lives in `<data_dir>/<name>/` (items.sqlite, index.snap), its snapshot files in
+`<data_dir>/.snapshots/<name>/` (faiss_snapshots.py; kept when the collection is dropped). A collection is
 created under a temporary name and renamed into place, and dropped by renaming it away before
 deleting it, so a crash never leaves half a collection under a real name. A collection
 that cannot be opened (a corrupt file, an index outside the whitelist) is set aside as failed,
@@ -14,13 +15,19 @@ import os
 import shutil
 import threading
 import uuid
+from dataclasses import asdict
+from typing import Any, BinaryIO
 
-from . import faiss_index, snapshot
+from . import faiss_index, faiss_snapshots, snapshot
 from . import validation as check
 from .collections_base import CollectionsBase
-from .errors import BackendUnavailable, CollectionExists, CollectionFailed, CollectionNotFound
+from .errors import (BackendUnavailable, CollectionExists, CollectionFailed, CollectionNotFound, DimensionMismatch,
+                     SnapshotMismatch, SnapshotNotFound)
 from .faiss_store import ITEMS_FILE, FaissStore
-from .types import CollectionConfig, IndexSpec
+from .item_table import ItemTable
+from .types import CollectionConfig, CollectionInfo, IndexSpec, SnapshotInfo
+
+SNAPSHOTS = ".snapshots"
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +113,111 @@ class FaissCollections(CollectionsBase):
         with self._lock:
             return dict(self._failed)
 
+    # -- snapshots -----------------------------------------------------------------------
+
+    def create_snapshot(self, name: str, labels: dict[str, Any]) -> SnapshotInfo:
+        """A consistent copy of the collection's table (SQLite online backup) while writes continue."""
+        store = self.get(name)
+        spec = store.info().spec
+        description = {"backend": self.backend, "config": asdict(store.config),
+                       "spec": None if spec is None else {"kind": spec.kind, **spec.params()}}
+        made = faiss_snapshots.create(os.path.join(store.directory, ITEMS_FILE), self._snapshots(name), name,
+                                      description, labels)
+        log.info("snapshot %s of collection %s: %d items", made.name, name, made.manifest["count"])
+        return made
+
+    def list_snapshots(self, name: str) -> list[SnapshotInfo]:
+        return faiss_snapshots.listing(self._snapshots(check.check_name(name)), name)
+
+    def snapshot_file(self, name: str, snapshot: str) -> str:
+        path = os.path.join(self._snapshots(check.check_name(name)), faiss_snapshots.check_snapshot_name(snapshot))
+        if not os.path.isfile(path):
+            raise SnapshotNotFound(f"collection {name!r} has no snapshot {snapshot!r}: see GET "
+                                   f"/collections/{name}/snapshots")
+        return path
+
+    def delete_snapshot(self, name: str, snapshot: str) -> None:
+        os.remove(self.snapshot_file(name, snapshot))
+
+    def add_snapshot(self, name: str, source: BinaryIO) -> SnapshotInfo:
+        """Store an uploaded file among `name`'s snapshots (under its own name if its manifest is sound)."""
+        folder = self._snapshots(check.check_name(name))
+        os.makedirs(folder, exist_ok=True)
+        staging = os.path.join(folder, f".upload-{uuid.uuid4().hex}")
+        try:
+            with open(staging, "wb") as out:
+                shutil.copyfileobj(source, out, 1 << 20)
+            manifest = faiss_snapshots.read_manifest(staging)
+            made = "".join(c for c in str(manifest.get("created", ""))[:19] if c.isalnum())
+            final = os.path.join(folder, f"{name}-{made}-{uuid.uuid4().hex[:6]}{faiss_snapshots.SUFFIX}")
+            os.replace(staging, final)
+        finally:
+            if os.path.exists(staging):
+                os.remove(staging)
+        return faiss_snapshots.info(final, name)
+
+    def restore_snapshot(self, name: str, snapshot: str, *, dim: int, labels: dict[str, Any],
+                         replace: bool = False) -> CollectionInfo:
+        """Rebuild collection `name` from a snapshot: table unpacked and checked beside, its FAISS index
+        built from the table, then renamed into place (replacing the collection only if `replace`)."""
+        path = self.snapshot_file(name, snapshot)
+        manifest = faiss_snapshots.read_manifest(path)
+        _check_manifest(manifest, snapshot, dim, labels)
+        if self._exists(name) and not replace:
+            raise CollectionExists(f"collection {name!r} exists: restore with replace (HTTP ?replace=true, "
+                                   "CLI --replace) to overwrite it, or restore under another name")
+        staging = os.path.join(self.data_dir, f".creating-{name}-{uuid.uuid4().hex}")
+        os.makedirs(staging)
+        try:
+            faiss_snapshots.extract_table(path, staging)
+            table = ItemTable(os.path.join(staging, ITEMS_FILE))
+            try:
+                table.adopt(name)
+            finally:
+                table.close()
+            FaissStore(staging, **self._options).close()  # builds the index from the table and snapshots it
+            self._move_into_place(staging, name, replace)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        log.info("restored collection %s from %s (%d items)", name, snapshot, manifest.get("count", -1))
+        return self.describe(name)
+
+    def replace_collection(self, name: str, source: str) -> None:
+        """Move collection `source` over `name`: readers see the old one until the rename, then the new."""
+        check.check_name(name)
+        with self._lock:
+            if not self._exists(source):
+                raise self._missing(source)
+            store = self._stores.pop(source, None)
+            if store is not None:
+                store.close()
+            table = ItemTable(os.path.join(self._path(source), ITEMS_FILE))
+            try:
+                table.set_config(CollectionConfig(**{**asdict(table.config), "name": name}))
+            finally:
+                table.close()
+        self._move_into_place(self._path(source), name, replace=True)
+
+    def _move_into_place(self, directory: str, name: str, replace: bool) -> None:
+        with self._lock:
+            doomed = None
+            if self._exists(name):
+                if not replace:
+                    raise CollectionExists(f"collection {name!r} was created meanwhile: restore again with replace")
+                store = self._stores.pop(name, None)
+                if store is not None:
+                    store.close(snapshot=False)
+                doomed = os.path.join(self.data_dir, f".dropped-{name}-{uuid.uuid4().hex}")
+                os.rename(self._path(name), doomed)
+            self._failed.pop(name, None)
+            os.rename(directory, self._path(name))
+            snapshot.fsync_dir(self.data_dir)
+        if doomed:
+            shutil.rmtree(doomed, ignore_errors=True)
+
+    def _snapshots(self, name: str) -> str:
+        return os.path.join(self.data_dir, SNAPSHOTS, name)
+
     def _open(self, name: str) -> FaissStore:
         store = self._stores.get(name)
         if store is None:
@@ -131,3 +243,21 @@ class FaissCollections(CollectionsBase):
 
     def _exists(self, name: str) -> bool:
         return os.path.isfile(os.path.join(self._path(name), ITEMS_FILE))
+
+
+def _check_manifest(manifest: dict, snapshot: str, dim: int, labels: dict[str, Any]) -> None:
+    """Refuse a snapshot of another backend, dimension or model (the caller's labels) before any work."""
+    if manifest.get("backend") != "faiss":
+        raise SnapshotMismatch(f"{snapshot} was made by the {manifest.get('backend')!r} backend, not faiss: "
+                               "move collections between backends with `simservice export` / `simservice import`")
+    if manifest.get("config", {}).get("dim") != dim:
+        raise DimensionMismatch(f"{snapshot} holds vectors of dimension {manifest.get('config', {}).get('dim')}, "
+                                f"this server's model gives {dim}: restore it on a server with its model "
+                                f"({manifest.get('labels', {}).get('model', 'unknown')}), or import an export of "
+                                "it here to re-encode the texts")
+    theirs = manifest.get("labels", {})
+    differ = [f"{key} {theirs.get(key)!r} (here {value!r})" for key, value in labels.items() if theirs.get(key) != value]
+    if differ:
+        raise SnapshotMismatch(f"{snapshot} was made with {', '.join(differ)}: its vectors would not match this "
+                               "server's queries; restore it where that model serves, or restore anyway "
+                               "(allow_other_model) and run `simservice reindex`")

@@ -118,6 +118,14 @@ class ItemTable:
         with self.transaction():
             self._put("config", asdict(config))
 
+    def adopt(self, name: str) -> None:
+        """Make a copied table a collection of its own (a restored snapshot): its new name, a new
+        uuid (no index snapshot of the original applies to it) and an empty deletion log."""
+        with self.transaction() as db:
+            self._put("config", {**self._get("config"), "name": name})
+            self._put("uuid", uuid.uuid4().hex)
+            db.execute("DELETE FROM deletions")
+
     # -- writes (caller holds the write lock) --------------------------------------------
 
     def upsert(self, ids: Sequence[str], texts: Sequence[str], metadata: Sequence[str],

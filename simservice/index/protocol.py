@@ -10,11 +10,11 @@ sees half a batch.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, BinaryIO, Protocol, runtime_checkable
 
 import numpy as np
 
-from .types import CollectionConfig, CollectionInfo, Hit, IndexSpec, Item
+from .types import CollectionConfig, CollectionInfo, Hit, IndexSpec, Item, SnapshotInfo
 
 
 @runtime_checkable
@@ -86,3 +86,30 @@ class CollectionManager(Protocol):
 
     def close(self) -> None:
         """Release every collection."""
+
+    # Snapshots and swaps: FAISS implements them; CollectionsBase refuses them with Unsupported
+    # naming the backend's own tool (Milvus: milvus-backup).
+
+    def create_snapshot(self, name: str, labels: dict[str, Any]) -> SnapshotInfo:
+        """A consistent copy of the collection while writes continue, with a manifest holding the
+        dimension, metric, index, count and the caller's `labels` (the serving layer's model)."""
+
+    def list_snapshots(self, name: str) -> list[SnapshotInfo]:
+        """The collection's snapshots, oldest first (kept after the collection is dropped)."""
+
+    def snapshot_file(self, name: str, snapshot: str) -> str:
+        """The path of a snapshot file, to download; SnapshotNotFound if absent."""
+
+    def delete_snapshot(self, name: str, snapshot: str) -> None:
+        """Delete a snapshot file; SnapshotNotFound if absent."""
+
+    def add_snapshot(self, name: str, source: BinaryIO) -> SnapshotInfo:
+        """Store an uploaded snapshot file among the collection's, checked; SnapshotMismatch if it is not one."""
+
+    def restore_snapshot(self, name: str, snapshot: str, *, dim: int, labels: dict[str, Any],
+                         replace: bool = False) -> CollectionInfo:
+        """Make collection `name` the snapshot's state. Refused (DimensionMismatch, SnapshotMismatch) when
+        its dimension is not `dim` or its labels differ from `labels`; CollectionExists unless `replace`."""
+
+    def replace_collection(self, name: str, source: str) -> None:
+        """Move collection `source` over `name` in one step (reindex: build beside, then swap)."""

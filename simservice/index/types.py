@@ -85,3 +85,15 @@ class CollectionInfo:
     note: str = ""
     spec: IndexSpec | None = None
     backend: str = ""
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    """One snapshot file of a collection: its name, size in bytes, when it was made (UTC, ISO 8601)
+    and its manifest (backend, dim, metric, index, count and the caller's labels, e.g. the model)."""
+
+    name: str
+    collection: str
+    size: int
+    created: str
+    manifest: dict[str, Any]
