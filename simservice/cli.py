@@ -5,10 +5,29 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 
+from simservice.backend import import_tensorflow
+
 DEFAULT_MODEL = "models/demo"
+
+
+def text_arg(value: str) -> str:
+    """A text from the command line: whole UTF-8 characters, not blank."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:  # bytes the locale could not decode arrive as lone surrogates
+        raise argparse.ArgumentTypeError(f"{value!r} is not valid UTF-8 (character {exc.start}): pass UTF-8 text")
+    if not value.strip():
+        raise argparse.ArgumentTypeError("text is empty or only whitespace: pass some text")
+    return value
+
+
+def positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{number} is not a positive integer")
+    return number
 
 
 def _add_model_arg(parser: argparse.ArgumentParser) -> None:
@@ -54,20 +73,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     encode = sub.add_parser("encode", help="print the sentence vectors of texts as JSON lines")
     _add_model_arg(encode)
-    encode.add_argument("texts", nargs="+")
+    encode.add_argument("texts", nargs="+", type=text_arg)
     encode.set_defaults(func=_encode)
 
     similarity = sub.add_parser("similarity", help="cosine of a source text to each target text")
     _add_model_arg(similarity)
-    similarity.add_argument("source")
-    similarity.add_argument("targets", nargs="+")
+    similarity.add_argument("source", type=text_arg)
+    similarity.add_argument("targets", nargs="+", type=text_arg)
     similarity.set_defaults(func=_similarity)
 
     paraphrase = sub.add_parser("paraphrase", help="paraphrases of texts, ranked by the encoder (gen_synonyms)")
     _add_model_arg(paraphrase)
-    paraphrase.add_argument("texts", nargs="+")
-    paraphrase.add_argument("-n", type=int, default=32, help="samples to draw (default 32)")
-    paraphrase.add_argument("-k", type=int, default=8, help="paraphrases to keep (default 8)")
+    paraphrase.add_argument("texts", nargs="+", type=text_arg)
+    paraphrase.add_argument("-n", type=positive_int, default=32, help="samples to draw (default 32)")
+    paraphrase.add_argument("-k", type=positive_int, default=8, help="paraphrases to keep, at most n (default 8)")
     paraphrase.add_argument("--top-p", type=float, default=0.95, help="nucleus sampling mass (default 0.95)")
     paraphrase.add_argument("--seed", type=int, default=None, help="make the samples reproducible")
     paraphrase.set_defaults(func=_paraphrase)
@@ -88,13 +107,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+NO_TENSORFLOW = ("download",)  # commands that never load a model
+
+
 def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter short
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "paraphrase" and args.k > args.n:
+        parser.error(f"paraphrase: -k {args.k} is more than -n {args.n}: keep at most as many as are drawn")
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
+        if args.command not in NO_TENSORFLOW:
+            import_tensorflow()  # its start-up lines kept out of the output
         return args.func(args)
+    except ModuleNotFoundError as e:
+        if e.name != "tensorflow":
+            raise
+        print(f"simservice {args.command}: {e}", file=sys.stderr)
+        return 2
     except (ValueError, OSError) as e:  # CheckpointError is a ValueError
         print(f"simservice {args.command}: {e}", file=sys.stderr)
         return 2

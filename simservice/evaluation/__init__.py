@@ -1,6 +1,6 @@
 """Similarity quality on labelled pair files: Spearman, ROC AUC and best-threshold accuracy of cosines.
 
-Names are imported on first use, so reading pair files (as training does) needs no scipy.
+Names are imported on first use, so reading pair files (as training does) loads no metrics code.
 """
 
 import importlib

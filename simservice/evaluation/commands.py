@@ -24,7 +24,7 @@ def run_eval(args: argparse.Namespace) -> int:
     pipeline = load_model(args.model)
     for path in args.files:
         result = evaluate_file(path, pipeline.encode)
-        print(json.dumps(result.as_dict()) if args.json else result.line(), flush=True)
+        print(json.dumps(result.as_dict(), allow_nan=False) if args.json else result.line(), flush=True)
     return 0
 
 

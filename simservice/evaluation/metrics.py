@@ -1,14 +1,24 @@
-"""Rank and threshold metrics of similarity scores against labels, in numpy (Spearman via scipy)."""
+"""Rank and threshold metrics of similarity scores against labels, in numpy alone (no scipy to install)."""
 
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+
+
+def average_ranks(values: np.ndarray) -> np.ndarray:
+    """1-based ranks, tied values sharing the mean of their ranks (scipy's rankdata 'average')."""
+    _, inverse, counts = np.unique(np.asarray(values, dtype=np.float64), return_inverse=True, return_counts=True)
+    last = np.cumsum(counts)
+    return (last - (counts - 1) / 2.0)[inverse.reshape(-1)]
 
 
 def spearman(scores: np.ndarray, labels: np.ndarray) -> float:
-    """Spearman rank correlation (ties get average ranks), the STS convention."""
-    return float(stats.spearmanr(scores, labels).statistic)
+    """Spearman rank correlation (ties get average ranks), the STS convention; NaN when either
+    side is constant (no correlation is defined)."""
+    a, b = average_ranks(scores), average_ranks(labels)
+    a, b = a - a.mean(), b - b.mean()
+    denominator = np.sqrt((a * a).sum() * (b * b).sum())
+    return float((a * b).sum() / denominator) if denominator > 0 else float("nan")
 
 
 def roc_auc(scores: np.ndarray, labels: np.ndarray) -> float:
@@ -21,7 +31,7 @@ def roc_auc(scores: np.ndarray, labels: np.ndarray) -> float:
     n_neg = len(positive) - n_pos
     if n_pos == 0 or n_neg == 0:
         raise ValueError("ROC AUC needs both positive and negative labels")
-    ranks = stats.rankdata(scores)  # average ranks for ties
+    ranks = average_ranks(scores)
     u = ranks[positive].sum() - n_pos * (n_pos + 1) / 2
     return float(u / (n_pos * n_neg))
 

@@ -30,6 +30,16 @@ class LabelledPairs:
 def read_labelled_pairs(path: str | Path) -> LabelledPairs:
     """Parse a file like /work/shared/data/dev/*.tsv; raise ValueError naming the file and line on bad rows."""
     path = Path(path)
+    try:
+        first, second, labels, extra = _read(path)
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not UTF-8 text (byte {exc.start} of the file): save it as UTF-8") from None
+    if not first:
+        raise ValueError(f"{path}: no pairs after the header: give at least one row")
+    return LabelledPairs(first, second, np.asarray(labels, dtype=np.float64), extra)
+
+
+def _read(path: Path) -> tuple[list[str], list[str], list[float], dict[str, list[str]]]:
     with open(path, encoding="utf-8") as f:
         header = f.readline().rstrip("\r\n").split("\t")
         try:
@@ -54,4 +64,4 @@ def read_labelled_pairs(path: str | Path) -> LabelledPairs:
             second.append(fields[i2])
             for i, name in others:
                 extra[name].append(fields[i])
-    return LabelledPairs(first, second, np.asarray(labels, dtype=np.float64), extra)
+    return first, second, labels, extra

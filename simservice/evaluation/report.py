@@ -23,7 +23,9 @@ class PairScores:
     threshold: float | None = None
 
     def as_dict(self) -> dict:
-        return {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
+        """The metrics that exist; NaN (labels all equal: no rank correlation) becomes null, as JSON allows."""
+        return {k: None if isinstance(v, float) and v != v else v
+                for k, v in dataclasses.asdict(self).items() if v is not None}
 
     def line(self) -> str:
         text = f"{self.name}\tpairs={self.pairs}\tspearman={self.spearman:.4f}"

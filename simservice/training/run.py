@@ -103,7 +103,7 @@ def build(o: TrainOptions):
 
 
 class _Evaluator:
-    """Spearman on the first `eval_limit` pairs of each --eval file; imports scipy only when asked to."""
+    """Spearman on the first `eval_limit` pairs of each --eval file; computed only when asked to."""
 
     def __init__(self, o: TrainOptions, trainer: Trainer, tokenizer: Tokenizer):
         from simservice.evaluation.pairs_file import LabelledPairs, read_labelled_pairs

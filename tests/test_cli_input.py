@@ -1,0 +1,61 @@
+"""The command line refuses bad input with a message and exit status 2, never a traceback,
+and keeps TensorFlow's start-up lines out of its output."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from tests.paths import FIXTURES, ROOT
+
+from simservice.cli import main
+
+MODEL = str(FIXTURES / "roformer_tf1")
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["encode", "\udcff"], ["not valid UTF-8"]),  # how Python passes the byte 0xff of argv
+    (["encode", ""], ["empty or only whitespace"]),
+    (["encode", "ok", "  "], ["empty or only whitespace"]),
+    (["similarity", "你好", "\t"], ["empty or only whitespace"]),
+    (["paraphrase", " "], ["empty or only whitespace"]),
+    (["paraphrase", "你好", "-k", "5", "-n", "2"], ["-k 5 is more than -n 2"]),
+    (["paraphrase", "你好", "-n", "0"], ["not a positive integer"]),
+])
+def test_bad_arguments_exit_2_with_a_message(capsys, argv, words):
+    with pytest.raises(SystemExit) as exited:
+        main([argv[0], "--model", MODEL, *argv[1:]])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    for word in words:
+        assert word in err, err
+
+
+def test_eval_refuses_a_header_only_file_and_names_a_non_utf8_one(tmp_path, capsys):
+    empty = tmp_path / "empty.tsv"
+    empty.write_text("sentence1\tsentence2\tlabel\n", encoding="utf-8")
+    assert main(["eval", "--model", MODEL, str(empty), "--json"]) == 2
+    assert "empty.tsv: no pairs after the header" in capsys.readouterr().err
+    latin = tmp_path / "latin.tsv"
+    latin.write_bytes("sentence1\tsentence2\tlabel\ncafé\tcafe\t1\n".encode("latin-1"))
+    assert main(["eval", "--model", MODEL, str(latin)]) == 2
+    assert "latin.tsv: not UTF-8" in capsys.readouterr().err
+
+
+def test_eval_json_is_json_when_spearman_is_undefined(tmp_path, capsys):
+    same = tmp_path / "same.tsv"  # every label equal: no rank correlation
+    same.write_text("sentence1\tsentence2\tlabel\n你好\t您好\t1\n明天\t今天\t1\n", encoding="utf-8")
+    assert main(["eval", "--model", MODEL, str(same), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)  # NaN would not parse as strict JSON
+    assert result["spearman"] is None and result["pairs"] == 2
+
+
+def test_tensorflow_start_up_lines_stay_out_of_the_output():
+    run = subprocess.run([sys.executable, "-m", "simservice", "encode", "--model", MODEL, "你好"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["text"] == "你好"
+    assert run.stderr == "", run.stderr
