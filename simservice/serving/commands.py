@@ -11,6 +11,7 @@ from simservice.precision import PRECISIONS
 
 FLAGS = {  # flag -> (settings field, type, help)
     "--model": ("model", str, "checkpoint directory (default models/demo)"),
+    "--served-model-name": ("served_model_name", str, "the model's name in /v1 answers (default: its directory's)"),
     "--data-dir": ("data_dir", str, "directory of the embedded vector index (default data/index)"),
     "--milvus-uri": ("milvus_uri", str, "Milvus server for --index-backend milvus (default http://127.0.0.1:19530)"),
     "--milvus-token": ("milvus_token", str, "Milvus credentials: 'user:password' or an API key"),

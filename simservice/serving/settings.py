@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SIMSERVICE_", extra="forbid", protected_namespaces=())
 
     model: str = Field("models/demo", description="checkpoint directory (official TF1 or Hugging Face port)")
+    served_model_name: str | None = Field(None, description="the model's name in /v1 answers (default: the "
+                                                            "model directory's name)")
     index_backend: Literal["faiss", "milvus"] = Field(
         "faiss", description="where collections live: faiss (embedded, in data_dir) or milvus (a server shared "
                              "by many replicas, at milvus_uri)")

@@ -18,6 +18,7 @@ from simservice.inference.engine import InferenceEngine
 from simservice.serving.api.routes import collections as routes_collections
 from simservice.serving.api.routes import inference as routes_inference
 from simservice.serving.api.routes import jobs as routes_jobs
+from simservice.serving.api.routes import openai as routes_openai
 from simservice.serving.api.routes import playground as routes_playground
 from simservice.serving.api.routes import system as routes_system
 from simservice.serving.api.auth import require_api_key
@@ -57,7 +58,8 @@ def create_app(settings: Settings | None = None, *, pipeline: InferenceEngine | 
     app.include_router(routes_system.router)
     app.include_router(routes_inference.router)  # their routers require the key at their door
     app.include_router(routes_collections.router)
-    app.include_router(routes_jobs.router, dependencies=auth)
+    app.include_router(routes_jobs.router)
+    app.mount("/v1", routes_openai.create_openai_app(state))
     app.include_router(routes_playground.router)  # the page loads without a key; its API calls need one
     if protected:
         _add_protected_docs(app)

@@ -30,6 +30,11 @@ async def encode_texts(state: ServiceState, model: InferenceEngine, request: Req
     `names` locate each text in the request for error messages."""
     check_count(len(texts), state.settings.max_client_batch_size)
     ids, _ = await run_in_threadpool(tokenize, model.tokenizer, texts, state.max_input_tokens, truncate, names)
+    return await embed_ids(state, request, ids, normalize)
+
+
+async def embed_ids(state: ServiceState, request: Request, ids: list[list[int]], normalize: bool = True) -> np.ndarray:
+    """Vectors [N, dim] of texts already tokenized at the door, through the batching queue."""
     vectors = np.stack(await state.run(request, JobKind.ENCODE, ids, [len(seq) for seq in ids]))
     if normalize:
         vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)

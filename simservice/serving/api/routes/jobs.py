@@ -3,19 +3,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import FileResponse
 
 from simservice.augment.filters import Filters
 from simservice.augment.generators import Sampling
 from simservice.augment.rows import rows_from_records
+from simservice.serving.api.auth import require_api_key
 from simservice.serving.api.deps import ReadyModel, State
+from simservice.serving.api.door import DoorRoute
 from simservice.serving.api.job_schemas import AugmentRequest, BadRowOut, JobStatus
 from simservice.serving.api.texts import check_count
 from simservice.serving.engine.background import AugmentJob
 from simservice.serving.engine.errors import ErrorKind, ServiceError
 
-router = APIRouter(prefix="/jobs", tags=["jobs"])
+router = APIRouter(prefix="/jobs", tags=["jobs"], route_class=DoorRoute, dependencies=[Depends(require_api_key)])
 
 
 def job_status(job: AugmentJob) -> JobStatus:

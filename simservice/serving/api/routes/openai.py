@@ -1,0 +1,116 @@
+"""OpenAI-compatible routes under /v1 (embeddings, models), so the `openai` SDK, LangChain,
+LlamaIndex, Dify or RAGFlow can use the service as they use OpenAI or TEI.
+
+They live in a sub-application mounted at /v1 with its own error handlers, because OpenAI
+clients expect OpenAI's error body (`{"error": {"message", "type", "param", "code"}}`).
+The vectors are /encode's: the same door, the same batching queue.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+
+from simservice.serving.api.auth import require_api_key
+from simservice.serving.api.deps import ReadyModel, State
+from simservice.serving.api.door import DoorRoute
+from simservice.serving.api.error_handlers import describe_validation, install_error_handlers
+from simservice.serving.api.openai_schemas import (Embedding, EmbeddingsRequest, EmbeddingsResponse, ErrorDetail,
+                                                   ModelCard, ModelList, OpenAIError, Usage)
+from simservice.serving.api.routes.inference import embed_ids
+from simservice.serving.api.texts import check_count, field_names, tokenize
+from simservice.serving.engine.errors import ErrorKind, ServiceError, kind_of_status
+from simservice.serving.state import ServiceState
+
+router = APIRouter(route_class=DoorRoute, dependencies=[Depends(require_api_key)], tags=["openai"])
+ERRORS = {status: {"model": OpenAIError} for status in (400, 401, 404, 413, 429, 503)}
+OPENAI_TYPES = {
+    ErrorKind.UNAUTHORIZED: "authentication_error",
+    ErrorKind.NOT_FOUND: "not_found_error",
+    ErrorKind.OVERLOADED: "rate_limit_error",
+    ErrorKind.NOT_READY: "server_error",
+    ErrorKind.TIMEOUT: "server_error",
+    ErrorKind.INTERNAL: "server_error",
+}
+
+
+def served_name(state: ServiceState) -> str:
+    settings = state.settings
+    return settings.served_model_name or os.path.basename(os.path.normpath(settings.model))
+
+
+@router.post("/embeddings", response_model=EmbeddingsResponse, responses=ERRORS,
+             summary="sentence vectors, as OpenAI's embeddings API")
+async def embeddings(body: EmbeddingsRequest, state: State, model: ReadyModel, request: Request):
+    texts = [body.input] if isinstance(body.input, str) else list(body.input)
+    if not texts:
+        raise ServiceError(ErrorKind.INVALID, "input is an empty list: send a text or a list of texts")
+    if any(not isinstance(t, str) for t in texts):
+        raise ServiceError(ErrorKind.INVALID, "input holds token ids: this server tokenizes itself, send text")
+    if body.dimensions is not None and body.dimensions != model.dim:
+        raise ServiceError(ErrorKind.INVALID, f"dimensions={body.dimensions}: this model's vectors have "
+                           f"{model.dim} dimensions and were not trained to be cut shorter; leave it out")
+    names = ["input"] if isinstance(body.input, str) else field_names("input", len(texts))
+    for text, name in zip(texts, names):
+        if not text.strip():
+            raise ServiceError(ErrorKind.INVALID, f"{name} is empty or only whitespace: send some text")
+    check_count(len(texts), state.settings.max_client_batch_size, "inputs")
+    ids, _ = await run_in_threadpool(tokenize, model.tokenizer, texts, state.max_input_tokens, False, names)
+    vectors = (await embed_ids(state, request, ids)).astype("<f4")
+    if body.encoding_format == "base64":
+        data = [Embedding(index=i, embedding=base64.b64encode(v.tobytes()).decode()) for i, v in enumerate(vectors)]
+    else:
+        data = [Embedding(index=i, embedding=v.tolist()) for i, v in enumerate(vectors)]
+    tokens = sum(len(seq) for seq in ids)
+    return EmbeddingsResponse(data=data, model=served_name(state), usage=Usage(prompt_tokens=tokens,
+                                                                               total_tokens=tokens))
+
+
+@router.get("/models", response_model=ModelList, responses=ERRORS, summary="the one model served")
+async def models(state: State):
+    return ModelList(data=[ModelCard(id=served_name(state))])
+
+
+def openai_error(status: int, kind: ErrorKind, message: str, param: str | None = None,
+                 headers: dict | None = None) -> JSONResponse:
+    if kind in OPENAI_TYPES:
+        kind_type = OPENAI_TYPES[kind]
+    else:
+        kind_type = "server_error" if status >= 500 else "invalid_request_error"
+    body = OpenAIError(error=ErrorDetail(message=message, type=kind_type, param=param, code=kind.value))
+    return JSONResponse(body.model_dump(), status_code=status, headers=headers)
+
+
+def create_openai_app(state: ServiceState) -> FastAPI:
+    """The /v1 sub-application: shares the service's state, answers errors in OpenAI's shape
+    (validation errors are 400, as OpenAI answers them)."""
+    app = FastAPI(title="simservice OpenAI-compatible API", docs_url=None, redoc_url=None,
+                  openapi_url=None if state.settings.api_key else "/openapi.json")
+    app.state.service = state
+    install_error_handlers(app)  # then OpenAI's body over each of them
+
+    async def service_error(_: Request, exc: ServiceError):
+        status = 400 if exc.kind in (ErrorKind.INVALID, ErrorKind.MALFORMED) else exc.status_code
+        return openai_error(status, exc.kind, exc.message, headers=exc.headers)
+
+    async def validation_error(_: Request, exc: RequestValidationError):
+        errors = list(exc.errors())
+        param = next((str(p) for e in errors for p in e.get("loc", ()) if p != "body"), None)
+        return openai_error(400, ErrorKind.INVALID, describe_validation(errors), param)
+
+    async def http_error(_: Request, exc: HTTPException):
+        kind = kind_of_status(exc.status_code)
+        status = 400 if exc.status_code == 422 else exc.status_code
+        return openai_error(status, kind, str(exc.detail), headers=dict(exc.headers or {}))
+
+    app.add_exception_handler(ServiceError, service_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(HTTPException, http_error)
+    app.include_router(router)
+    return app
