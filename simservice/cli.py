@@ -92,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     paraphrase.set_defaults(func=_paraphrase)
 
     from simservice.augment.commands import register as register_augment
+    from simservice.corpus.commands import register as register_corpus
     from simservice.download.commands import register as register_download
     from simservice.evaluation.commands import register as register_eval
     from simservice.model_export.commands import register as register_export_model
@@ -104,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_download(sub)
     register_export_model(sub)
     register_augment(sub)
+    register_corpus(sub)
     return parser
 
 

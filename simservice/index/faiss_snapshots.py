@@ -58,7 +58,7 @@ def create(items_path: str, folder: str, collection: str, description: dict[str,
             target.close()
             source.close()
         manifest = {"format": FORMAT, "collection": collection, "created": now.isoformat(timespec="seconds"),
-                    **description, "count": count, "labels": labels, "sha256": _sha256(copy)}
+                    **description, "count": count, "labels": labels, "sha256": file_sha256(copy)}
         with tarfile.open(os.path.join(staging, name), "w") as tar:
             _add_bytes(tar, MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1).encode())
             tar.add(copy, TABLE)
@@ -98,7 +98,7 @@ def extract_table(path: str, directory: str) -> dict[str, Any]:
             shutil.copyfileobj(source, out, 1 << 20)
             out.flush()
             os.fsync(out.fileno())
-    if _sha256(target) != manifest.get("sha256"):
+    if file_sha256(target) != manifest.get("sha256"):
         raise SnapshotMismatch(f"{os.path.basename(path)}: checksum mismatch, the file is damaged")
     return manifest
 
@@ -118,7 +118,7 @@ def listing(folder: str, collection: str) -> list[SnapshotInfo]:
     return sorted(found, key=lambda s: (s.created, s.name))
 
 
-def _sha256(path: str) -> str:
+def file_sha256(path: str) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):

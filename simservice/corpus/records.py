@@ -1,0 +1,82 @@
+"""Rows of an import file as items: id (given, or made stably from the text), text and metadata,
+with bad rows (bad id or metadata, an id twice in the file) reported with their line numbers."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from typing import Iterable, Sequence
+
+from simservice.augment.rows import BadRow, Row
+from simservice.index.errors import IndexStoreError
+from simservice.index.validation import check_id, check_metadata
+
+SKIPPED_KEYS = ("metadata", "vector")  # an export's own keys: metadata is merged in, vectors re-encoded
+
+
+@dataclasses.dataclass(frozen=True)
+class Columns:
+    """Which columns (TSV/CSV) or keys (JSONL) hold the id, the text and the metadata.
+    metadata None: every other column; a JSONL `metadata` object is merged in (an export's layout)."""
+
+    id: str = "id"
+    text: str = "text"
+    metadata: tuple[str, ...] | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class ImportRow:
+    number: int
+    line: int
+    id: str
+    text: str
+    metadata: dict
+
+
+def stable_id(text: str) -> str:
+    """The id of a row without one: the same text always gets the same id (a rerun updates, never duplicates)."""
+    return "t-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
+def import_rows(rows: Iterable[Row | BadRow], columns: Columns) -> list[ImportRow | BadRow]:
+    """Every row in file order, as an item or as a bad row saying why; the first row of an id wins."""
+    first_line: dict[str, int] = {}
+    out: list[ImportRow | BadRow] = []
+    for row in rows:
+        if isinstance(row, Row):
+            row = _item(row, columns)
+        if isinstance(row, ImportRow):
+            if row.id in first_line:
+                row = BadRow(row.number, row.line, f"duplicate id {row.id!r} (first on line {first_line[row.id]})")
+            else:
+                first_line[row.id] = row.line
+        out.append(row)
+    return out
+
+
+def _item(row: Row, columns: Columns) -> ImportRow | BadRow:
+    record = row.record or {}
+    given = record.get(columns.id)
+    item_id = stable_id(row.text) if given in (None, "") else str(given) if isinstance(given, (str, int)) else given
+    metadata = _metadata(record, columns)
+    try:
+        check_id(item_id)
+        metadata, _ = check_metadata(metadata)
+    except IndexStoreError as exc:
+        return BadRow(row.number, row.line, str(exc))
+    return ImportRow(row.number, row.line, item_id, row.text, metadata)
+
+
+def _metadata(record: dict, columns: Columns) -> dict:
+    if columns.metadata is not None:
+        return {key: record[key] for key in columns.metadata if key in record}
+    merged = dict(record["metadata"]) if isinstance(record.get("metadata"), dict) else {}
+    merged.update((k, v) for k, v in record.items() if k not in (columns.id, columns.text, *SKIPPED_KEYS))
+    return merged
+
+
+def parse_columns(id_column: str, text_column: str, metadata_columns: str | None) -> Columns:
+    metadata: Sequence[str] | None = None
+    if metadata_columns is not None:
+        metadata = tuple(c.strip() for c in metadata_columns.split(",") if c.strip())
+    return Columns(id_column, text_column, None if metadata is None else tuple(metadata))

@@ -1,0 +1,253 @@
+"""Where an import writes and an export reads: a data directory (the service stopped) or a running
+server (`--url`). Both answer the same four questions, so the import and export loops are one."""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Iterator, Protocol, Sequence
+
+from simservice.augment.generators import _error_message
+from simservice.corpus.records import ImportRow
+from simservice.index import ItemNotFound, open_collections
+from simservice.serving.api.texts import UNBOUNDED
+
+
+class Target(Protocol):
+    def refusals(self, rows: Sequence[ImportRow]) -> list[str | None]:
+        """For each row, why it cannot be imported (too many tokens), or None; writes nothing."""
+
+    def write(self, rows: Sequence[ImportRow]) -> tuple[int, int, list[str | None]]:
+        """Encode and upsert the rows (durable on return): (added, updated, refusal per row)."""
+
+    def count(self) -> int:
+        """Items in the collection."""
+
+    def items(self, with_vectors: bool) -> Iterator[dict]:
+        """Every item as {"id", "text", "metadata"[, "vector"]}, ordered by id."""
+
+
+def model_label(model_path: str) -> str:
+    """How a snapshot names the model: its directory's name (models/demo -> "demo")."""
+    return os.path.basename(os.path.normpath(os.path.abspath(model_path)))
+
+
+class LocalTarget:
+    """A collection in a FAISS data directory; the model is loaded only when texts must be encoded."""
+
+    def __init__(self, data_dir: str, collection: str, model_path: str, truncate: bool = False, create: bool = True):
+        self.manager = open_collections("faiss", data_dir=data_dir)
+        self.collection = collection
+        self.model_path = model_path
+        self.truncate = truncate
+        self._create = create
+        self._pipeline = None
+        self._store = None
+
+    @property
+    def pipeline(self):
+        if self._pipeline is None:
+            from simservice import load_model
+
+            self._pipeline = load_model(self.model_path)
+        return self._pipeline
+
+    @property
+    def store(self):
+        if self._store is None:
+            self._store = (self.manager.ensure(self.collection, self.pipeline.dim) if self._create
+                           else self.manager.get(self.collection))
+        return self._store
+
+    def _tokens(self, rows: Sequence[ImportRow]) -> tuple[list[list[int]], list[str | None]]:
+        tokenizer = self.pipeline.tokenizer
+        limit = tokenizer.max_length
+        ids = tokenizer.encode_batch([row.text for row in rows], UNBOUNDED)
+        reasons: list[str | None] = [None] * len(rows)
+        for i, seq in enumerate(ids):
+            if len(seq) <= 2:
+                reasons[i] = "no tokens once control characters are removed"
+            elif len(seq) > limit and not self.truncate:
+                reasons[i] = f"{len(seq)} tokens, over the model's {limit} (pass --truncate to cut)"
+            elif len(seq) > limit:
+                ids[i] = [*seq[: limit - 1], seq[-1]]
+        return ids, reasons
+
+    def refusals(self, rows: Sequence[ImportRow]) -> list[str | None]:
+        return self._tokens(rows)[1]
+
+    def write(self, rows: Sequence[ImportRow]) -> tuple[int, int, list[str | None]]:
+        from simservice.index import Item
+
+        ids, reasons = self._tokens(rows)
+        keep = [i for i, reason in enumerate(reasons) if reason is None]
+        if not keep:
+            return 0, 0, reasons
+        vectors = self.pipeline.encoder.encode_ids([ids[i] for i in keep])
+        updated = sum(self._exists(rows[i].id) for i in keep)
+        self.store.upsert([Item(rows[i].id, vector, rows[i].text, rows[i].metadata) for i, vector in zip(keep, vectors)])
+        return len(keep) - updated, updated, reasons
+
+    def _exists(self, item_id: str) -> bool:
+        try:
+            self.store.get(item_id)
+        except ItemNotFound:
+            return False
+        return True
+
+    def count(self) -> int:
+        return self.manager.get(self.collection).count()
+
+    def index_spec(self) -> tuple[str, dict]:
+        """The collection's neutral index kind and numbers ("exact" for a FAISS string without a name)."""
+        spec = self.manager.describe(self.collection).spec
+        return (spec.kind, spec.params()) if spec else ("exact", {})
+
+    def create(self, kind: str, params: dict) -> None:
+        """Create the collection (empty) with that index; an existing one is dropped first."""
+        from simservice.index import CollectionNotFound, IndexSpec
+
+        try:
+            self.manager.drop(self.collection)
+        except CollectionNotFound:
+            pass
+        self._store = self.manager.create(self.collection, self.pipeline.dim, "cosine", IndexSpec(kind, **params))
+
+    def swap_into(self, name: str) -> None:
+        """Move this collection over `name` in one step."""
+        self._store = None
+        self.manager.replace_collection(name, self.collection)
+
+    def items(self, with_vectors: bool) -> Iterator[dict]:
+        store = self.manager.get(self.collection)
+        offset = 0
+        while page := store.page(offset, 1000):
+            for item in page:
+                yield item_record(item.id, item.text, item.metadata, item.vector if with_vectors else None)
+            offset += len(page)
+
+    def sibling(self, collection: str) -> "LocalTarget":
+        """Another collection of the same directory, sharing this one's open index and model."""
+        other = object.__new__(LocalTarget)
+        other.__dict__.update(self.__dict__, collection=collection, _store=None, _create=True)
+        return other
+
+    def close(self) -> None:
+        self.manager.close()
+
+
+def item_record(item_id: str, text: str, metadata: dict, vector=None) -> dict:
+    """One exported item (the layout `simservice import` reads back)."""
+    record = {"id": item_id, "text": text, "metadata": metadata}
+    if vector is not None:
+        record["vector"] = [round(float(x), 7) for x in vector]
+    return record
+
+
+class HttpTarget:
+    """A collection of a running server: NDJSON through /collections/{name}/items/bulk and /export."""
+
+    def __init__(self, url: str, collection: str, api_key: str | None = None, truncate: bool = False,
+                 timeout: float = 600.0, create: bool = True):
+        self.base = url.rstrip("/")
+        self.collection = collection
+        self.headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
+        self.truncate = truncate
+        self.timeout = timeout
+        self._ensured = not create
+
+    def request(self, method: str, path: str, body=None, content_type: str = "application/json",
+                length: int | None = None, **query):
+        """The open response of one call (a file `body` needs its `length`); HttpError names the status."""
+        query = {k: str(v).lower() if isinstance(v, bool) else v for k, v in query.items()}
+        url = f"{self.base}{path}" + (f"?{urllib.parse.urlencode(query)}" if query else "")
+        headers = {**self.headers, **({"content-type": content_type} if body is not None else {})}
+        if length is not None:
+            headers["content-length"] = str(length)
+        request = urllib.request.Request(url, body, headers, method=method)
+        try:
+            return urllib.request.urlopen(request, timeout=self.timeout)
+        except urllib.error.HTTPError as exc:
+            raise HttpError(exc.code, f"{method} {url} answered {exc.code}: {_error_message(exc)}") from None
+        except urllib.error.URLError as exc:
+            raise OSError(f"{url}: {exc.reason}: is the server running (simservice serve)?") from None
+
+    def call_json(self, method: str, path: str, payload=None, **query):
+        body = None if payload is None else json.dumps(payload, ensure_ascii=False).encode()
+        with self.request(method, path, body, **query) as response:
+            return json.load(response)
+
+    def _ensure(self) -> None:
+        if self._ensured:
+            return
+        try:
+            self.call_json("GET", f"/collections/{self.collection}")
+        except HttpError as exc:
+            if exc.status != 404:
+                raise
+            self.call_json("POST", "/collections", {"name": self.collection})
+        self._ensured = True
+
+    def _bulk(self, rows: Sequence[ImportRow], check_only: bool) -> dict:
+        self._ensure()
+        body = "".join(json.dumps({"id": r.id, "text": r.text, "metadata": r.metadata}, ensure_ascii=False) + "\n"
+                       for r in rows).encode()
+        with self.request("POST", f"/collections/{self.collection}/items/bulk", body, "application/x-ndjson",
+                           truncate=self.truncate, check_only=check_only) as response:
+            answer = json.load(response)
+        reasons: list[str | None] = [None] * len(rows)
+        for bad in answer["skipped"]:
+            reasons[bad["line"] - 1] = bad["reason"]
+        answer["reasons"] = reasons
+        return answer
+
+    def refusals(self, rows: Sequence[ImportRow]) -> list[str | None]:
+        return self._bulk(rows, check_only=True)["reasons"]
+
+    def write(self, rows: Sequence[ImportRow]) -> tuple[int, int, list[str | None]]:
+        answer = self._bulk(rows, check_only=False)
+        return answer["added"], answer["updated"], answer["reasons"]
+
+    def count(self) -> int:
+        return self.call_json("GET", f"/collections/{self.collection}")["count"]
+
+    def index_spec(self) -> tuple[str, dict]:
+        described = self.call_json("GET", f"/collections/{self.collection}")
+        kind = described["index"]
+        return ("exact", {}) if kind == "custom" else (kind, described["index_params"])
+
+    def create(self, kind: str, params: dict) -> None:
+        try:
+            self.request("DELETE", f"/collections/{self.collection}").close()
+        except HttpError as exc:
+            if exc.status != 404:
+                raise
+        self.call_json("POST", "/collections", {"name": self.collection, "index": kind, "index_params": params})
+        self._ensured = True
+
+    def swap_into(self, name: str) -> None:
+        self.call_json("POST", f"/collections/{name}/replace", {"source": self.collection})
+
+    def items(self, with_vectors: bool) -> Iterator[dict]:
+        with self.request("GET", f"/collections/{self.collection}/export", vectors=with_vectors) as response:
+            for line in response:
+                if line.strip():
+                    yield json.loads(line)
+
+    def sibling(self, collection: str) -> "HttpTarget":
+        other = object.__new__(HttpTarget)
+        other.__dict__.update(self.__dict__, collection=collection, _ensured=False)
+        return other
+
+    def close(self) -> None:
+        pass
+
+
+class HttpError(OSError):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
