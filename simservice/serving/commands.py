@@ -29,6 +29,12 @@ FLAGS = {  # flag -> (settings field, type, help)
     "--max-client-batch-size": ("max_client_batch_size", int, "texts or items in one request"),
     "--max-paraphrase-n": ("max_paraphrase_n", int, "most samples per paraphrase request"),
     "--max-body-bytes": ("max_body_bytes", int, "largest request body in bytes"),
+    "--header-timeout": ("header_timeout", float, "seconds to send a request head before the connection "
+                                                  "is closed (default 10)"),
+    "--body-timeout": ("body_timeout", float, "seconds for a request body to arrive before 408 (default 30)"),
+    "--keep-alive-timeout": ("keep_alive_timeout", float, "seconds an idle keep-alive connection stays open "
+                                                          "(default 5)"),
+    "--max-connections": ("max_connections", int, "open connections and requests before 503 (default 1024)"),
     "--max-augment-jobs": ("max_augment_jobs", int, "background augmentation jobs running at once"),
     "--max-job-rows": ("max_job_rows", int, "rows in one augmentation job"),
 }
@@ -48,7 +54,10 @@ def register(subparsers) -> None:
                        help="compile the encoder and decoder steps with XLA")
     serve.add_argument("--precision", dest="precision", default=None,
                        choices=PRECISIONS, help="compute precision (default float32)")
-    serve.add_argument("--log-level", default="info", help="uvicorn log level (default info)")
+    serve.add_argument("--log-level", default="info", help="log level (default info: start-up and one line "
+                                                           "per request)")
+    serve.add_argument("--log-format", default="text", choices=["text", "json"],
+                       help="text lines, or one JSON object a line with request_id, route, status, latency_ms")
     serve.set_defaults(func=serve_command)
 
 
@@ -64,15 +73,20 @@ def settings_from_args(args: argparse.Namespace):
 
 
 def serve_command(args: argparse.Namespace) -> int:
+    import logging
     import os
 
     import uvicorn
 
     from simservice.serving.api.app import create_app
+    from simservice.serving.api.request_log import configure_logging
+    from simservice.serving.connections import server_config
 
     settings = settings_from_args(args)
     if not os.path.isdir(settings.model):
         raise ValueError(f"model directory {settings.model!r} does not exist: pass --model or set SIMSERVICE_MODEL")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=args.log_level,
-                timeout_graceful_shutdown=10)
+    configure_logging(args.log_format, args.log_level)
+    if warning := settings.exposure_warning():
+        logging.getLogger("simservice").warning("%s", warning)
+    uvicorn.Server(server_config(create_app(settings), settings, args.log_level)).run()
     return 0

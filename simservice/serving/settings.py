@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     max_augment_jobs: int = Field(2, ge=1, description="background augmentation jobs running at once (429 past it)")
     max_job_rows: int = Field(100_000, ge=1, description="rows in one augmentation job")
     max_body_bytes: int = Field(1 << 20, ge=1024, description="largest request body in bytes (413 past it)")
+    header_timeout: float = Field(10.0, gt=0, description="seconds a connection may take to send a request's "
+                                                          "head (idle or trickled headers: closed)")
+    body_timeout: float = Field(30.0, gt=0, description="seconds a request's body may take to arrive (408 past it)")
+    keep_alive_timeout: float = Field(5.0, gt=0, description="seconds an idle keep-alive connection stays open")
+    max_connections: int = Field(1024, ge=1, description="open connections and requests before uvicorn answers 503")
     warmup: bool = Field(True, description="run each batch shape once before /ready answers 200")
     xla: bool = Field(False, description="compile the encoder and decoder steps with XLA (slower warm-up, "
                                          "faster batches; one executable per batch shape)")

@@ -80,7 +80,8 @@ class ServiceState:
             self.max_input_tokens = max_input_tokens
             self.startup_error = None
             self.model = model
-            log.info("ready in %.1f s (dim %d, index %s)", time.perf_counter() - start, model.dim,
+            log.info("model %s (%s, %d layers, dim %d) ready in %.1f s; index %s", self.settings.model,
+                     model.config.architecture, model.config.num_layers, model.dim, time.perf_counter() - start,
                      self.settings.index_backend)
             return ModelRunner(model, self.metrics)
         except Exception as exc:
@@ -130,7 +131,10 @@ class ServiceState:
         """Queue a request's units and wait for their results (499, 503 as admission decides); the
         route's door has admitted the request (429) before its body was parsed."""
         ticket = self.queue.submit(kind, payloads, lengths)
-        return await await_ticket(ticket, request, self.settings.request_timeout, self.metrics)
+        try:
+            return await await_ticket(ticket, request, self.settings.request_timeout, self.metrics)
+        finally:
+            request.state.batch_size = ticket.batch_size  # for the request log
 
 
 def open_index(settings: Settings) -> CollectionManager:

@@ -25,6 +25,7 @@ from simservice.serving.api.auth import require_api_key
 from simservice.serving.api.body_limit import BodyLimitMiddleware
 from simservice.serving.api.error_handlers import install_error_handlers
 from simservice.serving.api.metrics_middleware import MetricsMiddleware
+from simservice.serving.api.request_log import RequestLog
 from simservice.serving.settings import Settings
 from simservice.serving.state import ServiceState
 
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, *, pipeline: InferenceEngine | 
         app.openapi = _without_security(app.openapi)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=state.metrics)
+    app.add_middleware(RequestLog)
     return app
 
 

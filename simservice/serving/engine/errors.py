@@ -17,6 +17,7 @@ class ErrorKind(str, enum.Enum):
     METHOD = "method_not_allowed"
     CONFLICT = "conflict"
     TOO_LARGE = "body_too_large"
+    SLOW_CLIENT = "request_timeout"
     OVERLOADED = "overloaded"
     CLIENT_CLOSED = "client_closed_request"
     INTERNAL = "internal_error"
@@ -34,6 +35,7 @@ STATUS = {
     ErrorKind.METHOD: 405,
     ErrorKind.CONFLICT: 409,
     ErrorKind.TOO_LARGE: 413,
+    ErrorKind.SLOW_CLIENT: 408,
     ErrorKind.OVERLOADED: 429,
     ErrorKind.CLIENT_CLOSED: 499,
     ErrorKind.INTERNAL: 500,

@@ -25,6 +25,8 @@ class ModelRunner:
 
     def __call__(self, kind: JobKind, units: list[Unit]) -> None:
         start = time.perf_counter()
+        for unit in units:  # for the request log: the largest batch each request's units ran in
+            unit.ticket.batch_size = max(unit.ticket.batch_size, len(units))
         if kind is JobKind.ENCODE:
             self._encode(units)
         else:

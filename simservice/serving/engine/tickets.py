@@ -20,6 +20,7 @@ class Ticket:
         self._loop = loop
         self._left = rows
         self.done = False  # completed, failed or abandoned: the worker skips its units
+        self.batch_size = 0  # the largest model batch its units ran in (set by the worker)
 
     def expired(self, now: float | None = None) -> bool:
         return (time.monotonic() if now is None else now) > self.deadline

@@ -1,0 +1,90 @@
+"""Slow and idle clients cut off: uvicorn's options (keep-alive, connection limit) plus what it
+lacks, a deadline for the request head (idle or trickled headers: the connection is closed)
+and one for the body (a trickled body: 408). `server_config` is what `simservice serve` runs."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import uvicorn
+from starlette.exceptions import HTTPException
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from simservice.serving.settings import Settings
+
+
+class HeadDeadlineH11(H11Protocol):
+    """uvicorn's h11 protocol, closing a connection that has not sent a whole request head
+    within `header_timeout` seconds of connecting or of its last response."""
+
+    header_timeout = 10.0  # set per server by `server_config`
+
+    def connection_made(self, transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._waiting_since: float | None = time.monotonic()
+        self._seen_cycle = None
+        self._timer = self.loop.call_later(self.header_timeout, self._check_head)
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.cycle is not None and self.cycle is not self._seen_cycle:  # a whole head arrived
+            self._seen_cycle, self._waiting_since = self.cycle, None
+
+    def on_response_complete(self) -> None:
+        self._waiting_since = time.monotonic()
+        super().on_response_complete()
+        if self.cycle is not self._seen_cycle:  # a pipelined request already started
+            self._seen_cycle, self._waiting_since = self.cycle, None
+
+    def connection_lost(self, exc) -> None:
+        self._timer.cancel()
+        super().connection_lost(exc)
+
+    def _check_head(self) -> None:
+        if self.transport.is_closing():
+            return
+        waited = None if self._waiting_since is None else time.monotonic() - self._waiting_since
+        if waited is not None and waited >= self.header_timeout:
+            self.transport.close()
+            return
+        left = self.header_timeout - (waited or 0.0)
+        self._timer = self.loop.call_later(max(left, 0.05), self._check_head)
+
+
+class BodyDeadline:
+    """ASGI middleware: a request body must arrive whole within `timeout` seconds (408 past it)."""
+
+    def __init__(self, app, timeout: float):
+        self.app = app
+        self.timeout = timeout
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        deadline = None
+        complete = False
+
+        async def timed_receive():
+            nonlocal deadline, complete
+            if complete:  # the body is in; later receives wait for a disconnect, unbounded
+                return await receive()
+            deadline = deadline or time.monotonic() + self.timeout
+            try:
+                message = await asyncio.wait_for(receive(), max(deadline - time.monotonic(), 0.0))
+            except asyncio.TimeoutError:
+                raise HTTPException(408, f"the request body did not arrive within {self.timeout:g} s: "
+                                         "send it whole and without pauses") from None
+            complete = message["type"] != "http.request" or not message.get("more_body", False)
+            return message
+
+        await self.app(scope, timed_receive, send)
+
+
+def server_config(app, settings: Settings, log_level: str = "info", **options) -> uvicorn.Config:
+    """The uvicorn configuration of the service: its address, timeouts and connection limit."""
+    protocol = type("Guarded", (HeadDeadlineH11,), {"header_timeout": settings.header_timeout})
+    return uvicorn.Config(BodyDeadline(app, settings.body_timeout), host=settings.host, port=settings.port,
+                          http=protocol, log_level=log_level, timeout_keep_alive=settings.keep_alive_timeout,
+                          limit_concurrency=settings.max_connections, timeout_graceful_shutdown=10,
+                          access_log=False, log_config=None, **options)  # requests: request_log.py

@@ -1,0 +1,124 @@
+"""Slow and idle clients are cut off by the real server (uvicorn as `simservice serve` runs it)
+while other clients are served; requests carry an id into the log and back out."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import socket
+import threading
+import time
+
+import httpx
+import pytest
+import uvicorn
+
+from simservice.serving import Settings, create_app
+from simservice.serving.api.request_log import JsonFormatter
+from simservice.serving.connections import server_config
+
+TIMEOUT = 1.0  # header and body deadlines of the server under test
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(roformer, tmp_path_factory):
+    settings = Settings(data_dir=str(tmp_path_factory.mktemp("index")), warmup=False, port=free_port(),
+                        header_timeout=TIMEOUT, body_timeout=TIMEOUT, keep_alive_timeout=TIMEOUT)
+    server = uvicorn.Server(server_config(create_app(settings, pipeline=roformer), settings, "warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{settings.port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(base + "/ready").status_code == 200:
+                break
+        time.sleep(0.1)
+    yield settings.port, base
+    server.should_exit = True
+    thread.join(30)
+
+
+def closed_within(sock: socket.socket, seconds: float) -> tuple[bool, bytes]:
+    """(whether the server closed the connection within `seconds`, what it sent before)."""
+    sock.settimeout(seconds)
+    received = b""
+    try:
+        while chunk := sock.recv(4096):
+            received += chunk
+    except socket.timeout:
+        return False, received
+    except ConnectionResetError:
+        pass
+    return True, received
+
+
+def test_slow_and_idle_clients_are_cut_off_while_others_are_served(server):
+    port, base = server
+    idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(20)]
+    heads = [socket.create_connection(("127.0.0.1", port)) for _ in range(5)]
+    for sock in heads:  # a request head that never ends
+        sock.sendall(b"POST /encode HTTP/1.1\r\nHost: x\r\n")
+    bodies = [socket.create_connection(("127.0.0.1", port)) for _ in range(5)]
+    for sock in bodies:  # a body that stops half way
+        sock.sendall(b"POST /encode HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 100\r\n\r\n{\"texts\": [")
+    start = time.monotonic()
+    with httpx.Client(base_url=base) as client:  # others are served meanwhile
+        assert client.get("/health").status_code == 200
+        assert client.post("/encode", json={"texts": ["你好"]}).status_code == 200
+    for sock in heads[:2]:  # trickling keeps nothing open: the deadline counts from the start
+        for _ in range(3):
+            with contextlib.suppress(OSError):
+                sock.sendall(b"X-Slow: 1\r\n")
+            time.sleep(0.2)
+    for sock in [*idle, *heads]:
+        closed, _ = closed_within(sock, 3 * TIMEOUT)
+        assert closed, "an idle or unfinished-head connection was left open"
+    for sock in bodies:
+        closed, received = closed_within(sock, 3 * TIMEOUT)
+        assert received.startswith(b"HTTP/1.1 408"), received[:200]
+        assert json.loads(received.split(b"\r\n\r\n", 1)[1])["error_type"] == "request_timeout"
+    assert time.monotonic() - start < 8 * TIMEOUT
+    for sock in [*idle, *heads, *bodies]:
+        sock.close()
+    assert httpx.get(base + "/health").status_code == 200
+
+
+def test_keep_alive_connections_are_closed_when_idle(server):
+    port, _ = server
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+    closed, received = closed_within(sock, 3 * TIMEOUT)
+    assert received.startswith(b"HTTP/1.1 200") and closed
+    sock.close()
+
+
+def test_request_ids_are_echoed_and_logged(server, caplog):
+    _, base = server
+    with caplog.at_level(logging.INFO, logger="simservice.requests"):
+        given = httpx.post(base + "/encode", json={"texts": ["你好"]}, headers={"X-Request-ID": "abc-123"})
+        made = httpx.get(base + "/health", headers={"X-Request-ID": "bad id\twith spaces"})
+    assert given.headers["x-request-id"] == "abc-123"
+    assert made.headers["x-request-id"] != "bad id\twith spaces" and len(made.headers["x-request-id"]) == 32
+    records = {r.request_id: r for r in caplog.records if r.name == "simservice.requests"}
+    line = json.loads(JsonFormatter().format(records["abc-123"]))
+    assert (line["route"], line["method"], line["status"], line["batch_size"]) == ("/encode", "POST", 200, 1)
+    assert line["latency_ms"] > 0 and line["level"] == "INFO"
+    assert json.loads(JsonFormatter().format(records[made.headers["x-request-id"]]))["route"] == "/health"
+
+
+@pytest.mark.parametrize("host, key, warned", [("0.0.0.0", None, True), ("::", None, True), ("10.1.2.3", None, True),
+                                               ("0.0.0.0", "k", False), ("127.0.0.1", None, False),
+                                               ("localhost", None, False), ("::1", None, False)])
+def test_a_non_loopback_address_without_a_key_is_warned_about(host, key, warned):
+    warning = Settings(host=host, api_key=key).exposure_warning()
+    assert (warning is not None) == warned
+    assert warning is None or "SIMSERVICE_API_KEY" in warning
