@@ -1,14 +1,20 @@
 """Write a `SimModel` as two ONNX files (encoder.onnx, next_token.onnx) with tf2onnx, opset 17.
 
-tf2onnx converts the traced TensorFlow graph. One op needs a hand: TensorFlow 2.21 computes
-exact GELU as 0.5 x erfc(-x / sqrt 2), and tf2onnx 1.17 has no converter for `Erfc`; it is
-written here as 1 - Erf (ONNX has Erf since opset 9). The dynamic dimensions get the names
-`batch` and `length`, so runtimes and Triton show what they mean.
+tf2onnx converts the traced TensorFlow graph, with two hands from us:
+- TensorFlow 2.21 computes exact GELU as 0.5 x erfc(-x / sqrt 2), and tf2onnx 1.17 has no
+  converter for `Erfc`; it is written here as 1 - Erf (ONNX has Erf since opset 9).
+- tf2onnx's `reshape_optimizer` breaks the attention's head split when a q/k/v bias is all
+  zeros (TensorFlow folds the bias away, the Dense's reshapes merge, and the rewritten shape
+  is read from the 2-D matmul: ONNX Runtime then fails at any batch > 1). It is left out.
+The dynamic dimensions get the names `batch` and `length`, so runtimes and Triton show what
+they mean.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+
+import contextlib
 
 import numpy as np
 import tensorflow as tf
@@ -28,9 +34,10 @@ def write_onnx(model: SimModel, directory: str | Path) -> dict[str, str]:
     files = {"encoder": ENCODER_FILE, "next_token": NEXT_TOKEN_FILE}
     for fn, name in ((encoder_fn(model), ENCODER_FILE), (next_token_fn(model), NEXT_TOKEN_FILE)):
         spec = input_signature()
-        proto, _ = tf2onnx.convert.from_function(
-            tf.function(fn, input_signature=spec), input_signature=spec, opset=OPSET,
-            custom_op_handlers={"Erfc": (_erfc_as_one_minus_erf, [])})
+        with _without_optimizer("reshape_optimizer"):
+            proto, _ = tf2onnx.convert.from_function(
+                tf.function(fn, input_signature=spec), input_signature=spec, opset=OPSET,
+                custom_op_handlers={"Erfc": (_erfc_as_one_minus_erf, [])})
         _name_dynamic_dims(proto)
         _save(proto, Path(directory) / name)
     return files
@@ -43,6 +50,21 @@ def _import_tf2onnx():
         raise ExportError(f"--format onnx needs tf2onnx and onnx ({e}); "
                           "install them with: pip install -e '.[export]'") from None
     return tf2onnx
+
+
+@contextlib.contextmanager
+def _without_optimizer(name: str):
+    """Leave one of tf2onnx's graph optimizers out while converting (its registry is a module-level dict)."""
+    from tf2onnx import optimizer
+
+    registry = optimizer._optimizers
+    order = list(registry.items())
+    registry.pop(name, None)
+    try:
+        yield
+    finally:
+        registry.clear()
+        registry.update(order)
 
 
 def _erfc_as_one_minus_erf(ctx, node, name, args):

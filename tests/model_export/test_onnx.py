@@ -82,3 +82,22 @@ def test_model_json_states_the_opset(exported):
 
     proto = onnx.load(str(exported("roformer", "onnx") / "encoder.onnx"), load_external_data=False)
     assert [o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")] == [17]
+
+
+def test_a_model_with_zero_biases_still_runs_at_any_batch(tmp_path):
+    """Freshly initialised Dense biases are all zeros, which tripped tf2onnx's reshape optimizer
+    (the export then failed in ONNX Runtime at any batch of more than one row)."""
+    from simservice.inference.encoder import Encoder
+    from simservice.model import ModelConfig, SimModel
+    from simservice.model_export.onnx_files import write_onnx
+
+    config = ModelConfig(vocab_size=40, hidden_size=32, num_layers=2, num_heads=2, intermediate_size=64)
+    model = SimModel(config)
+    tokenizer = Tokenizer({t: i for i, t in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"])})
+    write_onnx(model, tmp_path)
+    encoder = session(tmp_path / "encoder.onnx")
+    rng = np.random.default_rng(0)
+    for rows, length in ((1, 9), (4, 8), (32, 30)):
+        ids = [[2, *rng.integers(5, 40, size=int(rng.integers(1, length - 1))).tolist(), 3] for _ in range(rows)]
+        (vectors,) = encoder.run(None, padded(ids))
+        np.testing.assert_allclose(vectors, Encoder(model, tokenizer).encode_ids(ids), atol=1e-4)
