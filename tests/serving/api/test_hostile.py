@@ -249,3 +249,21 @@ def test_metrics_do_not_grow_with_what_clients_send(client):
     assert abs(len(text.encode()) - size) < 200, "metrics grew with random methods and paths"
     assert 'method="other",route="unmatched"' in text and 'route="/collections/{name}/items/{item_id:path}"' in text
     assert "M41X" not in text and "nope-" not in text and "/random/" not in text
+
+
+# -- overload: only 200, 429 and 503, and healthy afterwards --------------------------------
+
+def test_overload_answers_only_200_429_503_and_recovers(roformer, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    calls = [("/encode", {"texts": ["今天天气不错"] * 8}), ("/similar", {"text": "你好", "k": 5}),
+             ("/paraphrase", {"text": "明天会下雨吗", "n": 8, "k": 2, "max_length": 8}),
+             ("/collections/default/items", {"items": [{"id": "x", "text": "你好"}]})]
+    with running_app(roformer, tmp_path, max_concurrent_requests=4, request_timeout=5) as client:
+        with ThreadPoolExecutor(48) as pool:
+            statuses = list(pool.map(lambda i: client.post(*calls[i % 4][:1], json=calls[i % 4][1]).status_code,
+                                     range(240)))
+        assert set(statuses) <= {200, 429, 503}, sorted(set(statuses))
+        assert statuses.count(200) > 0 and statuses.count(429) > 0
+        assert client.get("/health").status_code == 200 and client.get("/ready").status_code == 200
+        assert client.post("/encode", json={"texts": ["你好"]}).status_code == 200
