@@ -113,3 +113,25 @@ def test_healthcheck_fails_when_nothing_listens():
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     assert run_healthcheck(port) == 1
+
+
+def test_compose_milvus_profile_runs_replicas_on_one_index():
+    services = COMPOSE["services"]
+    profile = {name for name, service in services.items() if service.get("profiles") == ["milvus"]}
+    assert profile == {"etcd", "minio", "milvus", "simservice-milvus", "lb"}
+    for name in profile:
+        image = services[name]["image"]
+        assert ":" in image and not image.endswith(":latest"), f"{name}: pin the image tag"
+        assert services[name]["healthcheck"]["test"][0] == "CMD", name
+    assert services["milvus"]["image"] == "milvusdb/milvus:v2.3.5"  # the server the tests run (PyPI milvus 2.3.5)
+    replicas = services["simservice-milvus"]
+    env = replicas["environment"]
+    assert env["SIMSERVICE_INDEX_BACKEND"] == "milvus" and "milvus:19530" in env["SIMSERVICE_MILVUS_URI"]
+    assert "SIMSERVICE_MILVUS_TOKEN" in env and replicas["deploy"]["replicas"] >= 2
+    assert "ports" not in replicas and replicas["volumes"] == ["models:/app/models:ro"]
+    assert replicas["depends_on"]["milvus"]["condition"] == "service_healthy"
+    assert services["lb"]["volumes"] == ["./docker/nginx.conf:/etc/nginx/nginx.conf:ro"]
+    nginx = (ROOT / "docker" / "nginx.conf").read_text(encoding="utf-8")
+    assert "server simservice-milvus:8000" in nginx and "listen 8000;" in nginx
+    assert {"etcd-data", "minio-data", "milvus-data"} <= set(COMPOSE["volumes"])
+    assert "[${flavour},milvus]" in (ROOT / "docker" / "install.sh").read_text(encoding="utf-8")
