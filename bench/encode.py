@@ -1,11 +1,15 @@
-"""Sentence-vector throughput of simservice's encoder vs Hugging Face's PyTorch RoFormer.
+"""Sentence-vector throughput of simservice's encoder vs Hugging Face's PyTorch RoFormer and ONNX Runtime.
 
 Base shape (12 x 768) and small shape (6 x 384), vocab 12,000, random weights, batch 32
 of ~24 tokens, all in one run on this machine, with the numpy GEMM peak measured in the
 same run as the ceiling. PyTorch runs with 1 and with 2 threads; the faster is the
-baseline. Needs the `bench` extra (torch, transformers):
+baseline. The ONNX Runtime rows run simservice's own export of the same model
+(`simservice export-model --format onnx`, fp32) on the encoder's padded batch, with 1 and
+with 2 threads. Every row is also given against simservice's tf.function row. Needs the
+`bench` extra (torch, transformers; without torch its rows are left out) and the `export`
+extra (tf2onnx, onnxruntime):
 
-    .venv/bin/pip install -e '.[cpu,bench]' && .venv/bin/python bench/encode.py
+    .venv/bin/pip install -e '.[cpu,bench,export]' && .venv/bin/python bench/encode.py
 """
 
 from __future__ import annotations
@@ -37,6 +41,30 @@ def simservice_encoder(shape: str, jit_compile: bool):
                          intermediate_size=intermediate)
     vocab = {t: i for i, t in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"])}
     return Encoder(SimModel(config), Tokenizer(vocab), BatchLimits(32, 2048), jit_compile=jit_compile)
+
+
+def onnxruntime_encoder(encoder, threads: int):
+    """Our ONNX export of `encoder.model`, run by ONNX Runtime on the batch `encoder.forward` would run."""
+    import tempfile
+
+    import onnxruntime as ort
+
+    from simservice.inference.batching import bucket_length, bucket_rows, pad_right
+    from simservice.model_export.onnx_files import ENCODER_FILE, write_onnx
+
+    with tempfile.TemporaryDirectory() as directory:
+        write_onnx(encoder.model, directory)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        session = ort.InferenceSession(f"{directory}/{ENCODER_FILE}", options, providers=["CPUExecutionProvider"])
+
+    def run(batch: list[list[int]]):
+        ids, mask = pad_right(batch, bucket_length(max(len(r) for r in batch)), bucket_rows(len(batch)))
+        feed = {"token_ids": ids, "segment_ids": np.zeros_like(ids), "padding_mask": mask.astype(np.int32)}
+        return session.run(None, feed)[0][: len(batch)]
+
+    return run
 
 
 def torch_roformer(shape: str):
@@ -72,7 +100,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
 
-    import torch
+    try:
+        import torch
+    except ImportError:
+        torch = None
+        print("PyTorch is not installed (the bench extra): its rows are left out")
 
     thread_counts = sorted({1, os.cpu_count() or 1})
     peak = gemm_peak_gflops()
@@ -86,30 +118,37 @@ def main() -> None:
         layers, hidden, _, intermediate = SHAPES[shape]
         flops = encoder_flops(tokens, layers, hidden, intermediate, args.length)
         rows = {}
-        torch_run = torch_roformer(shape)
-        runners = {
+        runners = {}
+        if torch is not None:
+            torch_run = torch_roformer(shape)
             # OpenMP threads that wait for a busy core are slow on a shared machine: both counts
             # are measured and the faster is the baseline.
-            **{f"pytorch RoFormerModel, {n} thread{'s' if n > 1 else ''}":
-               (lambda n=n: (torch.set_num_threads(n), torch_run(batch))) for n in thread_counts},
-            "simservice (tf.function)": (lambda enc=simservice_encoder(shape, False): enc.encode_ids(batch)),
-            "simservice (XLA)": (lambda enc=simservice_encoder(shape, True): enc.encode_ids(batch)),
-        }
+            runners |= {f"pytorch RoFormerModel, {n} thread{'s' if n > 1 else ''}":
+                        (lambda n=n: (torch.set_num_threads(n), torch_run(batch))) for n in thread_counts}
+        encoder = simservice_encoder(shape, False)
+        runners["simservice (tf.function)"] = lambda: encoder.encode_ids(batch)
+        runners["simservice (XLA)"] = lambda enc=simservice_encoder(shape, True): enc.encode_ids(batch)
+        runners |= {f"onnxruntime, our export, {n} thread{'s' if n > 1 else ''}":
+                    (lambda run=onnxruntime_encoder(encoder, n): run(batch)) for n in thread_counts}
         for name, fn in runners.items():
             seconds = timed(fn, repeats=args.repeats, warmup=2)
             rows[name] = {"seconds_per_batch": round(seconds, 4),
                           "sentences_per_second": round(args.rows / seconds, 1),
                           "gflops": round(flops / seconds / 1e9, 1),
                           "fraction_of_gemm_peak": round(flops / seconds / 1e9 / peak, 3)}
-        torch_rate = max(row["sentences_per_second"] for name, row in rows.items() if name.startswith("pytorch"))
+        torch_rates = [row["sentences_per_second"] for name, row in rows.items() if name.startswith("pytorch")]
+        tf_rate = rows["simservice (tf.function)"]["sentences_per_second"]
         for row in rows.values():
-            row["vs_pytorch"] = round(row["sentences_per_second"] / torch_rate, 2)
+            row["vs_tf_function"] = round(row["sentences_per_second"] / tf_rate, 2)
+            if torch_rates:
+                row["vs_pytorch"] = round(row["sentences_per_second"] / max(torch_rates), 2)
         result["shapes"][shape] = {"real_tokens": tokens, "padded_tokens": padded, "runs": rows}
         print(f"\n{shape} ({layers} layers, hidden {hidden}), batch {args.rows} x ~{args.length} tokens")
-        print(f"{'':34s} {'sent/s':>8s} {'GFLOP/s':>8s} {'of peak':>8s} {'vs torch':>9s}")
+        print(f"{'':36s} {'sent/s':>8s} {'GFLOP/s':>8s} {'of peak':>8s} {'vs tf.fn':>9s} {'vs torch':>9s}")
         for name, row in rows.items():
-            print(f"{name:34s} {row['sentences_per_second']:8.1f} {row['gflops']:8.1f} "
-                  f"{row['fraction_of_gemm_peak']:8.1%} {row['vs_pytorch']:8.2f}x")
+            vs_torch = f"{row['vs_pytorch']:8.2f}x" if "vs_pytorch" in row else f"{'-':>9s}"
+            print(f"{name:36s} {row['sentences_per_second']:8.1f} {row['gflops']:8.1f} "
+                  f"{row['fraction_of_gemm_peak']:8.1%} {row['vs_tf_function']:8.2f}x {vs_torch}")
     write_result("encode", result)
 
 
