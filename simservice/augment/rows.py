@@ -50,6 +50,11 @@ def read_rows(path: Path, fmt: str, text_column: str) -> tuple[list[str] | None,
     return None, (_jsonl(lines, text_column) if fmt == "jsonl" else _txt(lines))
 
 
+def jsonl_rows(data: bytes, key: str) -> Iterator[Row | BadRow]:
+    """Rows of JSON lines already in memory (a request body), with their line numbers as in a file."""
+    return _jsonl(data.split(b"\n"), key)
+
+
 def rows_from_records(records: list[dict], key: str) -> list[Row | BadRow]:
     """Rows of JSON objects already parsed (a job's request body); line = position + 1."""
     return [BadRow(i, i + 1, f"no {key!r} key") if key not in record else _checked(i, i + 1, record[key], record)

@@ -176,16 +176,21 @@ def _local_snapshot(args: argparse.Namespace):
             output = args.output or Path(args.snapshot)
             shutil.copyfile(manager.snapshot_file(name, args.snapshot), output)
             return {"written": str(output)}
-        snapshot = args.snapshot
-        if Path(snapshot).is_file():
-            with open(snapshot, "rb") as f:
-                snapshot = manager.add_snapshot(name, f).name
         from simservice import load_model
 
         dim = load_model(args.model).dim
         labels = {} if args.allow_other_model else {"model": model_label(args.model)}
-        return dataclasses.asdict(manager.restore_snapshot(name, snapshot, dim=dim, labels=labels,
-                                                           replace=args.replace))
+        snapshot, uploaded = args.snapshot, Path(args.snapshot).is_file()
+        if uploaded:
+            with open(snapshot, "rb") as f:
+                snapshot = manager.add_snapshot(name, f).name
+        try:
+            return dataclasses.asdict(manager.restore_snapshot(name, snapshot, dim=dim, labels=labels,
+                                                               replace=args.replace))
+        except Exception:
+            if uploaded:  # a refused file is not kept among the collection's snapshots
+                manager.delete_snapshot(name, snapshot)
+            raise
     finally:
         manager.close()
 
@@ -199,7 +204,7 @@ def _remote_snapshot(args: argparse.Namespace):
     if args.action == "create":
         return http.call_json("POST", base)
     if args.action == "list":
-        return http.call_json("GET", base)
+        return http.call_json("GET", base)["snapshots"]
     if args.action == "delete":
         http.request("DELETE", f"{base}/{quoted}").close()
         return None
@@ -208,11 +213,17 @@ def _remote_snapshot(args: argparse.Namespace):
         with http.request("GET", f"{base}/{quoted}") as response, open(output, "wb") as out:
             shutil.copyfileobj(response, out, 1 << 20)
         return {"written": str(output)}
-    snapshot = args.snapshot
-    if Path(snapshot).is_file():
+    snapshot, uploaded = args.snapshot, Path(args.snapshot).is_file()
+    if uploaded:
+        size = Path(snapshot).stat().st_size
         with open(snapshot, "rb") as f:
-            size = Path(snapshot).stat().st_size
             with http.request("POST", f"{base}/upload", f, "application/octet-stream", size) as response:
                 snapshot = json.load(response)["name"]
-    return http.call_json("POST", f"{base}/{urllib.parse.quote(snapshot, safe='')}/restore",
-                      replace=args.replace, allow_other_model=args.allow_other_model)
+    quoted = urllib.parse.quote(snapshot, safe="")
+    try:
+        return http.call_json("POST", f"{base}/{quoted}/restore", replace=args.replace,
+                              allow_other_model=args.allow_other_model)
+    except OSError:
+        if uploaded:  # a refused file is not kept among the collection's snapshots
+            http.request("DELETE", f"{base}/{quoted}").close()
+        raise

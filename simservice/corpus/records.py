@@ -10,6 +10,7 @@ from typing import Iterable, Sequence
 from simservice.augment.rows import BadRow, Row
 from simservice.index.errors import IndexStoreError
 from simservice.index.validation import check_id, check_metadata
+from simservice.serving.api.texts import UNBOUNDED
 
 SKIPPED_KEYS = ("metadata", "vector")  # an export's own keys: metadata is merged in, vectors re-encoded
 
@@ -73,6 +74,22 @@ def _metadata(record: dict, columns: Columns) -> dict:
     merged = dict(record["metadata"]) if isinstance(record.get("metadata"), dict) else {}
     merged.update((k, v) for k, v in record.items() if k not in (columns.id, columns.text, *SKIPPED_KEYS))
     return merged
+
+
+def token_ids(tokenizer, texts: Sequence[str], limit: int, truncate: bool, to_cut: str = "pass --truncate"
+              ) -> tuple[list[list[int]], list[str | None]]:
+    """Each text's token ids and, per text, why it cannot be encoded (None if it can): no tokens, or
+    over `limit` tokens without `truncate` (with it, cut to `limit` keeping [SEP]); `to_cut` says how to ask."""
+    ids = tokenizer.encode_batch(list(texts), UNBOUNDED)
+    reasons: list[str | None] = [None] * len(ids)
+    for i, seq in enumerate(ids):
+        if len(seq) <= 2:
+            reasons[i] = "no tokens once control characters are removed"
+        elif len(seq) > limit and not truncate:
+            reasons[i] = f"{len(seq)} tokens, over the limit of {limit} ({to_cut} to cut)"
+        elif len(seq) > limit:
+            ids[i] = [*seq[: limit - 1], seq[-1]]
+    return ids, reasons
 
 
 def parse_columns(id_column: str, text_column: str, metadata_columns: str | None) -> Columns:

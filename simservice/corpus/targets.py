@@ -11,9 +11,8 @@ import urllib.request
 from typing import Iterator, Protocol, Sequence
 
 from simservice.augment.generators import _error_message
-from simservice.corpus.records import ImportRow
+from simservice.corpus.records import ImportRow, token_ids
 from simservice.index import ItemNotFound, open_collections
-from simservice.serving.api.texts import UNBOUNDED
 
 
 class Target(Protocol):
@@ -64,17 +63,7 @@ class LocalTarget:
 
     def _tokens(self, rows: Sequence[ImportRow]) -> tuple[list[list[int]], list[str | None]]:
         tokenizer = self.pipeline.tokenizer
-        limit = tokenizer.max_length
-        ids = tokenizer.encode_batch([row.text for row in rows], UNBOUNDED)
-        reasons: list[str | None] = [None] * len(rows)
-        for i, seq in enumerate(ids):
-            if len(seq) <= 2:
-                reasons[i] = "no tokens once control characters are removed"
-            elif len(seq) > limit and not self.truncate:
-                reasons[i] = f"{len(seq)} tokens, over the model's {limit} (pass --truncate to cut)"
-            elif len(seq) > limit:
-                ids[i] = [*seq[: limit - 1], seq[-1]]
-        return ids, reasons
+        return token_ids(tokenizer, [row.text for row in rows], tokenizer.max_length, self.truncate)
 
     def refusals(self, rows: Sequence[ImportRow]) -> list[str | None]:
         return self._tokens(rows)[1]
@@ -87,16 +76,9 @@ class LocalTarget:
         if not keep:
             return 0, 0, reasons
         vectors = self.pipeline.encoder.encode_ids([ids[i] for i in keep])
-        updated = sum(self._exists(rows[i].id) for i in keep)
+        updated = count_existing(self.store, [rows[i].id for i in keep])
         self.store.upsert([Item(rows[i].id, vector, rows[i].text, rows[i].metadata) for i, vector in zip(keep, vectors)])
         return len(keep) - updated, updated, reasons
-
-    def _exists(self, item_id: str) -> bool:
-        try:
-            self.store.get(item_id)
-        except ItemNotFound:
-            return False
-        return True
 
     def count(self) -> int:
         return self.manager.get(self.collection).count()
@@ -139,6 +121,18 @@ class LocalTarget:
         self.manager.close()
 
 
+def count_existing(store, ids: Sequence[str]) -> int:
+    """How many of `ids` the store holds (an upsert of them updates these and adds the rest)."""
+    found = 0
+    for item_id in ids:
+        try:
+            store.get(item_id)
+            found += 1
+        except ItemNotFound:
+            pass
+    return found
+
+
 def item_record(item_id: str, text: str, metadata: dict, vector=None) -> dict:
     """One exported item (the layout `simservice import` reads back)."""
     record = {"id": item_id, "text": text, "metadata": metadata}
@@ -178,7 +172,8 @@ class HttpTarget:
     def call_json(self, method: str, path: str, payload=None, **query):
         body = None if payload is None else json.dumps(payload, ensure_ascii=False).encode()
         with self.request(method, path, body, **query) as response:
-            return json.load(response)
+            answer = response.read()
+        return json.loads(answer) if answer else None  # 204: no body
 
     def _ensure(self) -> None:
         if self._ensured:

@@ -94,7 +94,7 @@ def test_bad_rows_are_reported_with_their_lines_and_skipped(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "added: 2, updated: 0, skipped: 5" in err
     for line, words in [(2, "malformed JSON"), (3, "empty text"), (4, "duplicate id 'a' (first on line 1)"),
-                        (5, "not UTF-8"), (6, "tokens, over the model's 64")]:
+                        (5, "not UTF-8"), (6, "tokens, over the limit of 64 (pass --truncate")]:
         assert any(row.startswith(f"  line {line}: ") and words in row for row in err.splitlines()), err
     assert set(contents(tmp_path / "d")) == {"a", "f"}
 

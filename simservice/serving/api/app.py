@@ -15,11 +15,13 @@ from fastapi.responses import JSONResponse
 from simservice import __version__
 from simservice.index import CollectionManager
 from simservice.inference.engine import InferenceEngine
+from simservice.serving.api.routes import bulk as routes_bulk
 from simservice.serving.api.routes import collections as routes_collections
 from simservice.serving.api.routes import inference as routes_inference
 from simservice.serving.api.routes import jobs as routes_jobs
 from simservice.serving.api.routes import openai as routes_openai
 from simservice.serving.api.routes import playground as routes_playground
+from simservice.serving.api.routes import snapshots as routes_snapshots
 from simservice.serving.api.routes import system as routes_system
 from simservice.serving.api.auth import require_api_key
 from simservice.serving.api.body_limit import BodyLimitMiddleware
@@ -60,13 +62,17 @@ def create_app(settings: Settings | None = None, *, pipeline: InferenceEngine | 
     app.include_router(routes_inference.router)  # their routers require the key at their door
     app.include_router(routes_collections.router)
     app.include_router(routes_jobs.router)
+    app.include_router(routes_bulk.router)
+    app.include_router(routes_snapshots.router)
     app.mount("/v1", routes_openai.create_openai_app(state))
     app.include_router(routes_playground.router)  # the page loads without a key; its API calls need one
     if protected:
         _add_protected_docs(app)
     else:
         app.openapi = _without_security(app.openapi)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
+                       path_limits=[(routes_bulk.BULK_PATH.pattern, routes_bulk.MAX_BULK_BYTES),
+                                    (routes_snapshots.UPLOAD_PATH.pattern, routes_snapshots.MAX_UPLOAD_BYTES)])
     app.add_middleware(MetricsMiddleware, metrics=state.metrics)
     app.add_middleware(RequestLog)
     return app
