@@ -21,7 +21,6 @@ import os
 import platform
 import random
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -191,7 +190,7 @@ def main() -> None:
         finally:
             server.stop()
 
-    print(f"# /similar and /paraphrase through HTTP, batching on vs off\n")
+    print("# /similar and /paraphrase through HTTP, batching on vs off\n")
     print(f"{platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end; "
           f"model {os.path.relpath(model, ROOT) if model.startswith(ROOT) else os.path.basename(model)} "
           f"(dim {info['dim']}); {args.clients} concurrent clients, {args.seconds:g} s per cell after "

@@ -56,7 +56,6 @@ def create_app(settings: Settings | None = None, *, pipeline: InferenceEngine | 
                   docs_url=None if protected else "/docs", openapi_url=None if protected else "/openapi.json")
     app.state.service = state
     install_error_handlers(app)
-    auth = [Depends(require_api_key)]
     app.include_router(routes_system.open_router)
     app.include_router(routes_system.router)
     app.include_router(routes_inference.router)  # their routers require the key at their door

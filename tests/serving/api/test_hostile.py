@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import time
 
-import numpy as np
 import pytest
 from tests.index.test_failed_collections import poison
 from tests.serving.support import assert_error, running_app
