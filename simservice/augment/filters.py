@@ -47,17 +47,18 @@ class Keeper:
             return "duplicate"
         return None
 
-    def keep(self, source: str, candidates: list[tuple[str, float]], k: int) -> list[tuple[str, float]]:
-        """The best k candidates (given best first) that pass every filter."""
+    def keep(self, source: str, candidates: list[tuple], k: int) -> list[tuple]:
+        """The best k candidates (text, score, ... given best first) that pass every filter."""
         kept = []
-        for text, score in candidates:
+        for candidate in candidates:
+            text, score = candidate[:2]
             if len(kept) == k:
                 break
             reason = self.reason_to_drop(source, text, score)
             if reason:
                 self.dropped[reason] += 1
                 continue
-            kept.append((text, score))
+            kept.append(candidate)
             if self.filters.dedupe:
                 self.seen.add(text)
         return kept

@@ -1,5 +1,6 @@
 """Where the paraphrase candidates come from: a model loaded here (batched, grouped by length)
-or a running server's /paraphrase. Both return every unique candidate, ranked by cosine."""
+or a running server's /paraphrase. Both return every unique candidate, ranked by cosine, as
+(text, cosine to the source, the generator's mean log-probability per token)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ class Sampling:
 
 
 class Generator(Protocol):
-    def candidates(self, rows: Sequence[Row]) -> list[list[tuple[str, float]] | str]:
+    def candidates(self, rows: Sequence[Row]) -> list[list[tuple[str, float, float]] | str]:
         """For each row, its ranked candidates, or a string saying why the row was refused."""
 
 
@@ -57,7 +58,7 @@ class LocalGenerator:
         for start in range(0, len(order), per_batch):
             chunk = order[start:start + per_batch]
             for i, result in zip(chunk, self.pipeline.paraphrase_batch([jobs[i] for i in chunk])):
-                results[i] = result.paraphrases
+                results[i] = with_logprobs(result)
         return results
 
     def prepare(self, rows: Sequence[Row]) -> tuple[list, dict]:
@@ -88,6 +89,11 @@ class LocalGenerator:
             return []
         rng = np.random.default_rng(None if self.sampling.seed is None else [self.sampling.seed, row.number])
         return sorted(int(i) for i in rng.choice(np.arange(1, length - 1), count, replace=False))
+
+
+def with_logprobs(result) -> list[tuple[str, float, float]]:
+    """A ParaphraseResult's candidates as (text, score, logprob)."""
+    return [(text, score, result.logprobs[text]) for text, score in result.paraphrases]
 
 
 def _top_p(top_p: float):
@@ -122,7 +128,8 @@ class HttpGenerator:
         if len(rows) > 1 and self.sampling.seed is not None:  # a seed per row: one row a request
             return [r for row in rows for r in self._ask([row])]
         body = {"texts": [r.text for r in rows], "n": self.sampling.n, "k": self.sampling.n,
-                "top_p": self.sampling.top_p, "max_length": self.sampling.max_length, "truncate": self.truncate}
+                "top_p": self.sampling.top_p, "max_length": self.sampling.max_length, "truncate": self.truncate,
+                "with_logprob": True}
         if self.sampling.seed is not None:
             body["seed"] = self.sampling.row_seed(rows[0])
         request = urllib.request.Request(self.url, json.dumps(body).encode(), self.headers)
@@ -136,7 +143,7 @@ class HttpGenerator:
             if exc.code == 422:
                 return [message]
             raise OSError(f"{self.url} answered {exc.code}: {message}") from None
-        return [[(p["text"], p["score"]) for p in row] for row in results]
+        return [[(p["text"], p["score"], p["logprob"]) for p in row] for row in results]
 
 
 def _error_message(exc: urllib.error.HTTPError) -> str:

@@ -23,7 +23,7 @@ class Output:
         self.fmt = "tsv" if fmt == "txt" else fmt  # a sentence a line has nowhere to put the score
         self.header = header or [text_column]
         self.text_column = text_column
-        self.columns = [*self.header, "source_row", "score"]
+        self.columns = [*self.header, "source_row", "score", "logprob"]
 
     @property
     def state_path(self) -> Path:
@@ -76,16 +76,16 @@ class Output:
         buffer = io.StringIO()
         if self.fmt == "jsonl":
             for row, kept in rows:
-                for text, score in kept:
+                for text, score, logprob in kept:
                     record = {**(row.record or {}), self.text_column: text, "source_row": row.number,
-                              "score": round(score, 6)}
+                              "score": round(score, 6), "logprob": round(logprob, 4)}
                     buffer.write(json.dumps(record, ensure_ascii=False) + "\n")
             return buffer.getvalue()
         writer = csv.writer(buffer, delimiter="\t" if self.fmt == "tsv" else ",", lineterminator="\n")
         if with_header:
             writer.writerow(self.columns)
         for row, kept in rows:
-            for text, score in kept:
+            for text, score, logprob in kept:
                 record = {**(row.record or {}), self.text_column: text}
-                writer.writerow([*(record[c] for c in self.header), row.number, f"{score:.6f}"])
+                writer.writerow([*(record[c] for c in self.header), row.number, f"{score:.6f}", f"{logprob:.4f}"])
         return buffer.getvalue()

@@ -109,8 +109,13 @@ class CachedDecoder:
 
     def decode(self, requests: Sequence[DecodeRequest]) -> list[list[list[int]]]:
         """For each request, its n continuations (ids, ending with [SEP] unless cut by max_length)."""
+        return self.decode_scored(requests)[0]
+
+    def decode_scored(self, requests: Sequence[DecodeRequest]) -> tuple[list[list[list[int]]], list[list[float]]]:
+        """`decode`, and each continuation's mean log-probability per token: under the softmax the
+        sampler drew from (the request's temperature), before top-k / top-p cut it."""
         if not requests:
-            return []
+            return [], []
         target = bucket_length(max(r.max_length for r in requests))
         first_logits, source_cache, source_mask = self.prefill([r.source_ids for r in requests], target)
         width = source_mask.shape[1]
@@ -119,13 +124,15 @@ class CachedDecoder:
         rngs = [g for r in requests for g in row_generators(r.seed, r.n)]
         max_length = np.array([requests[i].max_length for i in request_of_row])
         outputs: list[list[int]] = [[] for _ in range(rows)]
+        logprob_sums = np.zeros(rows)
 
         live = np.arange(rows)  # original row number of each live row
         slot = np.arange(rows)  # where each live row sits in the cache batch
         logits = first_logits[request_of_row]
         cache = _gather_rows(source_cache, _padded(request_of_row, bucket_rows(rows)))
         for t in range(target):
-            tokens = self._choose(logits, live, request_of_row, requests, rngs)
+            tokens, logprobs = self._choose(logits, live, request_of_row, requests, rngs)
+            logprob_sums[live] += logprobs
             for row, token in zip(live, tokens):
                 outputs[row].append(int(token))
             keep = (tokens != self.sep_id) & (np.array([len(outputs[r]) for r in live]) < max_length[live])
@@ -145,21 +152,27 @@ class CachedDecoder:
             step_logits, cache = self.step_logits(step_tokens, positions, visible, cache, width + t)
             logits = step_logits[slot]
         result: list[list[list[int]]] = [[] for _ in requests]
+        scores: list[list[float]] = [[] for _ in requests]
         for row, request in enumerate(request_of_row):
             result[request].append(outputs[row])
-        return result
+            scores[request].append(float(logprob_sums[row] / len(outputs[row])))
+        return result, scores
 
     @staticmethod
-    def _choose(logits, live, request_of_row, requests, rngs) -> np.ndarray:
-        """Sample the next token of each live row with its request's parameters and its own stream."""
+    def _choose(logits, live, request_of_row, requests, rngs) -> tuple[np.ndarray, np.ndarray]:
+        """Sample the next token of each live row with its request's parameters and its own stream;
+        also the log-probability of each chosen token under the softmax it was drawn from."""
         tokens = np.zeros(len(live), np.int32)
+        logprobs = np.zeros(len(live))
         requests_here = request_of_row[live]
         for request in np.unique(requests_here):
             where = np.flatnonzero(requests_here == request)
             params = requests[request].params
             probs = softmax(logits[where], params.temperature)
             tokens[where] = sample(probs, params, [rngs[live[i]] for i in where])
-        return tokens
+            chosen = probs[np.arange(len(where)), tokens[where]]
+            logprobs[where] = np.log(np.maximum(chosen, np.finfo(np.float32).tiny))
+        return tokens, logprobs
 
 
 def _step_mask(batch: int, slots: np.ndarray, source_masks: np.ndarray, keys: int, t: int) -> np.ndarray:

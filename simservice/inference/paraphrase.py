@@ -33,8 +33,10 @@ class ParaphraseJob:
 class ParaphraseResult:
     """A job's paraphrases, best first, and how many tokens the decoder generated for it."""
 
-    paraphrases: list[tuple[str, float]]
+    paraphrases: list[tuple[str, float]]  # (text, cosine to the input)
     generated_tokens: int
+    logprobs: dict[str, float] = dataclasses.field(default_factory=dict)  # text -> the generator's mean
+    # log-probability per token of the sample that gave it (the first, when several did)
 
 
 def unique_candidates(text: str, candidates: Sequence[str]) -> list[str]:

@@ -115,18 +115,22 @@ class SimPipeline:
         pass (split only where the batch limits require)."""
         if not jobs:
             return []
-        decoded = self.decoder.decode([_decode_request(job) for job in jobs])
-        candidates = [unique_candidates(job.text, [self.tokenizer.decode(ids) for ids in outputs])
-                      for job, outputs in zip(jobs, decoded)]
+        decoded, logprobs = self.decoder.decode_scored([_decode_request(job) for job in jobs])
+        texts = [[self.tokenizer.decode(ids) for ids in outputs] for outputs in decoded]
+        candidates = [unique_candidates(job.text, sampled) for job, sampled in zip(jobs, texts)]
         ids: list[Sequence[int]] = []
         for job, cands in zip(jobs, candidates):
             ids += [job.source_ids, *self.tokenizer.encode_batch(cands)]
         vectors = self.encoder.encode_ids(ids)
         results, start = [], 0
-        for job, cands, outputs in zip(jobs, candidates, decoded):
+        for job, cands, outputs, sampled, scores in zip(jobs, candidates, decoded, texts, logprobs):
             block = vectors[start: start + 1 + len(cands)]
-            results.append(ParaphraseResult(rank_candidates(job.text, cands, block, job.k),
-                                            sum(len(o) for o in outputs)))
+            ranked = rank_candidates(job.text, cands, block, job.k)
+            first = {}
+            for text, score in zip(sampled, scores):
+                first.setdefault(text, score)
+            results.append(ParaphraseResult(ranked, sum(len(o) for o in outputs),
+                                            {text: first[text] for text, _ in ranked}))
             start += 1 + len(cands)
         return results
 

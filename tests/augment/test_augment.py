@@ -44,6 +44,7 @@ def test_labels_and_row_order_are_kept(roformer, tmp_path):
     rows = [int(r["source_row"]) for r in out]
     assert rows == sorted(rows) and set(rows) <= set(range(len(SENTENCES)))
     assert all(r["label"] == str(int(r["source_row"]) % 2) for r in out)
+    assert all(float(r["logprob"]) < 0 for r in out)  # the generator's mean log-probability per token
     assert all(r["text"] != SENTENCES[int(r["source_row"])] for r in out)
     assert len({r["text"] for r in out}) == len(out)
     assert not (tmp_path / "out.tsv.state.json").exists()

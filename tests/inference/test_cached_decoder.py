@@ -110,3 +110,16 @@ def test_paraphrase_batch_equals_one_by_one(roformer):
 def test_empty_request_list(roformer):
     assert roformer.decoder.decode([]) == []
     assert roformer.paraphrase_batch([]) == []
+
+
+@pytest.mark.parametrize("temperature", [1.0, 0.7])
+def test_decode_scores_are_the_mean_logprob_of_the_sampled_tokens(model, temperature):
+    source = model.tokenizer.encode(TEXTS[1])
+    request = DecodeRequest(source, 4, SamplingParams(top_p=0.9, temperature=temperature), 6, seed=2)
+    outputs, scores = model.decoder.decode_scored([request])
+    assert outputs == model.decoder.decode([request])
+    for ids, score in zip(outputs[0], scores[0]):
+        logits = model.decoder.forced_logits(source, ids)[: len(ids)] / temperature
+        logits -= logits.max(axis=1, keepdims=True)
+        logp = logits[np.arange(len(ids)), ids] - np.log(np.exp(logits).sum(axis=1))
+        assert score == pytest.approx(float(logp.mean()), abs=1e-4)

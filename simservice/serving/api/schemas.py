@@ -120,6 +120,8 @@ class ParaphraseRequest(OneOrManyTexts):
     mask_idxs: list[int] = Field(default_factory=list, description="token positions of the input ([CLS] is 0) "
                                                                    "to replace by [MASK] for variety")
     seed: int | None = Field(None, ge=0, lt=2**63, description="makes the samples reproducible")
+    with_logprob: bool = Field(False, description="also give each paraphrase the generator's mean log-probability "
+                                                  "per token (at the request's temperature, before top-k/top-p)")
     truncate: bool = TRUNCATE
 
     @model_validator(mode="after")
@@ -132,6 +134,8 @@ class ParaphraseRequest(OneOrManyTexts):
 class Paraphrase(BaseModel):
     text: str = Field(description="a paraphrase")
     score: float = Field(description="its cosine similarity to the input")
+    logprob: float | None = Field(None, description="the generator's mean log-probability per token "
+                                                    "(only with `with_logprob`)")
 
 
 class ParaphraseResponse(BaseModel):

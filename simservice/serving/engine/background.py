@@ -19,7 +19,7 @@ import uuid
 from pathlib import Path
 
 from simservice.augment.filters import Filters
-from simservice.augment.generators import LocalGenerator, Sampling
+from simservice.augment.generators import LocalGenerator, Sampling, with_logprobs
 from simservice.augment.output import Output
 from simservice.augment.rows import BadRow, Row
 from simservice.augment.run import augment
@@ -68,7 +68,7 @@ class QueueGenerator(LocalGenerator):
         async def submit():
             ticket = self.queue.submit(JobKind.AUGMENT, jobs, [len(j.source_ids) for j in jobs], timeout=WAIT)
             tickets.append(ticket)
-            return await ticket.future
+            return [with_logprobs(result) for result in await ticket.future]
 
         future = asyncio.run_coroutine_threadsafe(submit(), self.loop)
         while True:

@@ -61,4 +61,4 @@ class ModelRunner:
         for unit, result in zip(units, results):
             self.metrics.generation_tokens.inc(result.generated_tokens)
             self.metrics.paraphrases.inc(len(result.paraphrases))
-            unit.ticket.fill(unit.row, result.paraphrases)
+            unit.ticket.fill(unit.row, result)

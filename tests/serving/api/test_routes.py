@@ -132,3 +132,14 @@ def test_metrics_and_docs(client):
             assert model.get("additionalProperties") is False, name
             for field, spec in model["properties"].items():
                 assert spec.get("description"), f"{name}.{field} has no description"
+
+
+def test_paraphrase_logprobs_on_request(client, roformer):
+    body = {"text": "今天天气不错", "n": 6, "k": 3, "max_length": 6, "seed": 9}
+    plain = client.post("/paraphrase", json=body).json()["results"][0]
+    scored = client.post("/paraphrase", json={**body, "with_logprob": True}).json()["results"][0]
+    assert all(set(p) == {"text", "score"} for p in plain)
+    assert [p["text"] for p in scored] == [p["text"] for p in plain]
+    expected = roformer.paraphrase_batch([roformer.paraphrase_job("今天天气不错", n=6, k=3, max_length=6,
+                                                                  seed=9)])[0].logprobs
+    assert {p["text"]: p["logprob"] for p in scored} == pytest.approx(expected, abs=1e-6)

@@ -88,8 +88,11 @@ def paraphrase_jobs(body: ParaphraseRequest, model: InferenceEngine, state: Serv
     return jobs
 
 
-@router.post("/paraphrase", response_model=ParaphraseResponse, summary="paraphrases of texts, best first")
+@router.post("/paraphrase", response_model=ParaphraseResponse, response_model_exclude_none=True,
+             summary="paraphrases of texts, best first")
 async def paraphrase(body: ParaphraseRequest, state: State, model: ReadyModel, request: Request):
     jobs = await run_in_threadpool(paraphrase_jobs, body, model, state)
     results = await state.run(request, JobKind.PARAPHRASE, jobs, [len(job.source_ids) for job in jobs])
-    return ParaphraseResponse(results=[[Paraphrase(text=t, score=s) for t, s in row] for row in results])
+    return ParaphraseResponse(results=[
+        [Paraphrase(text=t, score=s, logprob=result.logprobs[t] if body.with_logprob else None)
+         for t, s in result.paraphrases] for result in results])
