@@ -48,6 +48,11 @@ def register(subparsers) -> None:
         serve.add_argument(flag, dest=field, type=kind, default=None, help=help_text)
     serve.add_argument("--index-backend", dest="index_backend", default=None, choices=["faiss", "milvus"],
                        help="faiss: embedded in --data-dir (default); milvus: a server shared by replicas")
+    serve.add_argument("--protect-docs", dest="protect_docs", action="store_true", default=None,
+                       help="require the API key on /docs, /redoc and /openapi.json too")
+    serve.add_argument("--cors-origins", dest="cors_origins", type=_origins, default=None,
+                       help="comma-separated browser origins allowed to call the API, e.g. "
+                            "https://app.example.com (default: none, CORS off)")
     serve.add_argument("--no-warmup", dest="warmup", action="store_false", default=None,
                        help="answer /ready without running each batch shape first")
     serve.add_argument("--xla", dest="xla", action="store_true", default=None,
@@ -61,12 +66,17 @@ def register(subparsers) -> None:
     serve.set_defaults(func=serve_command)
 
 
+def _origins(value: str) -> list[str]:
+    """--cors-origins: a comma-separated list of origins."""
+    return [origin.strip() for origin in value.split(",") if origin.strip()]
+
+
 def settings_from_args(args: argparse.Namespace):
     """Settings from the environment, with the flags that were given on top."""
     from simservice.serving.settings import Settings
 
     given = {field: getattr(args, field) for field, *_ in FLAGS.values() if getattr(args, field, None) is not None}
-    for flag in ("warmup", "xla", "precision", "index_backend"):
+    for flag in ("warmup", "xla", "precision", "index_backend", "protect_docs", "cors_origins"):
         if getattr(args, flag, None) is not None:
             given[flag] = getattr(args, flag)
     return Settings(**given)

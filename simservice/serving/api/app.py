@@ -8,25 +8,25 @@ from __future__ import annotations
 
 import contextlib
 
-from fastapi import Depends, FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
 
 from simservice import __version__
 from simservice.index import CollectionManager
 from simservice.inference.engine import InferenceEngine
 from simservice.serving.api.routes import bulk as routes_bulk
 from simservice.serving.api.routes import collections as routes_collections
+from simservice.serving.api.routes import docs as routes_docs
 from simservice.serving.api.routes import inference as routes_inference
 from simservice.serving.api.routes import jobs as routes_jobs
 from simservice.serving.api.routes import openai as routes_openai
 from simservice.serving.api.routes import playground as routes_playground
 from simservice.serving.api.routes import snapshots as routes_snapshots
 from simservice.serving.api.routes import system as routes_system
-from simservice.serving.api.auth import require_api_key
 from simservice.serving.api.body_limit import BodyLimitMiddleware
 from simservice.serving.api.error_handlers import install_error_handlers
 from simservice.serving.api.metrics_middleware import MetricsMiddleware
+from simservice.serving.api.openapi import document_errors
 from simservice.serving.api.request_log import RequestLog
 from simservice.serving.settings import Settings
 from simservice.serving.state import ServiceState
@@ -51,9 +51,8 @@ def create_app(settings: Settings | None = None, *, pipeline: InferenceEngine | 
         finally:
             state.stop()
 
-    protected = settings.api_key is not None
     app = FastAPI(title="simservice", version=__version__, description=DESCRIPTION, lifespan=lifespan,
-                  docs_url=None if protected else "/docs", openapi_url=None if protected else "/openapi.json")
+                  docs_url=None, redoc_url=None, openapi_url=None)  # routes_docs serves them, without a CDN
     app.state.service = state
     install_error_handlers(app)
     app.include_router(routes_system.open_router)
@@ -65,37 +64,35 @@ def create_app(settings: Settings | None = None, *, pipeline: InferenceEngine | 
     app.include_router(routes_snapshots.router)
     app.mount("/v1", routes_openai.create_openai_app(state))
     app.include_router(routes_playground.router)  # the page loads without a key; its API calls need one
-    if protected:
-        _add_protected_docs(app)
-    else:
-        app.openapi = _without_security(app.openapi)
+    app.include_router(routes_docs.docs_router(protect=settings.protect_docs))
+    app.openapi = _documented(app, app.openapi, keyed=settings.api_key is not None)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
                        path_limits=[(routes_bulk.BULK_PATH.pattern, routes_bulk.MAX_BULK_BYTES),
                                     (routes_snapshots.UPLOAD_PATH.pattern, routes_snapshots.MAX_UPLOAD_BYTES)])
     app.add_middleware(MetricsMiddleware, metrics=state.metrics)
     app.add_middleware(RequestLog)
+    if settings.cors_origins:  # outermost, so preflights and error answers carry the CORS headers
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
+                           allow_headers=["*"], expose_headers=["Retry-After"])
     return app
 
 
-def _without_security(make_schema):
-    """Without an API key, the schema declares no Bearer scheme (the routes take none)."""
+def _documented(app: FastAPI, make_schema, keyed: bool):
+    """The schema with every route's error responses; without an API key, no Bearer scheme either."""
     def openapi() -> dict:
-        schema = make_schema()
-        schema.get("components", {}).pop("securitySchemes", None)
-        for operations in schema.get("paths", {}).values():
-            for operation in operations.values():
-                operation.pop("security", None)
-        return schema
+        if app.openapi_schema is None:
+            schema = document_errors(app, make_schema())
+            if not keyed:
+                _without_security(schema)
+            app.openapi_schema = schema
+        return app.openapi_schema
     return openapi
 
 
-def _add_protected_docs(app: FastAPI) -> None:
-    """With an API key, /openapi.json and /docs need it too."""
-
-    @app.get("/openapi.json", include_in_schema=False, dependencies=[Depends(require_api_key)])
-    async def openapi():
-        return JSONResponse(app.openapi())
-
-    @app.get("/docs", include_in_schema=False, dependencies=[Depends(require_api_key)])
-    async def docs():
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="simservice")
+def _without_security(schema: dict) -> None:
+    """Without an API key, the schema declares no Bearer scheme and no 401 (the routes take no key)."""
+    schema.get("components", {}).pop("securitySchemes", None)
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            operation.pop("security", None)
+            operation.get("responses", {}).pop("401", None)

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field
 
 from simservice.index.validation import MAX_ID_LENGTH, MAX_METADATA_BYTES, MAX_METADATA_DEPTH
-from simservice.serving.api.schemas import TRUNCATE, CollectionName, Metadata, Strict, Text
+from simservice.serving.api.schemas import example, TRUNCATE, CollectionName, Metadata, Strict, Text
 
 
 ID_SCHEMA = {"minLength": 1, "maxLength": MAX_ID_LENGTH}
@@ -16,6 +16,7 @@ ID_SCHEMA = {"minLength": 1, "maxLength": MAX_ID_LENGTH}
 class IndexParams(Strict):
     """The numbers of an index; each belongs to one kind, unset ones take their defaults."""
 
+    model_config = example(m=32, ef=64)
     m: int | None = Field(None, description="hnsw: links per node, 4-64 (default 32)")
     ef: int | None = Field(None, description="hnsw: candidates per search, 1-4096 (default 64)")
     nlist: int | None = Field(None, description="ivf: k-means lists, 1-65536 (default 1024)")
@@ -23,6 +24,7 @@ class IndexParams(Strict):
 
 
 class CreateCollectionRequest(Strict):
+    model_config = example(name="faq", index="exact")
     name: CollectionName = Field(description="1-64 letters, digits, '_' or '-', starting with a letter or digit")
     index: Literal["exact", "hnsw", "ivf"] = Field(
         "exact", description="exact (brute force, the true top-k), hnsw (graph) or ivf (k-means lists)")
@@ -30,6 +32,8 @@ class CreateCollectionRequest(Strict):
 
 
 class CollectionResponse(BaseModel):
+    model_config = example(name="faq", dim=384, metric="cosine", index="exact", index_params={}, backend="faiss",
+                           backend_index="Flat", active_index="Flat", count=1200, disk_bytes=1843200)
     name: str = Field(description="collection name")
     dim: int = Field(description="vector dimension")
     metric: str = Field(description="similarity metric")
@@ -44,10 +48,12 @@ class CollectionResponse(BaseModel):
 
 
 class CollectionList(BaseModel):
+    model_config = example(collections=["default", "faq"])
     collections: list[str] = Field(description="names of all collections, sorted")
 
 
 class ItemIn(Strict):
+    model_config = example(id="faq-17", text="花呗怎么开通", metadata={"source": "faq"})
     id: str = Field(description=f"the caller's id, 1-{MAX_ID_LENGTH} characters, no control characters; an "
                                 "existing item with this id is replaced", json_schema_extra=ID_SCHEMA)
     text: Text = Field(description="text to encode and store")
@@ -56,24 +62,29 @@ class ItemIn(Strict):
 
 
 class UpsertRequest(Strict):
+    model_config = example(items=[{"id": "faq-17", "text": "花呗怎么开通", "metadata": {"source": "faq"}}])
     items: list[ItemIn] = Field(min_length=1, description="items to insert or replace")
     truncate: bool = TRUNCATE
 
 
 class UpsertResponse(BaseModel):
+    model_config = example(upserted=1)
     upserted: int = Field(description="items written (durable when this response is sent)")
 
 
 class DeleteItemsRequest(Strict):
+    model_config = example(ids=["faq-17"])
     ids: list[Annotated[str, Field(json_schema_extra=ID_SCHEMA)]] = Field(
         min_length=1, description="ids to delete; unknown ids are ignored")
 
 
 class DeleteItemsResponse(BaseModel):
+    model_config = example(deleted=1)
     deleted: int = Field(description="items that existed and were deleted")
 
 
 class ItemOut(BaseModel):
+    model_config = example(id="faq-17", text="花呗怎么开通", metadata={"source": "faq"})
     id: str = Field(description="the item's id")
     text: str = Field(description="the item's text")
     metadata: dict[str, Any] = Field(description="the item's metadata")
@@ -81,6 +92,8 @@ class ItemOut(BaseModel):
 
 
 class ItemPage(BaseModel):
+    model_config = example(items=[{"id": "faq-17", "text": "花呗怎么开通", "metadata": {"source": "faq"}}], offset=0,
+                           limit=100, count=1)
     items: list[ItemOut] = Field(description="items ordered by id")
     offset: int = Field(description="items skipped")
     limit: int = Field(description="most items asked for")

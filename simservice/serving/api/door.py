@@ -73,8 +73,9 @@ class CheckedRequest(Request):
         return self._json
 
 
-def _uses(dependant: Dependant, call) -> bool:
-    return any(dep.call is call or _uses(dep, call) for dep in dependant.dependencies)
+def uses(dependant: Dependant, call) -> bool:
+    """Whether the dependant depends on `call`, directly or through another dependency."""
+    return any(dep.call is call or uses(dep, call) for dep in dependant.dependencies)
 
 
 class DoorRoute(APIRoute):
@@ -82,8 +83,8 @@ class DoorRoute(APIRoute):
 
     def get_route_handler(self):
         handler = super().get_route_handler()
-        guarded = _uses(self.dependant, require_api_key)
-        admitted = _uses(self.dependant, get_ready_model) and self.body_field is not None
+        guarded = uses(self.dependant, require_api_key)
+        admitted = uses(self.dependant, get_ready_model) and self.body_field is not None
 
         async def door(request: Request):
             if guarded:

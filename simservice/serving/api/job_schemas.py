@@ -6,10 +6,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field, model_validator
 
-from simservice.serving.api.schemas import Strict
+from simservice.serving.api.schemas import example, Strict
 
 
 class AugmentRequest(Strict):
+    model_config = example(rows=[{"text": "今天天气不错", "label": "weather"}], n=32, k=5)
     rows: list[dict[str, Any]] = Field(min_length=1, description="the dataset: JSON objects, each with a text "
                                                                  "under `text_key` and any other keys (labels...)")
     text_key: str = Field("text", description="the key of each row's text")
@@ -37,11 +38,14 @@ class AugmentRequest(Strict):
 
 
 class BadRowOut(BaseModel):
+    model_config = example(row=3, reason="text is empty")
     row: int = Field(description="position of the row in `rows`, from 0")
     reason: str = Field(description="why it was skipped")
 
 
 class JobStatus(BaseModel):
+    model_config = example(id="3f2a9c", status="running", rows=1, rows_done=0, kept=0, bad_rows=[], dropped={},
+                           error="", started=1767225600.0, finished=None)
     id: str = Field(description="the job's id")
     status: str = Field(description="running, done, failed or cancelled")
     rows: int = Field(description="rows in the job")

@@ -38,6 +38,11 @@ Metadata = Annotated[dict[str, Any], index_check(lambda m: index_checks.check_me
 MAX_K = 1024  # the index's own ceiling on results per query
 
 
+def example(**fields) -> ConfigDict:
+    """A model config whose JSON schema carries `fields` as its example (Swagger's "Try it out" sends it)."""
+    return ConfigDict(json_schema_extra={"examples": [fields]})
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -66,27 +71,32 @@ TRUNCATE = Field(False, description="cut texts over the token limit instead of r
 
 
 class EncodeRequest(Strict):
+    model_config = example(texts=["怎么开通花呗", "花呗怎么开通"])
     texts: list[Text] = Field(min_length=1, description="texts to encode")
     normalize: bool = Field(True, description="L2-normalise the vectors (cosine = dot product)")
     truncate: bool = TRUNCATE
 
 
 class EncodeResponse(BaseModel):
+    model_config = example(vectors=[[0.12, -0.03, 0.08]], dim=3)
     vectors: list[list[float]] = Field(description="one vector per text, in request order")
     dim: int = Field(description="length of each vector")
 
 
 class SimilarityRequest(Strict):
+    model_config = example(source="怎么开通花呗", targets=["花呗怎么开通", "今天天气不错"])
     source: Text = Field(description="the text to compare against")
     targets: list[Text] = Field(min_length=1, description="texts to score against `source`")
     truncate: bool = TRUNCATE
 
 
 class SimilarityResponse(BaseModel):
+    model_config = example(scores=[0.93, 0.21])
     scores: list[float] = Field(description="cosine of each target to the source, in request order")
 
 
 class SimilarRequest(OneOrManyTexts):
+    model_config = example(text="怎么开通花呗", k=5)
     k: int = Field(10, ge=1, le=MAX_K, description="how many nearest items to return per query")
     collection: CollectionName = Field("default", description="collection to search")
     filter: Annotated[dict[str, Any] | None, index_check(index_checks.check_filter)] = Field(
@@ -96,6 +106,7 @@ class SimilarRequest(OneOrManyTexts):
 
 
 class SimilarHit(BaseModel):
+    model_config = example(id="faq-17", text="花呗怎么开通", score=0.93, metadata={"source": "faq"})
     id: str = Field(description="the item's id")
     text: str = Field(description="the item's text")
     score: float = Field(description="cosine similarity to the query")
@@ -103,10 +114,12 @@ class SimilarHit(BaseModel):
 
 
 class SimilarResponse(BaseModel):
+    model_config = example(results=[[{"id": "faq-17", "text": "花呗怎么开通", "score": 0.93, "metadata": {"source": "faq"}}]])
     results: list[list[SimilarHit]] = Field(description="for each query, its hits, best first")
 
 
 class ParaphraseRequest(OneOrManyTexts):
+    model_config = example(text="今天天气不错", n=32, k=5)
     n: int = Field(32, ge=1, description="samples to draw per text (at most the server's max_paraphrase_n)")
     k: int = Field(8, ge=1, description="paraphrases to keep per text, at most n")
     top_p: float | None = Field(0.95, gt=0.0, le=1.0, description="nucleus sampling mass; null for none")
@@ -132,6 +145,7 @@ class ParaphraseRequest(OneOrManyTexts):
 
 
 class Paraphrase(BaseModel):
+    model_config = example(text="今天的天气不错", score=0.95)
     text: str = Field(description="a paraphrase")
     score: float = Field(description="its cosine similarity to the input")
     logprob: float | None = Field(None, description="the generator's mean log-probability per token "
@@ -139,4 +153,5 @@ class Paraphrase(BaseModel):
 
 
 class ParaphraseResponse(BaseModel):
+    model_config = example(results=[[{"text": "今天的天气不错", "score": 0.95}, {"text": "今天天气挺好", "score": 0.91}]])
     results: list[list[Paraphrase]] = Field(description="for each input text, its paraphrases, best first")

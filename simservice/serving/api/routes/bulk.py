@@ -17,6 +17,7 @@ from simservice.corpus.targets import count_existing, item_record
 from simservice.index import Item
 from simservice.serving.api.auth import require_api_key
 from simservice.serving.api.door import DoorRoute
+from simservice.serving.api.openapi import error_responses
 from simservice.serving.api.corpus_schemas import BulkResponse, ReplaceRequest, SkippedLine
 from simservice.serving.api.deps import Index, ReadyModel, State
 from simservice.serving.api.schemas import CollectionName
@@ -93,6 +94,7 @@ def _line(item: Item, with_vector: bool) -> str:
 
 
 @router.post("/{name}/replace", status_code=204,
-             summary="move another collection over this one in one step (reindex: build beside, then swap)")
+             summary="move another collection over this one in one step (reindex: build beside, then swap)",
+             responses=error_responses(409))
 async def replace_collection(name: CollectionName, body: ReplaceRequest, index: Index):
     await run_in_threadpool(index.replace_collection, name, body.source)

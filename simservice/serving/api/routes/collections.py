@@ -14,6 +14,7 @@ from simservice.serving.api.auth import require_api_key
 from simservice.serving.api.deps import Index, ReadyModel, State
 from simservice.serving.api.routes.inference import encode_texts
 from simservice.serving.api.door import DoorRoute
+from simservice.serving.api.openapi import error_responses
 from simservice.serving.api.texts import check_count
 
 router = APIRouter(prefix="/collections", tags=["collections"], route_class=DoorRoute,
@@ -33,7 +34,8 @@ def item_out(item: Item, with_vector: bool = False) -> ItemOut:
     return ItemOut(id=item.id, text=item.text, metadata=item.metadata, vector=vector)
 
 
-@router.post("", response_model=CollectionResponse, status_code=201, summary="create a collection")
+@router.post("", response_model=CollectionResponse, status_code=201, summary="create a collection",
+             responses=error_responses(409))
 async def create_collection(body: CreateCollectionRequest, index: Index, model: ReadyModel):
     spec = IndexSpec(body.index, **body.index_params.model_dump())
     store = await run_in_threadpool(index.create, body.name, model.dim, "cosine", spec)

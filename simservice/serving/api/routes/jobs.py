@@ -12,6 +12,7 @@ from simservice.augment.rows import rows_from_records
 from simservice.serving.api.auth import require_api_key
 from simservice.serving.api.deps import ReadyModel, State
 from simservice.serving.api.door import DoorRoute
+from simservice.serving.api.openapi import error_responses
 from simservice.serving.api.job_schemas import AugmentRequest, BadRowOut, JobStatus
 from simservice.serving.api.texts import check_count
 from simservice.serving.engine.background import AugmentJob
@@ -48,7 +49,7 @@ async def get_job(job_id: str, state: State):
 
 @router.get("/{job_id}/result", summary="a finished job's paraphrases as JSON lines (the row's keys, the "
                                          "paraphrase under text_key, source_row and score)",
-            response_class=FileResponse)
+            response_class=FileResponse, responses=error_responses(409))
 async def job_result(job_id: str, state: State):
     job = state.jobs.get(job_id)
     if job.status != "done":

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from simservice.corpus.targets import model_label
 from simservice.serving.api.auth import require_api_key
 from simservice.serving.api.door import DoorRoute
+from simservice.serving.api.openapi import error_responses
 from simservice.serving.api.corpus_schemas import SnapshotList, SnapshotOut
 from simservice.serving.api.deps import Index, ReadyModel, State
 from simservice.serving.api.routes.collections import collection_response
@@ -70,7 +71,7 @@ async def delete_snapshot(name: CollectionName, snapshot: str, index: Index):
 
 @router.post("/{snapshot}/restore", response_model=CollectionResponse,
              summary="make the collection the snapshot's state (its index rebuilt); refused for another model "
-                     "or dimension")
+                     "or dimension", responses=error_responses(409))
 async def restore_snapshot(name: CollectionName, snapshot: str, state: State, index: Index, model: ReadyModel,
                            replace: bool = Query(False, description="overwrite the collection if it exists"),
                            allow_other_model: bool = Query(

@@ -12,6 +12,7 @@ from simservice import __version__
 from simservice.index import DEFAULT, BackendUnavailable
 from simservice.serving.api.auth import require_api_key
 from simservice.serving.api.door import DoorRoute
+from simservice.serving.api.schemas import example
 from simservice.serving.api.deps import ReadyModel, State
 
 open_router = APIRouter(tags=["operations"])
@@ -19,10 +20,15 @@ router = APIRouter(tags=["operations"], route_class=DoorRoute, dependencies=[Dep
 
 
 class Status(BaseModel):
+    model_config = example(status="ok")
     status: str = Field(description="ok, or why not")
 
 
 class Info(BaseModel):
+    model_config = example(version="0.1.0", model="models/demo", architecture="roformer", layers=6, dim=384,
+                           max_input_tokens=64, max_client_batch_size=64, max_batch_size=32, max_batch_tokens=2048,
+                           max_batch_samples=256, max_concurrent_requests=128, max_paraphrase_n=128,
+                           request_timeout=30.0)
     version: str = Field(description="simservice version")
     model: str = Field(description="model directory")
     architecture: str = Field(description="roformer or bert")
