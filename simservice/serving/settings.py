@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from simservice.precision import Precision
@@ -70,6 +70,15 @@ class Settings(BaseSettings):
             raise ValueError("api_key (SIMSERVICE_API_KEY or --api-key) is set but empty: give a key, or unset it "
                              "to run without one")
         return key
+
+    @model_validator(mode="after")
+    def _milvus_answers_within_the_request(self):
+        """Each Milvus call is bounded by milvus_timeout: below the request timeout, a lost Milvus
+        is a 503 in time, never a hang past it."""
+        if self.index_backend == "milvus" and self.milvus_timeout >= self.request_timeout:
+            raise ValueError(f"milvus_timeout ({self.milvus_timeout:g} s) must be less than request_timeout "
+                             f"({self.request_timeout:g} s)")
+        return self
 
     def exposure_warning(self) -> str | None:
         """What to log when the service listens beyond this machine with no API key."""

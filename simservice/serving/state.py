@@ -68,13 +68,13 @@ class ServiceState:
         try:
             start = time.perf_counter()
             if self.index is None:
-                self.index = self._open_index()
+                self.index = self._while_unavailable(lambda: open_index(self.settings))
             model = self._given_model or self._load()
             max_input_tokens = self._input_limit(model)
             if self.settings.warmup:
                 model.warm_up(max_input_tokens)
             try:
-                self.index.ensure(DEFAULT, model.dim)
+                self._while_unavailable(lambda: self.index.ensure(DEFAULT, model.dim))
             except CollectionFailed as exc:  # the other collections and the model routes still serve
                 log.error("%s", exc)
             self.max_input_tokens = max_input_tokens
@@ -88,11 +88,11 @@ class ServiceState:
             self.startup_error = f"{type(exc).__name__}: {exc}"
             raise
 
-    def _open_index(self) -> CollectionManager:
-        """The configured backend, retried while it is unreachable (reported by /ready meanwhile)."""
+    def _while_unavailable(self, call):
+        """`call()`, retried while the index backend is unreachable (reported by /ready meanwhile)."""
         while True:
             try:
-                return open_index(self.settings)
+                return call()
             except BackendUnavailable as exc:
                 self.startup_error = f"index unavailable, retrying: {exc}"
                 log.warning("%s", self.startup_error)

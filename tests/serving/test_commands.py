@@ -61,3 +61,13 @@ def test_xla_and_precision(monkeypatch):
     monkeypatch.setenv("SIMSERVICE_PRECISION", "fp8")
     with pytest.raises(ValueError, match="precision"):
         settings_from_args(parse(["serve"]))
+
+
+def test_milvus_timeout_must_be_under_the_request_timeout():
+    from pydantic import ValidationError
+
+    from simservice.serving.settings import Settings
+
+    with pytest.raises(ValidationError, match="milvus_timeout"):
+        Settings(index_backend="milvus", milvus_timeout=30, request_timeout=30)
+    assert Settings(index_backend="faiss", milvus_timeout=30, request_timeout=30).milvus_timeout == 30
