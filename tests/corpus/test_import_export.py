@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 
-import pytest
 from tests.paths import FIXTURES, ROOT
 
 from simservice.cli import main

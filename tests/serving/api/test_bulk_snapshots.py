@@ -148,3 +148,13 @@ def test_replace_swaps_a_collection_in_one_step(roformer, tmp_path):
         assert all_items(client, "faq") == {"faq-next": (TEXTS[1], {})}
         assert "faq-next" not in client.get("/collections").json()["collections"]
         assert_error(client.post("/collections/faq/replace", json={"source": "gone"}), 404, "gone")
+
+
+def test_a_backend_without_snapshots_refuses_them_clearly(roformer, tmp_path):
+    from simservice.index import NumpyCollections
+
+    with running_app(roformer, tmp_path, model=MODEL, index=NumpyCollections()) as client:
+        client.post("/collections", json={"name": "faq"})
+        assert_error(client.post("/collections/faq/snapshots"), 422, "numpy backend", "simservice export")
+        assert_error(client.get("/collections/faq/snapshots"), 422, "not supported")
+        assert_error(client.post("/collections/faq/replace", json={"source": "default"}), 422, "swapping")
