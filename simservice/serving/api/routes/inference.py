@@ -16,6 +16,7 @@ from simservice.serving.api.schemas import (EncodeRequest, EncodeResponse, Parap
                                             ParaphraseResponse, SimilarHit, SimilarityRequest, SimilarityResponse,
                                             SimilarRequest, SimilarResponse)
 from simservice.serving.api.door import DoorRoute
+from simservice.serving.api.openapi import error_responses
 from simservice.serving.api.texts import check_count, field_names, tokenize
 from simservice.serving.engine.errors import ErrorKind, ServiceError
 from simservice.serving.engine.jobs import JobKind
@@ -54,7 +55,8 @@ async def similarity(body: SimilarityRequest, state: State, model: ReadyModel, r
     return SimilarityResponse(scores=(vectors[1:] @ vectors[0]).tolist())
 
 
-@router.post("/similar", response_model=SimilarResponse, summary="nearest indexed items to each query")
+@router.post("/similar", response_model=SimilarResponse, summary="nearest indexed items to each query",
+             responses=error_responses(404))
 async def similar(body: SimilarRequest, state: State, index: Index, model: ReadyModel, request: Request):
     store = await run_in_threadpool(index.get, body.collection)  # 404 before any model work
     vectors = await encode_texts(state, model, request, body.all_texts(), body.truncate, names=body.names())
