@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from simservice.index import errors as index_errors
+from simservice.serving.api.field_hints import body_model, model_at, suggest
 from simservice.serving.engine.errors import ErrorKind, ServiceError, kind_of_status
 
 log = logging.getLogger(__name__)
@@ -41,13 +42,15 @@ def error_response(error: ServiceError) -> JSONResponse:
                         status_code=error.status_code, headers=error.headers)
 
 
-def describe_validation(errors: list[dict]) -> str:
-    """Pydantic's errors as one line per problem: where, what, and what to change."""
+def describe_validation(errors: list[dict], model=None) -> str:
+    """Pydantic's errors as one line per problem: where, what, and what to change; `model` (the body's)
+    lets an unknown field name the known field it probably meant."""
     lines = []
     for err in errors:
-        loc = ".".join(str(part) for part in err.get("loc", ()) if part != "body") or "body"
+        path = [part for part in err.get("loc", ()) if part != "body"]
+        loc = ".".join(str(part) for part in path) or "body"
         if err.get("type") == "extra_forbidden":
-            lines.append(f"{loc}: unknown field, remove it")
+            lines.append(f"{loc}: unknown field, remove it{suggest(str(path[-1]), model_at(model, path[:-1]))}")
         elif err.get("type") == "missing":
             lines.append(f"{loc}: required field is missing")
         else:
@@ -69,12 +72,12 @@ async def _index_error(_: Request, exc: index_errors.IndexStoreError) -> JSONRes
     return error_response(error)
 
 
-async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = list(exc.errors())
     if any(err.get("type") == "json_invalid" for err in errors):
         ctx = errors[0].get("ctx", {})
         return error_response(ServiceError(ErrorKind.MALFORMED, f"body is not valid JSON: {ctx.get('error', 'parse error')}"))
-    return error_response(ServiceError(ErrorKind.INVALID, describe_validation(errors)))
+    return error_response(ServiceError(ErrorKind.INVALID, describe_validation(errors, body_model(request))))
 
 
 async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:

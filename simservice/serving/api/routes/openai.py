@@ -21,6 +21,7 @@ from simservice.serving.api.auth import require_api_key
 from simservice.serving.api.deps import ReadyModel, State
 from simservice.serving.api.door import DoorRoute
 from simservice.serving.api.error_handlers import describe_validation, install_error_handlers
+from simservice.serving.api.field_hints import body_model
 from simservice.serving.api.openai_schemas import (Embedding, EmbeddingsRequest, EmbeddingsResponse, ErrorDetail,
                                                    ModelCard, ModelList, OpenAIError, Usage)
 from simservice.serving.api.routes.inference import embed_ids
@@ -99,10 +100,10 @@ def create_openai_app(state: ServiceState) -> FastAPI:
         status = 400 if exc.kind in (ErrorKind.INVALID, ErrorKind.MALFORMED) else exc.status_code
         return openai_error(status, exc.kind, exc.message, headers=exc.headers)
 
-    async def validation_error(_: Request, exc: RequestValidationError):
+    async def validation_error(request: Request, exc: RequestValidationError):
         errors = list(exc.errors())
         param = next((str(p) for e in errors for p in e.get("loc", ()) if p != "body"), None)
-        return openai_error(400, ErrorKind.INVALID, describe_validation(errors), param)
+        return openai_error(400, ErrorKind.INVALID, describe_validation(errors, body_model(request)), param)
 
     async def http_error(_: Request, exc: HTTPException):
         kind = kind_of_status(exc.status_code)
