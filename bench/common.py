@@ -15,6 +15,7 @@ SHAPES = {
     # name: (layers, hidden, heads, intermediate); vocab 12,000 as RoFormer-Sim-char
     "base": (12, 768, 12, 3072),
     "small": (6, 384, 6, 1536),
+    "tiny": (2, 64, 2, 256),  # bench/gpu.sh's CPU fallback
 }
 VOCAB = 12_000
 

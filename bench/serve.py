@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -69,7 +70,13 @@ class Server:
             [sys.executable, "-m", "uvicorn", "--factory", "simservice.serving.api.app:create_app",
              "--host", HOST, "--port", str(self.port), "--log-level", "warning"],
             env=env, cwd=ROOT)
-        deadline = time.monotonic() + 300
+        try:
+            self._wait_ready(time.monotonic() + 300)
+        except BaseException:
+            self.stop()  # never leave a server behind
+            raise
+
+    def _wait_ready(self, deadline: float) -> None:
         while True:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited with {self.process.returncode}")
@@ -79,8 +86,17 @@ class Server:
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("server not ready after 300 s")
+                raise RuntimeError("server not ready after 300 s: " + self._reason())
             time.sleep(0.2)
+
+    def _reason(self) -> str:
+        try:
+            get_json(self.port, "/ready")
+        except urllib.error.HTTPError as exc:
+            return exc.read().decode(errors="replace")[:300]
+        except OSError as exc:
+            return str(exc)
+        return "ready now"
 
     def stop(self) -> None:
         self.process.terminate()
