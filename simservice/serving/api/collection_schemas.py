@@ -29,6 +29,9 @@ class CreateCollectionRequest(Strict):
     index: Literal["exact", "hnsw", "ivf"] = Field(
         "exact", description="exact (brute force, the true top-k), hnsw (graph) or ivf (k-means lists)")
     index_params: IndexParams = Field(default_factory=IndexParams, description="the index's numbers")
+    metric: Literal["cosine", "ip"] = Field("cosine", description="cosine (vectors normalised, the model's "
+                                            "similarity) or ip (inner product of vectors as given, for /similar "
+                                            "with `vector`)")
 
 
 class CollectionResponse(BaseModel):

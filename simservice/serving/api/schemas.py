@@ -96,7 +96,13 @@ class SimilarityResponse(BaseModel):
 
 
 class SimilarRequest(OneOrManyTexts):
+    """The query: `text`, `texts`, a `vector`, or the `id` of a stored item (its nearest others)."""
+
     model_config = example(text="怎么开通花呗", k=5)
+    vector: list[float] | None = Field(None, min_length=1, description="a query vector of the collection's "
+                                       "dimension (normalised for cosine collections); instead of text")
+    id: str | None = Field(None, min_length=1, description="the id of a stored item: its nearest other items; "
+                                                          "instead of text")
     k: int = Field(10, ge=1, le=MAX_K, description="how many nearest items to return per query")
     collection: CollectionName = Field("default", description="collection to search")
     filter: Annotated[dict[str, Any] | None, index_check(index_checks.check_filter)] = Field(
@@ -104,12 +110,19 @@ class SimilarRequest(OneOrManyTexts):
     min_score: float | None = Field(None, ge=-1.0, le=1.0, description="only items at least this similar")
     truncate: bool = TRUNCATE
 
+    @model_validator(mode="after")
+    def _exactly_one(self):  # replaces OneOrManyTexts' check: here a vector or an id may be the query
+        given = [name for name in ("text", "texts", "vector", "id") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of `text`, `texts`, `vector` and `id`, not {given or 'none'}")
+        return self
+
 
 class SimilarHit(BaseModel):
     model_config = example(id="faq-17", text="花呗怎么开通", score=0.93, metadata={"source": "faq"})
     id: str = Field(description="the item's id")
     text: str = Field(description="the item's text")
-    score: float = Field(description="cosine similarity to the query")
+    score: float = Field(description="similarity to the query: cosine, or the inner product in an ip collection")
     metadata: dict[str, Any] = Field(description="the item's metadata")
 
 

@@ -33,7 +33,7 @@ def client(roformer, tmp_path_factory):
     ("/similarity", {"source": "", "targets": ["你好"]}, ["source", "empty"]),
     ("/similar", {"text": "你好", "k": 0}, ["k", "greater than or equal to 1"]),
     ("/similar", {"text": "你好", "k": 5000}, ["k", "less than or equal to 1024"]),
-    ("/similar", {"text": "你好", "texts": ["你好"]}, ["exactly one of `text` and `texts`"]),
+    ("/similar", {"text": "你好", "texts": ["你好"]}, ["exactly one of `text`, `texts`, `vector` and `id`"]),
     ("/similar", {"k": 3}, ["exactly one"]),
     ("/similar", {"text": "你好", "min_score": 2}, ["min_score"]),
     ("/similar", {"text": "你好", "collection": "../etc"}, ["not allowed"]),

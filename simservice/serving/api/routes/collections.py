@@ -38,7 +38,7 @@ def item_out(item: Item, with_vector: bool = False) -> ItemOut:
              responses=error_responses(409))
 async def create_collection(body: CreateCollectionRequest, index: Index, model: ReadyModel):
     spec = IndexSpec(body.index, **body.index_params.model_dump())
-    store = await run_in_threadpool(index.create, body.name, model.dim, "cosine", spec)
+    store = await run_in_threadpool(index.create, body.name, model.dim, body.metric, spec)
     return collection_response(await run_in_threadpool(store.info))
 
 

@@ -12,7 +12,7 @@ from simservice.inference.paraphrase import ParaphraseJob
 from simservice.inference.sampler import SamplingParams
 from simservice.serving.api.auth import require_api_key
 from simservice.serving.api.deps import Index, ReadyModel, State
-from simservice.serving.api.schemas import (EncodeRequest, EncodeResponse, Paraphrase, ParaphraseRequest,
+from simservice.serving.api.schemas import (MAX_K, EncodeRequest, EncodeResponse, Paraphrase, ParaphraseRequest,
                                             ParaphraseResponse, SimilarHit, SimilarityRequest, SimilarityResponse,
                                             SimilarRequest, SimilarResponse)
 from simservice.serving.api.door import DoorRoute
@@ -59,11 +59,23 @@ async def similarity(body: SimilarityRequest, state: State, model: ReadyModel, r
              responses=error_responses(404))
 async def similar(body: SimilarRequest, state: State, index: Index, model: ReadyModel, request: Request):
     store = await run_in_threadpool(index.get, body.collection)  # 404 before any model work
-    vectors = await encode_texts(state, model, request, body.all_texts(), body.truncate, names=body.names())
-    hits = await run_in_threadpool(store.search, vectors, body.k, body.filter, body.min_score)
+    if body.vector is not None:
+        hits = await run_in_threadpool(store.search, np.asarray(body.vector), body.k, body.filter, body.min_score)
+    elif body.id is not None:
+        hits = await run_in_threadpool(nearest_others, store, body)
+    else:
+        vectors = await encode_texts(state, model, request, body.all_texts(), body.truncate, names=body.names())
+        hits = await run_in_threadpool(store.search, vectors, body.k, body.filter, body.min_score)
     return SimilarResponse(results=[
         [SimilarHit(id=h.id, text=h.text, score=h.score, metadata=h.metadata) for h in row] for row in hits
     ])
+
+
+def nearest_others(store, body: SimilarRequest):
+    """The hits of a stored item's vector, the item itself left out (404 if it is not stored)."""
+    item = store.get(body.id)
+    [row] = store.search(np.asarray(item.vector)[None, :], min(body.k + 1, MAX_K), body.filter, body.min_score)
+    return [[hit for hit in row if hit.id != body.id][:body.k]]
 
 
 def paraphrase_jobs(body: ParaphraseRequest, model: InferenceEngine, state: ServiceState) -> list[ParaphraseJob]:
