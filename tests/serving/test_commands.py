@@ -71,3 +71,12 @@ def test_milvus_timeout_must_be_under_the_request_timeout():
     with pytest.raises(ValidationError, match="milvus_timeout"):
         Settings(index_backend="milvus", milvus_timeout=30, request_timeout=30)
     assert Settings(index_backend="faiss", milvus_timeout=30, request_timeout=30).milvus_timeout == 30
+
+
+def test_docs_and_cors_flags(monkeypatch):
+    assert settings_from_args(parse(["serve"])).cors_origins == []
+    settings = settings_from_args(parse(["serve", "--protect-docs", "--cors-origins", "https://a.example, http://b:3000"]))
+    assert settings.protect_docs is True
+    assert settings.cors_origins == ["https://a.example", "http://b:3000"]
+    monkeypatch.setenv("SIMSERVICE_CORS_ORIGINS", '["https://c.example"]')
+    assert settings_from_args(parse(["serve"])).cors_origins == ["https://c.example"]
