@@ -6,10 +6,11 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from simservice.serving.api.schemas import Strict
+from simservice.serving.api.schemas import Strict, example
 
 
 class EmbeddingsRequest(Strict):
+    model_config = example(input=["怎么开通花呗", "花呗如何开通"], model="demo")
     input: str | list[str] | list[int] | list[list[int]] = Field(
         description="a text or a list of texts (token-id arrays are refused: the server tokenizes)",
         examples=[["怎么开通花呗", "花呗如何开通"]])
@@ -22,17 +23,21 @@ class EmbeddingsRequest(Strict):
 
 
 class Embedding(BaseModel):
+    model_config = example(object="embedding", index=0, embedding=[0.12, -0.03, 0.08])
     object: Literal["embedding"] = "embedding"
     index: int = Field(description="position of the input")
     embedding: list[float] | str = Field(description="the unit vector (cosine = dot product), or its base64")
 
 
 class Usage(BaseModel):
+    model_config = example(prompt_tokens=14, total_tokens=14)
     prompt_tokens: int = Field(description="tokens of the inputs, [CLS] and [SEP] included")
     total_tokens: int = Field(description="the same: nothing is generated")
 
 
 class EmbeddingsResponse(BaseModel):
+    model_config = example(object="list", data=[{"object": "embedding", "index": 0, "embedding": [0.12, -0.03, 0.08]}],
+                           model="demo", usage={"prompt_tokens": 7, "total_tokens": 7})
     object: Literal["list"] = "list"
     data: list[Embedding]
     model: str
@@ -40,6 +45,7 @@ class EmbeddingsResponse(BaseModel):
 
 
 class ModelCard(BaseModel):
+    model_config = example(id="demo", object="model", created=0, owned_by="simservice")
     id: str
     object: Literal["model"] = "model"
     created: int = 0
@@ -47,11 +53,15 @@ class ModelCard(BaseModel):
 
 
 class ModelList(BaseModel):
+    model_config = example(object="list", data=[{"id": "demo", "object": "model", "created": 0,
+                                                 "owned_by": "simservice"}])
     object: Literal["list"] = "list"
     data: list[ModelCard]
 
 
 class ErrorDetail(BaseModel):
+    model_config = example(message="input is an empty list: send a text or a list of texts",
+                           type="invalid_request_error", param="input", code="invalid_request")
     message: str
     type: str = Field(description="invalid_request_error, authentication_error, not_found_error, "
                                   "rate_limit_error or server_error")
@@ -60,4 +70,6 @@ class ErrorDetail(BaseModel):
 
 
 class OpenAIError(BaseModel):
+    model_config = example(error={"message": "missing or wrong API key: send 'Authorization: Bearer <key>'",
+                                  "type": "authentication_error", "param": None, "code": "unauthorized"})
     error: ErrorDetail

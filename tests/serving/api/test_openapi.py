@@ -87,3 +87,11 @@ def test_cors_origins_allow_those_origins_only(roformer, tmp_path):
         answer = client.post("/encode", json={"text": "你好"}, headers={"Origin": "https://app.example.com"})
         assert answer.status_code == 422  # even an error carries the header, so the page can read it
         assert answer.headers["access-control-allow-origin"] == "https://app.example.com"
+
+
+def test_the_v1_document_has_examples_and_no_422(roformer, tmp_path):
+    with running_app(roformer, tmp_path) as client:
+        schema = client.get("/v1/openapi.json").json()
+    assert not [name for name, model in schema["components"]["schemas"].items() if not model.get("examples")]
+    responses = schema["paths"]["/embeddings"]["post"]["responses"]
+    assert "422" not in responses and "400" in responses  # /v1 answers validation errors with 400

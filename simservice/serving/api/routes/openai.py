@@ -22,6 +22,7 @@ from simservice.serving.api.deps import ReadyModel, State
 from simservice.serving.api.door import DoorRoute
 from simservice.serving.api.error_handlers import describe_validation, install_error_handlers
 from simservice.serving.api.field_hints import body_model
+from simservice.serving.api.openapi import without_fastapi_422
 from simservice.serving.api.openai_schemas import (Embedding, EmbeddingsRequest, EmbeddingsResponse, ErrorDetail,
                                                    ModelCard, ModelList, OpenAIError, Usage)
 from simservice.serving.api.routes.inference import embed_ids
@@ -94,6 +95,7 @@ def create_openai_app(state: ServiceState) -> FastAPI:
     app = FastAPI(title="simservice OpenAI-compatible API", docs_url=None, redoc_url=None,
                   openapi_url=None if state.settings.api_key else "/openapi.json")
     app.state.service = state
+    app.openapi = without_fastapi_422(app.openapi)  # validation errors answer 400 here, in OpenAI's shape
     install_error_handlers(app)  # then OpenAI's body over each of them
 
     async def service_error(_: Request, exc: ServiceError):
