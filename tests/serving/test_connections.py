@@ -101,14 +101,23 @@ def test_keep_alive_connections_are_closed_when_idle(server):
     sock.close()
 
 
+def logged(caplog) -> dict:
+    return {r.request_id: r for r in caplog.records if r.name == "simservice.requests"}
+
+
 def test_request_ids_are_echoed_and_logged(server, caplog):
     _, base = server
     with caplog.at_level(logging.INFO, logger="simservice.requests"):
         given = httpx.post(base + "/encode", json={"texts": ["你好"]}, headers={"X-Request-ID": "abc-123"})
         made = httpx.get(base + "/health", headers={"X-Request-ID": "bad id\twith spaces"})
+        # the server logs a request once its answer is sent: wait for the line, do not race it
+        deadline = time.monotonic() + 5
+        while not {"abc-123", made.headers["x-request-id"]} <= logged(caplog).keys():
+            assert time.monotonic() < deadline, list(logged(caplog))
+            time.sleep(0.02)
     assert given.headers["x-request-id"] == "abc-123"
     assert made.headers["x-request-id"] != "bad id\twith spaces" and len(made.headers["x-request-id"]) == 32
-    records = {r.request_id: r for r in caplog.records if r.name == "simservice.requests"}
+    records = logged(caplog)
     line = json.loads(JsonFormatter().format(records["abc-123"]))
     assert (line["route"], line["method"], line["status"], line["batch_size"]) == ("/encode", "POST", 200, 1)
     assert line["latency_ms"] > 0 and line["level"] == "INFO"
