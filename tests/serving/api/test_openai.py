@@ -71,3 +71,9 @@ def test_api_key_is_required_on_v1(roformer, tmp_path):
                 model="m", input="你好")
         good = openai.OpenAI(base_url=f"{url}/v1", api_key="s3cret").embeddings.create(model="m", input="你好")
         assert len(good.data[0].embedding) == 64
+        assert "/embeddings" in httpx.get(f"{url}/v1/openapi.json").json()["paths"]  # docs open, as /openapi.json
+
+
+def test_protected_docs_hide_the_v1_document(roformer, tmp_path):
+    with serving(roformer, tmp_path, api_key="s3cret", protect_docs=True) as url:
+        assert httpx.get(f"{url}/v1/openapi.json").status_code == 404

@@ -93,7 +93,7 @@ def create_openai_app(state: ServiceState) -> FastAPI:
     """The /v1 sub-application: shares the service's state, answers errors in OpenAI's shape
     (validation errors are 400, as OpenAI answers them)."""
     app = FastAPI(title="simservice OpenAI-compatible API", docs_url=None, redoc_url=None,
-                  openapi_url=None if state.settings.api_key else "/openapi.json")
+                  openapi_url=None if state.settings.api_key and state.settings.protect_docs else "/openapi.json")
     app.state.service = state
     app.openapi = without_fastapi_422(app.openapi)  # validation errors answer 400 here, in OpenAI's shape
     install_error_handlers(app)  # then OpenAI's body over each of them
