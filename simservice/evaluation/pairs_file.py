@@ -28,7 +28,7 @@ class LabelledPairs:
 
 
 def read_labelled_pairs(path: str | Path) -> LabelledPairs:
-    """Parse a file like /work/shared/data/dev/*.tsv; raise ValueError naming the file and line on bad rows."""
+    """Parse a file like ../shared/data/dev/*.tsv; raise ValueError naming the file and line on bad rows."""
     path = Path(path)
     try:
         first, second, labels, extra = _read(path)
