@@ -66,17 +66,15 @@ class LocalGenerator:
         out: list = [None] * len(rows)
         jobs = {}
         tokenizer = self.pipeline.tokenizer
-        for i, row in enumerate(rows):
-            ids, text = tokenizer.encode(row.text, 1 << 30), row.text
-            if len(ids) > tokenizer.max_length and not self.truncate:
-                out[i] = f"{len(ids)} tokens, over the model's {tokenizer.max_length} (pass --truncate to cut)"
+        encoded = tokenizer.encode_within([row.text for row in rows], tokenizer.max_length, self.truncate)
+        for i, (row, (ids, length)) in enumerate(zip(rows, encoded)):
+            if len(ids) > tokenizer.max_length:
+                out[i] = f"{length} tokens, over the model's {tokenizer.max_length} (pass --truncate to cut)"
                 continue
-            if len(ids) > tokenizer.max_length:  # continued as what its kept tokens say
-                ids = [*ids[: tokenizer.max_length - 1], ids[-1]]
-                text = tokenizer.decode(ids)
-            if len(ids) <= 2:
+            if length <= 2:
                 out[i] = "no tokens once control characters are removed"
                 continue
+            text = tokenizer.decode(ids) if len(ids) < length else row.text  # a cut row: what its kept tokens say
             jobs[i] = self.pipeline.paraphrase_job(
                 text, ids, n=self.sampling.n, k=self.sampling.n, sampling=_top_p(self.sampling.top_p),
                 max_length=self.sampling.max_length, mask_idxs=self._masks(row, len(ids)),

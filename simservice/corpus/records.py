@@ -10,7 +10,6 @@ from typing import Iterable, Sequence
 from simservice.augment.rows import BadRow, Row
 from simservice.index.errors import IndexStoreError
 from simservice.index.validation import check_id, check_metadata
-from simservice.serving.api.texts import UNBOUNDED
 
 SKIPPED_KEYS = ("metadata", "vector")  # an export's own keys: metadata is merged in, vectors re-encoded
 
@@ -80,16 +79,14 @@ def token_ids(tokenizer, texts: Sequence[str], limit: int, truncate: bool, to_cu
               ) -> tuple[list[list[int]], list[str | None]]:
     """Each text's token ids and, per text, why it cannot be encoded (None if it can): no tokens, or
     over `limit` tokens without `truncate` (with it, cut to `limit` keeping [SEP]); `to_cut` says how to ask."""
-    ids = tokenizer.encode_batch(list(texts), UNBOUNDED)
-    reasons: list[str | None] = [None] * len(ids)
-    for i, seq in enumerate(ids):
-        if len(seq) <= 2:
+    encoded = tokenizer.encode_within(list(texts), limit, truncate)
+    reasons: list[str | None] = [None] * len(encoded)
+    for i, (seq, length) in enumerate(encoded):
+        if length <= 2:
             reasons[i] = "no tokens once control characters are removed"
-        elif len(seq) > limit and not truncate:
-            reasons[i] = f"{len(seq)} tokens, over the limit of {limit} ({to_cut} to cut)"
         elif len(seq) > limit:
-            ids[i] = [*seq[: limit - 1], seq[-1]]
-    return ids, reasons
+            reasons[i] = f"{length} tokens, over the limit of {limit} ({to_cut} to cut)"
+    return [seq for seq, _ in encoded], reasons
 
 
 def parse_columns(id_column: str, text_column: str, metadata_columns: str | None) -> Columns:

@@ -22,6 +22,7 @@ from tokenizers import models, normalizers, pre_tokenizers, processors
 PAD, UNK, CLS, SEP, MASK = "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"
 # bert4keras keeps a word of up to 200 characters whole before giving it [UNK].
 WORD_MAX_CHARS = 200
+UNBOUNDED = 1 << 30  # a max_length that cuts nothing: tokenize to measure
 # Full-width and CJK punctuation (and a few ASCII signs) after which decode adds no space.
 _GLUE_AFTER = (
     "\uff02\uff03\uff04\uff05\uff06\uff07\uff08\uff09\uff0a\uff0b\uff0c\uff0d\uff0f\uff1a"
@@ -102,6 +103,15 @@ class Tokenizer:
             raise ValueError(f"max_length must leave room for [CLS] and [SEP], got {limit}")
         pieces = self._hf.encode_batch(list(texts), add_special_tokens=False)
         return [[self.cls_id, *p.ids[: limit - 2], self.sep_id] for p in pieces]
+
+    def encode_within(self, texts: Sequence[str], limit: int, truncate: bool) -> list[tuple[list[int], int]]:
+        """Each text's ids ([CLS] ... [SEP]) and its length in tokens before any cut. Over `limit`,
+        the ids are cut to it (keeping [SEP]) when `truncate`, else left whole for the caller to refuse."""
+        out = []
+        for ids in self.encode_batch(texts, UNBOUNDED):
+            length = len(ids)
+            out.append(([*ids[: limit - 1], ids[-1]] if truncate and length > limit else ids, length))
+        return out
 
     def length(self, text: str) -> int:
         """Number of tokens of `text` with [CLS] and [SEP], before truncation."""

@@ -7,8 +7,6 @@ from typing import Sequence
 from simservice.model.tokenizer import Tokenizer
 from simservice.serving.engine.errors import ErrorKind, ServiceError
 
-UNBOUNDED = 1 << 30  # tokenize without truncation, to measure
-
 
 def check_count(count: int, limit: int, what: str = "texts") -> None:
     if count > limit:
@@ -25,17 +23,13 @@ def tokenize(tokenizer: Tokenizer, texts: Sequence[str], limit: int, truncate: b
              names: Sequence[str] | None = None) -> tuple[list[list[int]], list[bool]]:
     """Token ids of each text ([CLS] ... [SEP]), and whether each was cut; over `limit` tokens
     refused unless `truncate`. `names` say where each text is in the request, for the error message."""
-    ids = tokenizer.encode_batch(list(texts), UNBOUNDED)
-    cut = [False] * len(ids)
-    names = names or field_names("texts", len(ids))
-    for i, (seq, where) in enumerate(zip(ids, names)):
-        if len(seq) <= 2:
+    encoded = tokenizer.encode_within(list(texts), limit, truncate)
+    names = names or field_names("texts", len(encoded))
+    for (seq, length), where in zip(encoded, names):
+        if length <= 2:
             raise ServiceError(ErrorKind.INVALID, f"{where} has no tokens once control characters are "
                                "removed: send visible text")
         if len(seq) > limit:
-            if not truncate:
-                raise ServiceError(ErrorKind.INVALID, f"{where} is {len(seq)} tokens long, over the limit of "
-                                   f"{limit}: shorten it or send \"truncate\": true")
-            ids[i] = [*seq[: limit - 1], seq[-1]]
-            cut[i] = True
-    return ids, cut
+            raise ServiceError(ErrorKind.INVALID, f"{where} is {length} tokens long, over the limit of "
+                               f"{limit}: shorten it or send \"truncate\": true")
+    return [seq for seq, _ in encoded], [len(seq) < length for seq, length in encoded]
