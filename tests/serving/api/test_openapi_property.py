@@ -54,7 +54,7 @@ def without_lifespan(app):
     async def asgi(scope, receive, send):
         if scope["type"] != "lifespan":
             return await app(scope, receive, send)
-        while (message := await receive())["type"] != "lifespan.shutdown":
+        while (await receive())["type"] != "lifespan.shutdown":
             await send({"type": "lifespan.startup.complete"})
         await send({"type": "lifespan.shutdown.complete"})
     return asgi
