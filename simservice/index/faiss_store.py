@@ -172,11 +172,7 @@ class FaissStore:
         k, a candidate falls below min_score, or FAISS has no more to give, so results equal
         an exhaustive search whenever the index itself is exact.
         """
-        k = check.check_k(k)
-        filter = check.check_filter(filter)
-        min_score = check.check_min_score(min_score)
-        queries = check.check_vectors(queries, self.config.dim,
-                                      normalize=self.config.metric == "cosine")
+        queries, k, filter, min_score = check.check_search(queries, k, filter, min_score, self.config)
         results: list[list[Hit]] = [[] for _ in range(len(queries))]
         with self._lock.read():
             self._check_open()

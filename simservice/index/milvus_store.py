@@ -110,11 +110,7 @@ class MilvusStore:
         """Top-k per query row. Filter conditions Milvus can evaluate go into its expression;
         any other (nested values, keys with quotes or brackets) is checked here on k*4,
         k*16, ... candidates, up to Milvus's 16384."""
-        k = check.check_k(k)
-        filter = check.check_filter(filter)
-        min_score = check.check_min_score(min_score)
-        queries = check.check_vectors(queries, self.config.dim,
-                                      normalize=self.config.metric == "cosine")
+        queries, k, filter, min_score = check.check_search(queries, k, filter, min_score, self.config)
         expr, residual = milvus_filters.translate(filter)
         results: list[list[Hit]] = [[] for _ in range(len(queries))]
         pending, fetch = list(range(len(queries))), k if not residual else min(MAX_TOPK, OVERFETCH * k)

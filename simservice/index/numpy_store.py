@@ -98,11 +98,7 @@ class NumpyStore:
         filter: dict[str, Any] | None = None,
         min_score: float | None = None,
     ) -> list[list[Hit]]:
-        k = check.check_k(k)
-        filter = check.check_filter(filter)
-        min_score = check.check_min_score(min_score)
-        queries = check.check_vectors(queries, self.config.dim,
-                                      normalize=self.config.metric == "cosine")
+        queries, k, filter, min_score = check.check_search(queries, k, filter, min_score, self.config)
         with self._lock.read():
             scores = queries @ self._vectors.T
             allowed = np.array([check.matches(meta, filter) for meta in self._metas], dtype=bool)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .errors import DimensionMismatch, InvalidArgument, InvalidId, InvalidVector
-from .types import INDEX_KINDS, METRICS, IndexSpec, Item
+from .types import INDEX_KINDS, METRICS, CollectionConfig, IndexSpec, Item
 
 MAX_ID_LENGTH = 256
 MAX_K = 1024
@@ -242,6 +242,13 @@ def check_min_score(min_score: Any) -> float | None:
             or not math.isfinite(min_score):
         raise InvalidArgument(f"min_score={min_score!r} must be a finite number or None")
     return float(min_score)
+
+
+def check_search(queries: Any, k: Any, filter: Any, min_score: Any, config: CollectionConfig):
+    """A search's arguments checked, as every store takes them: (query matrix, normalised for
+    cosine, k, filter, min_score)."""
+    k, filter, min_score = check_k(k), check_filter(filter), check_min_score(min_score)
+    return check_vectors(queries, config.dim, normalize=config.metric == "cosine"), k, filter, min_score
 
 
 def check_filter(filter: Any) -> dict[str, Any] | None:
