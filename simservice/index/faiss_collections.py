@@ -91,12 +91,8 @@ class FaissCollections(CollectionsBase):
         with self._lock:
             if not self._exists(name):
                 raise CollectionNotFound(f"collection {name!r} does not exist")
-            store = self._stores.pop(name, None)
             self._failed.pop(name, None)
-            if store is not None:
-                store.close(snapshot=False)
-            doomed = os.path.join(self.data_dir, f".dropped-{name}-{uuid.uuid4().hex}")
-            os.rename(self._path(name), doomed)
+            doomed = self._set_aside(name)
             snapshot.fsync_dir(self.data_dir)
             shutil.rmtree(doomed)
             log.info("dropped collection %s", name)
@@ -204,16 +200,22 @@ class FaissCollections(CollectionsBase):
             if self._exists(name):
                 if not replace:
                     raise CollectionExists(f"collection {name!r} was created meanwhile: restore again with replace")
-                store = self._stores.pop(name, None)
-                if store is not None:
-                    store.close(snapshot=False)
-                doomed = os.path.join(self.data_dir, f".dropped-{name}-{uuid.uuid4().hex}")
-                os.rename(self._path(name), doomed)
+                doomed = self._set_aside(name)
             self._failed.pop(name, None)
             os.rename(directory, self._path(name))
             snapshot.fsync_dir(self.data_dir)
         if doomed:
             shutil.rmtree(doomed, ignore_errors=True)
+
+    def _set_aside(self, name: str) -> str:
+        """Under the lock: close the open store and rename its directory away (removed at the next
+        start if a crash comes first); the path it now has."""
+        store = self._stores.pop(name, None)
+        if store is not None:
+            store.close(snapshot=False)
+        doomed = os.path.join(self.data_dir, f".dropped-{name}-{uuid.uuid4().hex}")
+        os.rename(self._path(name), doomed)
+        return doomed
 
     def _snapshots(self, name: str) -> str:
         return os.path.join(self.data_dir, SNAPSHOTS, name)
