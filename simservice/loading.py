@@ -8,7 +8,7 @@ from simservice.inference.batching import BatchLimits
 from simservice.inference.pipeline import SimPipeline
 from simservice.model.config import Architecture
 from simservice.model.loader import load_checkpoint
-from simservice.precision import Precision
+from simservice.precision import Precision, check_precision
 
 
 def load_model(path: str | Path, *, architecture: Architecture | None = None, max_length: int = 64,
@@ -18,8 +18,10 @@ def load_model(path: str | Path, *, architecture: Architecture | None = None, ma
 
     `max_batch_rows` and `max_batch_tokens` bound one encoder forward pass (padding counted);
     `jit_compile` compiles the encoder and decoder steps with XLA (one executable per batch
-    shape bucket); `precision` "mixed_bfloat16" / "mixed_float16" computes in 16 bits.
+    shape bucket); `precision` "mixed_bfloat16" / "mixed_float16" computes in 16 bits, "int8"
+    runs the transformer blocks' matmuls in int8 and needs `jit_compile` (see `check_precision`).
     """
+    check_precision(precision, jit_compile)
     model, tokenizer = load_checkpoint(path, architecture=architecture, max_length=max_length, precision=precision)
     limits = BatchLimits(max_batch_rows, max_batch_tokens)
     return SimPipeline(model, tokenizer, limits, jit_compile=jit_compile)

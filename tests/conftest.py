@@ -24,6 +24,14 @@ def roformer():
 
 
 @pytest.fixture(scope="session")
+def roformer_int8():
+    """The RoFormer fixture with int8 weights (which need XLA)."""
+    from simservice import load_model
+
+    return load_model(FIXTURES / "roformer_tf1", precision="int8", jit_compile=True)
+
+
+@pytest.fixture(scope="session")
 def bert():
     from simservice import load_model
 

@@ -34,6 +34,19 @@ def test_bad_arguments_exit_2_with_a_message(capsys, argv, words):
         assert word in err, err
 
 
+def test_int8_is_refused_without_xla_and_by_train(tmp_path, capsys):
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("sentence1\tsentence2\tlabel\n你好\t您好\t1\n明天\t今天\t0\n", encoding="utf-8")
+    assert main(["eval", "--model", MODEL, "--precision", "int8", str(pairs)]) == 2
+    assert "precision int8 needs XLA (--xla" in capsys.readouterr().err
+    assert main(["eval", "--model", MODEL, "--precision", "int8", "--xla", str(pairs), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["pairs"] == 2
+    with pytest.raises(SystemExit) as exited:  # a trained model is float; int8 is for serving
+        main(["train", "--precision", "int8"])
+    assert exited.value.code == 2
+    assert "invalid choice: 'int8'" in capsys.readouterr().err
+
+
 def test_eval_refuses_a_header_only_file_and_names_a_non_utf8_one(tmp_path, capsys):
     empty = tmp_path / "empty.tsv"
     empty.write_text("sentence1\tsentence2\tlabel\n", encoding="utf-8")

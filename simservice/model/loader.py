@@ -10,10 +10,11 @@ import numpy as np
 from simservice.model.checkpoint_files import TensorSource, find_checkpoint, open_tensors
 from simservice.model.config import Architecture, ModelConfig
 from simservice.model.errors import CheckpointError
+from simservice.model.quantization import quantize_int8
 from simservice.model.sim_model import SimModel
 from simservice.model.tokenizer import Tokenizer, load_vocab
 from simservice.model.weight_map import Entry, hf_table, tf1_table
-from simservice.precision import PRECISIONS, Precision
+from simservice.precision import DTYPE_POLICIES, PRECISIONS, DtypePolicy, Precision
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +31,12 @@ def load_checkpoint(
     `architecture` forces "roformer" or "bert"; by default BERT is recognised by its
     absolute position embeddings, which RoFormer does not have. `precision` is a Keras dtype
     policy ("float32", "mixed_bfloat16", "mixed_float16"): weights stay float32, compute
-    runs in the lower precision; softmax and LayerNorm statistics stay in float32.
+    runs in the lower precision; softmax and LayerNorm statistics stay in float32. "int8"
+    loads the float32 weights, then quantizes the transformer blocks' Dense kernels
+    (`quantize_int8`).
     """
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
     files = find_checkpoint(path)
     tensors = open_tensors(files)
     names = tensors.names()
@@ -61,21 +66,23 @@ def load_checkpoint(
     except ValueError as e:
         raise CheckpointError(f"{files.vocab}: {e}") from e
 
-    model = build_model(config, precision)
+    model = build_model(config, "float32" if precision == "int8" else precision)
     table = tf1_table(model, prefix) if files.layout == "tf1" else hf_table(model, prefix)
     assign_weights(table, tensors)
+    if precision == "int8":
+        quantize_int8(model)
     log.info("loaded %s %s checkpoint from %s (%d layers, hidden %d, vocab %d)",
              arch, files.layout, files.directory, config.num_layers, config.hidden_size, config.vocab_size)
     return model, tokenizer
 
 
-def build_model(config: ModelConfig, precision: Precision = "float32", **kwargs) -> SimModel:
+def build_model(config: ModelConfig, precision: DtypePolicy = "float32", **kwargs) -> SimModel:
     """`SimModel(config, **kwargs)` with every layer under the dtype policy `precision`, leaving the
     global policy as it was."""
     import keras
 
-    if precision not in PRECISIONS:
-        raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
+    if precision not in DTYPE_POLICIES:
+        raise ValueError(f"precision must be one of {DTYPE_POLICIES} to build a model, not {precision!r}")
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy(precision)
     try:

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from simservice.precision import Precision
+from simservice.precision import Precision, check_precision
 
 
 class Settings(BaseSettings):
@@ -60,7 +60,8 @@ class Settings(BaseSettings):
     xla: bool = Field(False, description="compile the encoder and decoder steps with XLA (slower warm-up, "
                                          "faster batches; one executable per batch shape)")
     precision: Precision = Field(
-        "float32", description="compute precision; mixed_float16 for GPUs, mixed_bfloat16 for recent CPUs/GPUs")
+        "float32", description="compute precision; mixed_float16 for GPUs, mixed_bfloat16 for recent CPUs/GPUs; "
+                               "int8 (with xla only) quantizes the transformer blocks' weights")
 
     @field_validator("api_key")
     @classmethod
@@ -70,6 +71,11 @@ class Settings(BaseSettings):
             raise ValueError("api_key (SIMSERVICE_API_KEY or --api-key) is set but empty: give a key, or unset it "
                              "to run without one")
         return key
+
+    @model_validator(mode="after")
+    def _int8_with_xla(self):
+        check_precision(self.precision, self.xla)
+        return self
 
     @model_validator(mode="after")
     def _milvus_answers_within_the_request(self):

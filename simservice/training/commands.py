@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from simservice.precision import PRECISIONS
+from simservice.precision import DTYPE_POLICIES
 from simservice.training.options import OBJECTIVES, TrainOptions
 
 
@@ -54,7 +54,7 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
                               ("--cosent-scale", "cosent_scale", float), ("--seed", "seed", int)):
         g.add_argument(flag, type=kind, default=d[field].default, help="default %(default)s")
     g = p.add_argument_group("machine")
-    g.add_argument("--precision", choices=PRECISIONS, default="float32",
+    g.add_argument("--precision", choices=DTYPE_POLICIES, default="float32",
                    help="mixed_float16 (with loss scaling) or mixed_bfloat16 for GPUs; default float32")
     g.add_argument("--xla", action="store_true", help="compile the train step with XLA")
     g.add_argument("--recompute", action="store_true", help="gradient checkpointing of every transformer block")

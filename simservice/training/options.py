@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from simservice.precision import Precision
+from simservice.precision import DtypePolicy
 
 OBJECTIVES = ("simbert", "cosent", "triplet", "mlm", "simcse", "denoise")
 
@@ -44,7 +44,7 @@ class TrainOptions:
     cosent_scale: float = 20.0
     seed: int = 0
     # machine
-    precision: Precision = "float32"
+    precision: DtypePolicy = "float32"
     xla: bool = False
     recompute: bool = False
     checkpoint_minutes: float = 5.0

@@ -121,7 +121,7 @@ def test_unknown_precision_is_refused():
     from tests.paths import FIXTURES
 
     with pytest.raises(ValueError, match="precision must be one of"):
-        load_model(FIXTURES / "roformer_tf1", precision="int8")
+        load_model(FIXTURES / "roformer_tf1", precision="int4")
 
 
 def test_xla_encoder_matches_graph_encoder(roformer):

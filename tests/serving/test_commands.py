@@ -63,6 +63,18 @@ def test_xla_and_precision(monkeypatch):
         settings_from_args(parse(["serve"]))
 
 
+def test_int8_needs_xla(monkeypatch):
+    settings = settings_from_args(parse(["serve", "--xla", "--precision", "int8"]))
+    assert settings.precision == "int8" and settings.xla is True
+    with pytest.raises(ValueError, match=r"precision int8 needs XLA \(--xla"):
+        settings_from_args(parse(["serve", "--precision", "int8"]))
+    monkeypatch.setenv("SIMSERVICE_PRECISION", "int8")
+    with pytest.raises(ValueError, match="int8 needs XLA"):
+        settings_from_args(parse(["serve"]))
+    monkeypatch.setenv("SIMSERVICE_XLA", "true")
+    assert settings_from_args(parse(["serve"])).precision == "int8"
+
+
 def test_milvus_timeout_must_be_under_the_request_timeout():
     from pydantic import ValidationError
 
