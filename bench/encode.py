@@ -5,7 +5,10 @@ of ~24 tokens, all in one run on this machine, with the numpy GEMM peak measured
 same run as the ceiling. PyTorch runs with 1 and with 2 threads; the faster is the
 baseline. The ONNX Runtime rows run simservice's own export of the same model
 (`simservice export-model --format onnx`, fp32) on the encoder's padded batch, with 1 and
-with 2 threads. Every row is also given against simservice's tf.function row. Needs the
+with 2 threads, and the same file quantized to int8 by ONNX Runtime's `quantize_dynamic`
+(MatMul weights per channel). The int8 rows of simservice are `--precision int8` (the blocks'
+Dense kernels in int8, Keras's quantization) under XLA, and without XLA to show why int8 needs
+it. Every row is also given against simservice's tf.function row. Needs the
 `bench` extra (torch, transformers; without torch its rows are left out) and the `export`
 extra (tf2onnx, onnxruntime):
 
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from functools import partial
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -31,20 +35,27 @@ def make_batch(rows: int, length: int, seed: int = 0) -> list[list[int]]:
     return [[2, *rng.integers(5, VOCAB, size=n - 2).tolist(), 3] for n in lengths]
 
 
-def simservice_encoder(shape: str, jit_compile: bool):
+def simservice_encoder(shape: str, jit_compile: bool, int8_of=None):
+    """An encoder of `shape` with random weights, or with int8 weights quantized from `int8_of`'s model."""
     from simservice.inference.batching import BatchLimits
     from simservice.inference.encoder import Encoder
     from simservice.model import ModelConfig, SimModel, Tokenizer
+    from simservice.model.quantization import quantize_int8
 
     layers, hidden, heads, intermediate = SHAPES[shape]
     config = ModelConfig(vocab_size=VOCAB, hidden_size=hidden, num_layers=layers, num_heads=heads,
                          intermediate_size=intermediate)
     vocab = {t: i for i, t in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"])}
-    return Encoder(SimModel(config), Tokenizer(vocab), BatchLimits(32, 2048), jit_compile=jit_compile)
+    model = SimModel(config)
+    if int8_of is not None:
+        model.set_weights(int8_of.model.get_weights())
+        quantize_int8(model)
+    return Encoder(model, Tokenizer(vocab), BatchLimits(32, 2048), jit_compile=jit_compile)
 
 
-def onnxruntime_encoder(encoder, threads: int):
-    """Our ONNX export of `encoder.model`, run by ONNX Runtime on the batch `encoder.forward` would run."""
+def onnxruntime_encoder(encoder, threads: int, int8: bool = False):
+    """Our ONNX export of `encoder.model`, run by ONNX Runtime on the batch `encoder.forward` would run;
+    with `int8`, the export quantized by `quantize_dynamic` (int8 MatMul weights, one scale per column)."""
     import tempfile
 
     import onnxruntime as ort
@@ -54,10 +65,17 @@ def onnxruntime_encoder(encoder, threads: int):
 
     with tempfile.TemporaryDirectory() as directory:
         write_onnx(encoder.model, directory)
+        path = f"{directory}/{ENCODER_FILE}"
+        if int8:
+            from onnxruntime.quantization import QuantType, quantize_dynamic
+
+            path = f"{directory}/encoder.int8.onnx"
+            quantize_dynamic(f"{directory}/{ENCODER_FILE}", path, op_types_to_quantize=["MatMul"],
+                             per_channel=True, weight_type=QuantType.QInt8)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
-        session = ort.InferenceSession(f"{directory}/{ENCODER_FILE}", options, providers=["CPUExecutionProvider"])
+        session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
 
     def run(batch: list[list[int]]):
         ids, mask = pad_right(batch, bucket_length(max(len(r) for r in batch)), bucket_rows(len(batch)))
@@ -98,6 +116,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=32)
     parser.add_argument("--length", type=int, default=24)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=1, help="measure every row this many times, interleaved; "
+                                                             "each row keeps its best round")
     args = parser.parse_args()
 
     try:
@@ -128,10 +148,19 @@ def main() -> None:
         encoder = simservice_encoder(shape, False)
         runners["simservice (tf.function)"] = lambda: encoder.encode_ids(batch)
         runners["simservice (XLA)"] = lambda enc=simservice_encoder(shape, True): enc.encode_ids(batch)
-        runners |= {f"onnxruntime, our export, {n} thread{'s' if n > 1 else ''}":
-                    (lambda run=onnxruntime_encoder(encoder, n): run(batch)) for n in thread_counts}
-        for name, fn in runners.items():
-            seconds = timed(fn, repeats=args.repeats, warmup=2)
+        runners["simservice int8 (XLA)"] = partial(simservice_encoder(shape, True, encoder).encode_ids, batch)
+        runners["simservice int8 (tf.function)"] = partial(simservice_encoder(shape, False, encoder).encode_ids, batch)
+        for int8 in (False, True):
+            runners |= {f"onnxruntime{' int8' if int8 else ''}, our export, {n} thread{'s' if n > 1 else ''}":
+                        partial(onnxruntime_encoder(encoder, n, int8), batch) for n in thread_counts}
+        best: dict[str, float] = {}
+        loads = [os.getloadavg()[0]]
+        for _ in range(args.rounds):
+            for name, fn in runners.items():
+                seconds = timed(fn, repeats=args.repeats, warmup=2)
+                best[name] = min(seconds, best.get(name, seconds))
+            loads.append(os.getloadavg()[0])
+        for name, seconds in best.items():
             rows[name] = {"seconds_per_batch": round(seconds, 4),
                           "sentences_per_second": round(args.rows / seconds, 1),
                           "gflops": round(flops / seconds / 1e9, 1),
@@ -142,12 +171,14 @@ def main() -> None:
             row["vs_tf_function"] = round(row["sentences_per_second"] / tf_rate, 2)
             if torch_rates:
                 row["vs_pytorch"] = round(row["sentences_per_second"] / max(torch_rates), 2)
-        result["shapes"][shape] = {"real_tokens": tokens, "padded_tokens": padded, "runs": rows}
-        print(f"\n{shape} ({layers} layers, hidden {hidden}), batch {args.rows} x ~{args.length} tokens")
-        print(f"{'':36s} {'sent/s':>8s} {'GFLOP/s':>8s} {'of peak':>8s} {'vs tf.fn':>9s} {'vs torch':>9s}")
+        result["shapes"][shape] = {"real_tokens": tokens, "padded_tokens": padded, "runs": rows,
+                                   "load_average": [round(x, 2) for x in loads]}
+        print(f"\n{shape} ({layers} layers, hidden {hidden}), batch {args.rows} x ~{args.length} tokens, "
+              f"load average {min(loads):.1f} to {max(loads):.1f}")
+        print(f"{'':40s} {'sent/s':>8s} {'GFLOP/s':>8s} {'of peak':>8s} {'vs tf.fn':>9s} {'vs torch':>9s}")
         for name, row in rows.items():
             vs_torch = f"{row['vs_pytorch']:8.2f}x" if "vs_pytorch" in row else f"{'-':>9s}"
-            print(f"{name:36s} {row['sentences_per_second']:8.1f} {row['gflops']:8.1f} "
+            print(f"{name:40s} {row['sentences_per_second']:8.1f} {row['gflops']:8.1f} "
                   f"{row['fraction_of_gemm_peak']:8.1%} {row['vs_tf_function']:8.2f}x {vs_torch}")
     write_result("encode", result)
 
