@@ -18,11 +18,11 @@ PRECISIONS: tuple[str, ...] = get_args(Precision)
 def check_precision(precision: str, xla: bool) -> None:
     """Raise ValueError unless `precision` is known and, for int8, runs with XLA.
 
-    TensorFlow's own int8 matmul on CPU ran 4-5x slower than float32 here, while under XLA
-    int8 ran faster (bench/README.md, "int8"), so int8 is offered with XLA only.
+    TensorFlow's own int8 matmul on CPU ran 2.6-4.3x slower than float32 here, while under XLA
+    int8 ran faster than float32 (bench/README.md, "int8"), so int8 is offered with XLA only.
     """
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
     if precision == "int8" and not xla:
         raise ValueError("precision int8 needs XLA (--xla, SIMSERVICE_XLA=true, jit_compile=True): without it "
-                         "TensorFlow's int8 matmul runs 4-5x slower than float32 on CPU")
+                         "TensorFlow's int8 matmul runs several times slower than float32 on CPU")
