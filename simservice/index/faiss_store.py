@@ -28,7 +28,7 @@ import faiss
 import numpy as np
 from tqdm import tqdm
 
-from . import faiss_index, snapshot
+from . import faiss_index, filters, snapshot
 from . import validation as check
 from .errors import BackendUnavailable, CollectionNotFound, CorruptSnapshot, IndexStoreError, ItemNotFound
 from .item_table import ItemTable
@@ -40,7 +40,8 @@ log = logging.getLogger(__name__)
 ITEMS_FILE = "items.sqlite"
 SNAPSHOT_FILE = "index.snap"
 LOCK_FILE = "LOCK"
-OVERFETCH = 4  # filtered searches ask FAISS for k*4, then k*16, ... until enough hits
+OVERFETCH = 4  # with tombstones, a query short of k live hits asks FAISS again for 4 times as many
+EXACT_BELOW = 2048  # a filter's matches up to this many are scored exactly (see bench/filters.py)
 
 
 class FaissStore:
@@ -158,48 +159,89 @@ class FaissStore:
     def count(self) -> int:
         return self._count
 
+    def delete_where(self, filter: dict[str, Any]) -> int:
+        """Delete every item whose metadata passes `filter` (not empty) in one durable batch;
+        returns how many were deleted."""
+        node = check.check_delete_filter(filter)
+        where, params = filters.to_sql(node)
+        with self._lock.write():
+            self._check_open()
+            fids = self._table.delete_where(where, params, lambda metadata: filters.matches(metadata, node))
+            self._count -= len(fids)
+            self._apply(lambda: self._remove(fids))
+            self._changes += len(fids)
+            due = self._after_write()
+        if due:
+            self._snapshot_quietly()
+        return len(fids)
+
     def search(
         self,
         queries: np.ndarray,
         k: int = 10,
         filter: dict[str, Any] | None = None,
         min_score: float | None = None,
+        search_params: dict[str, int] | None = None,
     ) -> list[list[Hit]]:
         """Top-k hits per query row (see VectorStore.search).
 
-        FAISS is asked for k + tombstones candidates; with a filter, for at least k*4. Queries
-        still short of k hits after filtering ask again for 4 times as many, until they have
-        k, a candidate falls below min_score, or FAISS has no more to give, so results equal
-        an exhaustive search whenever the index itself is exact.
+        With a filter, SQLite picks the matching items and FAISS searches only those (an id
+        selector in per-call search parameters); a small set is scored exactly instead. Without
+        one, FAISS is asked for k + tombstones candidates, and again for 4 times as many while
+        tombstones leave a query short of k.
         """
-        queries, k, filter, min_score = check.check_search(queries, k, filter, min_score, self.config)
-        results: list[list[Hit]] = [[] for _ in range(len(queries))]
+        queries, k, node, min_score = check.check_search(queries, k, filter, min_score, self.config)
+        knobs = check.check_search_params(search_params, faiss_index.tunable_spec(self.config.index))
         with self._lock.read():
             self._check_open()
-            total = self._index.ntotal
-            if not total or not self._count:
-                return results
-            fetch = k + (total - self._count)
-            if filter:
-                fetch = max(fetch, OVERFETCH * k)
-            pending = np.arange(len(queries))
-            payloads: dict[int, tuple[str, str, str]] = {}
-            while len(pending):
-                asked = min(fetch, total)
-                scores, fids = self._index.search(queries[pending], asked)
-                wanted = {int(f) for f in np.unique(fids) if f >= 0} - payloads.keys()
-                payloads.update(self._table.payloads(sorted(wanted)))
-                still = []
-                for row, query in enumerate(pending):
-                    hits, done = _collect(scores[row], fids[row], payloads, k, filter, min_score)
-                    exhausted = asked >= total or (fids[row] < 0).any()
-                    if done or exhausted:
-                        results[query] = hits
-                    else:
-                        still.append(query)
-                pending = np.array(still, dtype=np.int64)
-                fetch *= OVERFETCH
+            if not self._index.ntotal or not self._count:
+                return [[] for _ in queries]
+            if node is None:
+                return self._search_all(queries, k, min_score, knobs)
+            allowed = self._table.fids_where(*filters.to_sql(node), lambda meta: filters.matches(meta, node))
+            scores, fids = self._search_among(queries, k, allowed, knobs)
+            payloads = self._table.payloads(sorted({int(f) for f in np.unique(fids) if f >= 0}))
+        return [_collect(row_scores, row_fids, payloads, k, min_score)[0] for row_scores, row_fids in zip(scores, fids)]
+
+    def _search_all(self, queries: np.ndarray, k: int, min_score: float | None,
+                     knobs: dict[str, int]) -> list[list[Hit]]:
+        """Unfiltered: FAISS is asked for k + tombstones candidates; a query still short of k
+        live hits asks again for 4 times as many, until FAISS has no more to give."""
+        results: list[list[Hit]] = [[] for _ in range(len(queries))]
+        total = self._index.ntotal
+        fetch = k + (total - self._count)
+        params = faiss_index.search_parameters(self._index, knobs)
+        pending = np.arange(len(queries))
+        payloads: dict[int, tuple[str, str, str]] = {}
+        while len(pending):
+            asked = min(fetch, total)
+            scores, fids = self._index.search(queries[pending], asked, params=params)
+            wanted = {int(f) for f in np.unique(fids) if f >= 0} - payloads.keys()
+            payloads.update(self._table.payloads(sorted(wanted)))
+            still = []
+            for row, query in enumerate(pending):
+                hits, done = _collect(scores[row], fids[row], payloads, k, min_score)
+                if done or asked >= total or (fids[row] < 0).any():
+                    results[query] = hits
+                else:
+                    still.append(query)
+            pending = np.array(still, dtype=np.int64)
+            fetch *= OVERFETCH
         return results
+
+    def _search_among(self, queries: np.ndarray, k: int, allowed: np.ndarray,
+                      knobs: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+        """The top k among `allowed` fids: exact over their vectors when there are few, else FAISS
+        restricted to them by an id selector."""
+        if not len(allowed):
+            return np.zeros((len(queries), 0), np.float32), np.zeros((len(queries), 0), np.int64)
+        if len(allowed) <= EXACT_BELOW:
+            scores = queries @ self._table.vectors(allowed, self.config.dim).T
+            top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+            return np.take_along_axis(scores, top, axis=1), allowed[top]
+        selector = faiss.IDSelectorBatch(allowed)
+        params = faiss_index.search_parameters(self._index, knobs, selector)
+        return self._index.search(queries, min(k, len(allowed)), params=params)
 
     def info(self) -> CollectionInfo:
         with self._lock.read():
@@ -423,7 +465,7 @@ class FaissStore:
             raise CollectionNotFound(f"collection {self.config.name!r} was closed or dropped")
 
 
-def _collect(scores, fids, payloads, k, filter, min_score) -> tuple[list[Hit], bool]:
+def _collect(scores, fids, payloads, k, min_score) -> tuple[list[Hit], bool]:
     """Hits from one row of FAISS candidates; done=True when no further candidate can count."""
     hits = []
     for score, fid in zip(scores.tolist(), fids.tolist()):
@@ -434,10 +476,7 @@ def _collect(scores, fids, payloads, k, filter, min_score) -> tuple[list[Hit], b
         payload = payloads.get(fid)
         if payload is None:  # a tombstone: deleted from SQLite, still in the index
             continue
-        metadata = json.loads(payload[2])
-        if filter and not check.matches(metadata, filter):
-            continue
-        hits.append(Hit(payload[0], score, payload[1], metadata))
+        hits.append(Hit(payload[0], score, payload[1], json.loads(payload[2])))
         if len(hits) == k:
             return hits, True
     return hits, False
