@@ -264,12 +264,12 @@ def parse_filter(filter: Any) -> filters.Node | None:
     return None if filter is None else filters.parse(filter)
 
 
-def check_delete_filter(filter: Any) -> filters.Node:
-    """The tree of a delete's filter; an empty one is refused rather than deleting everything."""
+def check_delete_filter(filter: Any) -> dict[str, Any]:
+    """A delete's filter: an empty one is refused rather than deleting everything."""
     if filter is None or (isinstance(filter, Mapping) and not filter):
         raise filters.FilterError("filter: an empty filter would delete every item: drop the collection "
                                   "instead to delete everything")
-    return parse_filter(filter)
+    return check_filter(filter)
 
 
 SEARCH_KNOBS = {"ef": "hnsw", "nprobe": "ivf"}  # per-search numbers and the index kind each tunes

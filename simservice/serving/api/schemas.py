@@ -95,6 +95,19 @@ class SimilarityResponse(BaseModel):
     scores: list[float] = Field(description="cosine of each target to the source, in request order")
 
 
+Filter = Annotated[dict[str, Any], index_check(index_checks.check_filter)]
+
+
+class SearchParams(Strict):
+    """Per-search numbers of an approximate index, checked against the collection's kind."""
+
+    model_config = example(ef=128)
+    ef: int | None = Field(None, ge=1, le=4096, description="hnsw: candidates kept while searching (more: "
+                                                              "better recall, slower)")
+    nprobe: int | None = Field(None, ge=1, le=65536, description="ivf: lists searched, at most the collection's "
+                                                                  "nlist (more: better recall, slower)")
+
+
 class SimilarRequest(OneOrManyTexts):
     """The query: `text`, `texts`, a `vector`, or the `id` of a stored item (its nearest others)."""
 
@@ -105,8 +118,9 @@ class SimilarRequest(OneOrManyTexts):
                                                           "instead of text")
     k: int = Field(10, ge=1, le=MAX_K, description="how many nearest items to return per query")
     collection: CollectionName = Field("default", description="collection to search")
-    filter: Annotated[dict[str, Any] | None, index_check(index_checks.check_filter)] = Field(
-        None, description="only items whose metadata equals these key/values")
+    filter: Filter | None = Field(None, description='only items whose metadata passes this filter, e.g. '
+                                  '{"lang": "zh", "year": {"gte": 2020}} (see the README\'s "Filters")')
+    search_params: SearchParams | None = Field(None, description="tune this search of an approximate index")
     min_score: float | None = Field(None, ge=-1.0, le=1.0, description="only items at least this similar")
     truncate: bool = TRUNCATE
 

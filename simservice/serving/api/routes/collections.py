@@ -70,9 +70,12 @@ async def upsert_items(name: str, body: UpsertRequest, state: State, index: Inde
     return UpsertResponse(upserted=len(items))
 
 
-@router.post("/{name}/items/delete", response_model=DeleteItemsResponse, summary="delete items by id")
+@router.post("/{name}/items/delete", response_model=DeleteItemsResponse,
+             summary="delete items by id or by filter (durable on return)")
 async def delete_items(name: str, body: DeleteItemsRequest, state: State, index: Index):
     store = await run_in_threadpool(index.get, name)
+    if body.filter is not None:
+        return DeleteItemsResponse(deleted=await run_in_threadpool(store.delete_where, body.filter))
     check_count(len(body.ids), state.settings.max_client_batch_size * 16, "ids")
     return DeleteItemsResponse(deleted=await run_in_threadpool(store.delete, body.ids))
 

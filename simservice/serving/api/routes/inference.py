@@ -59,22 +59,25 @@ async def similarity(body: SimilarityRequest, state: State, model: ReadyModel, r
              responses=error_responses(404))
 async def similar(body: SimilarRequest, state: State, index: Index, model: ReadyModel, request: Request):
     store = await run_in_threadpool(index.get, body.collection)  # 404 before any model work
+    knobs = body.search_params.model_dump(exclude_none=True) if body.search_params else None
     if body.vector is not None:
-        hits = await run_in_threadpool(store.search, np.asarray(body.vector), body.k, body.filter, body.min_score)
+        hits = await run_in_threadpool(store.search, np.asarray(body.vector), body.k, body.filter, body.min_score,
+                                       knobs)
     elif body.id is not None:
-        hits = await run_in_threadpool(nearest_others, store, body)
+        hits = await run_in_threadpool(nearest_others, store, body, knobs)
     else:
         vectors = await encode_texts(state, model, request, body.all_texts(), body.truncate, names=body.names())
-        hits = await run_in_threadpool(store.search, vectors, body.k, body.filter, body.min_score)
+        hits = await run_in_threadpool(store.search, vectors, body.k, body.filter, body.min_score, knobs)
     return SimilarResponse(results=[
         [SimilarHit(id=h.id, text=h.text, score=h.score, metadata=h.metadata) for h in row] for row in hits
     ])
 
 
-def nearest_others(store, body: SimilarRequest):
+def nearest_others(store, body: SimilarRequest, knobs: dict[str, int] | None):
     """The hits of a stored item's vector, the item itself left out (404 if it is not stored)."""
     item = store.get(body.id)
-    [row] = store.search(np.asarray(item.vector)[None, :], min(body.k + 1, MAX_K), body.filter, body.min_score)
+    [row] = store.search(np.asarray(item.vector)[None, :], min(body.k + 1, MAX_K), body.filter, body.min_score,
+                         knobs)
     return [[hit for hit in row if hit.id != body.id][:body.k]]
 
 
