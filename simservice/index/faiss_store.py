@@ -128,16 +128,7 @@ class FaissStore:
         ids = list(dict.fromkeys(check.check_ids(ids, unique=False)))
         if not ids:
             return 0
-        with self._lock.write():
-            self._check_open()
-            fids = self._table.delete(ids)
-            self._count -= len(fids)
-            self._apply(lambda: self._remove(fids))
-            self._changes += len(fids)
-            due = self._after_write()
-        if due:
-            self._snapshot_quietly()
-        return len(fids)
+        return self._delete_rows(lambda table: table.delete(ids))
 
     def get(self, item_id: str) -> Item:
         """The item with that id (vector as stored: unit length for cosine); ItemNotFound."""
@@ -164,9 +155,15 @@ class FaissStore:
         returns how many were deleted."""
         node = check.parse_filter(check.check_delete_filter(filter))
         where, params = filters.to_sql(node)
+        return self._delete_rows(
+            lambda table: table.delete_where(where, params, lambda metadata: filters.matches(metadata, node)))
+
+    def _delete_rows(self, delete_in_table) -> int:
+        """Commit `delete_in_table(table)` (one transaction, returning the fids it removed), then
+        drop their vectors from the index; returns how many were deleted."""
         with self._lock.write():
             self._check_open()
-            fids = self._table.delete_where(where, params, lambda metadata: filters.matches(metadata, node))
+            fids = delete_in_table(self._table)
             self._count -= len(fids)
             self._apply(lambda: self._remove(fids))
             self._changes += len(fids)

@@ -250,3 +250,26 @@ def test_a_larger_ef_or_nprobe_raises_recall(tmp_path, spec, knob, low, high):
     assert store.info().search_params == manager.describe("c").search_params  # the index itself is unchanged
     assert recall(store, items, queries, 10) == base
     manager.close()
+
+
+def test_concurrent_searches_keep_their_own_ef(tmp_path):
+    """Per-call parameters: searches with different ef at the same time each get their own answer."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from simservice.index import FaissCollections
+
+    manager = FaissCollections(str(tmp_path / "index"))
+    store, _ = filled(manager, n=2000, seed=13, index=IndexSpec("hnsw", m=4, ef=1))
+    queries = np.random.default_rng(14).standard_normal((20, DIM)).astype(np.float32)
+    alone = {ef: [[h.id for h in row] for row in store.search(queries, 10, search_params={"ef": ef})]
+             for ef in (1, 512)}
+    assert alone[1] != alone[512]
+
+    def run(n):
+        ef = (1, 512)[n % 2]
+        return ef, [[h.id for h in row] for row in store.search(queries, 10, search_params={"ef": ef})]
+
+    with ThreadPoolExecutor(4) as pool:
+        for ef, got in pool.map(run, range(40)):
+            assert got == alone[ef]
+    manager.close()
