@@ -40,7 +40,8 @@ log = logging.getLogger(__name__)
 ITEMS_FILE = "items.sqlite"
 SNAPSHOT_FILE = "index.snap"
 LOCK_FILE = "LOCK"
-OVERFETCH = 4  # with tombstones, a query short of k live hits asks FAISS again for 4 times as many
+OVERFETCH = 4  # a query short of k live (matching) hits asks FAISS again for 4 times as many
+PROBE = 16  # a filtered search checks at most k*16 of FAISS's candidates before asking SQLite
 EXACT_BELOW = 2048  # a filter's matches up to this many are scored exactly (see bench/filters.py)
 
 
@@ -182,10 +183,10 @@ class FaissStore:
     ) -> list[list[Hit]]:
         """Top-k hits per query row (see VectorStore.search).
 
-        With a filter, SQLite picks the matching items and FAISS searches only those (an id
-        selector in per-call search parameters); a small set is scored exactly instead. Without
-        one, FAISS is asked for k + tombstones candidates, and again for 4 times as many while
-        tombstones leave a query short of k.
+        FAISS is asked for k + tombstones candidates (at least k*4 with a filter), and again for
+        4 times as many while a query is short of k live, matching hits. With a filter that
+        probe stops at k*16 candidates: a query still short then has a selective filter, so
+        SQLite picks the matching items and only those are searched (`_search_among`).
         """
         queries, k, node, min_score = check.check_search(queries, k, filter, min_score, self.config)
         knobs = check.check_search_params(search_params, faiss_index.tunable_spec(self.config.index))
@@ -193,20 +194,23 @@ class FaissStore:
             self._check_open()
             if not self._index.ntotal or not self._count:
                 return [[] for _ in queries]
-            if node is None:
-                return self._search_all(queries, k, min_score, knobs)
-            allowed = self._table.fids_where(*filters.to_sql(node), lambda meta: filters.matches(meta, node))
-            scores, fids = self._search_among(queries, k, allowed, knobs)
-            payloads = self._table.payloads(sorted({int(f) for f in np.unique(fids) if f >= 0}))
-        return [_collect(row_scores, row_fids, payloads, k, min_score)[0] for row_scores, row_fids in zip(scores, fids)]
+            results, short = self._from_candidates(queries, k, min_score, knobs, node)
+            if short:
+                allowed = self._table.fids_where(*filters.to_sql(node), lambda meta: filters.matches(meta, node))
+                scores, fids = self._search_among(queries[short], k, allowed, knobs)
+                payloads = self._table.payloads(sorted({int(f) for f in np.unique(fids) if f >= 0}))
+                for query, row_scores, row_fids in zip(short, scores, fids):
+                    results[query] = _collect(row_scores, row_fids, payloads, k, min_score, None)[0]
+        return results
 
-    def _search_all(self, queries: np.ndarray, k: int, min_score: float | None,
-                     knobs: dict[str, int]) -> list[list[Hit]]:
-        """Unfiltered: FAISS is asked for k + tombstones candidates; a query still short of k
-        live hits asks again for 4 times as many, until FAISS has no more to give."""
+    def _from_candidates(self, queries: np.ndarray, k: int, min_score: float | None, knobs: dict[str, int],
+                         node: filters.Node | None) -> tuple[list[list[Hit]], list[int]]:
+        """Hits from FAISS's best candidates, asking for 4 times as many while a query is short of
+        k; with a filter, at most PROBE * k candidates: the queries still short are returned."""
         results: list[list[Hit]] = [[] for _ in range(len(queries))]
+        short: list[int] = []
         total = self._index.ntotal
-        fetch = k + (total - self._count)
+        fetch = k + (total - self._count) if node is None else max(k + (total - self._count), OVERFETCH * k)
         params = faiss_index.search_parameters(self._index, knobs)
         pending = np.arange(len(queries))
         payloads: dict[int, tuple[str, str, str]] = {}
@@ -217,14 +221,16 @@ class FaissStore:
             payloads.update(self._table.payloads(sorted(wanted)))
             still = []
             for row, query in enumerate(pending):
-                hits, done = _collect(scores[row], fids[row], payloads, k, min_score)
+                hits, done = _collect(scores[row], fids[row], payloads, k, min_score, node)
                 if done or asked >= total or (fids[row] < 0).any():
                     results[query] = hits
+                elif node is not None and asked >= PROBE * k:
+                    short.append(int(query))
                 else:
                     still.append(query)
             pending = np.array(still, dtype=np.int64)
             fetch *= OVERFETCH
-        return results
+        return results, short
 
     def _search_among(self, queries: np.ndarray, k: int, allowed: np.ndarray,
                       knobs: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -462,8 +468,9 @@ class FaissStore:
             raise CollectionNotFound(f"collection {self.config.name!r} was closed or dropped")
 
 
-def _collect(scores, fids, payloads, k, min_score) -> tuple[list[Hit], bool]:
-    """Hits from one row of FAISS candidates; done=True when no further candidate can count."""
+def _collect(scores, fids, payloads, k, min_score, node) -> tuple[list[Hit], bool]:
+    """Hits from one row of FAISS candidates (those passing `node`, when given); done=True when no
+    further candidate can count."""
     hits = []
     for score, fid in zip(scores.tolist(), fids.tolist()):
         if fid < 0:
@@ -473,7 +480,10 @@ def _collect(scores, fids, payloads, k, min_score) -> tuple[list[Hit], bool]:
         payload = payloads.get(fid)
         if payload is None:  # a tombstone: deleted from SQLite, still in the index
             continue
-        hits.append(Hit(payload[0], score, payload[1], json.loads(payload[2])))
+        metadata = json.loads(payload[2])
+        if node is not None and not filters.matches(metadata, node):
+            continue
+        hits.append(Hit(payload[0], score, payload[1], metadata))
         if len(hits) == k:
             return hits, True
     return hits, False

@@ -130,10 +130,13 @@ def random_filter(rng: np.random.Generator, depth: int = 0) -> dict:
     return {key: value} if op == "bare" else {key: {op: value}}
 
 
-@pytest.fixture(params=["sql+exact", "sql+selector"])
+@pytest.fixture(params=["probe-first", "sql+exact", "sql+selector"])
 def faiss_path(request, monkeypatch):
-    """The FAISS store scores a filter's few matches exactly and searches many with an id selector:
-    both paths are checked (the numpy and Milvus stores have one path each)."""
+    """The FAISS store first checks FAISS's best candidates, then asks SQLite for the matches and
+    scores a few exactly or searches many with an id selector: each path is checked alone (the
+    numpy and Milvus stores have one path each)."""
+    if request.param != "probe-first":
+        monkeypatch.setattr(faiss_store, "PROBE", 0)
     if request.param == "sql+selector":
         monkeypatch.setattr(faiss_store, "EXACT_BELOW", 0)
     return request.param
@@ -150,7 +153,7 @@ def filled(manager, n=300, seed=5, **create):
 
 
 def test_every_backend_picks_exactly_the_reference_items(manager, faiss_path):
-    if manager.backend != "faiss" and faiss_path == "sql+selector":
+    if manager.backend != "faiss" and faiss_path != "probe-first":
         pytest.skip("one path outside FAISS")
     store, items = filled(manager)
     twin = numpy_twin(items)
@@ -199,7 +202,7 @@ def test_delete_where_is_durable(tmp_path):
 
 @pytest.mark.parametrize("spec", [IndexSpec("hnsw", m=16, ef=32), IndexSpec("ivf", nlist=4, nprobe=4)])
 def test_filtered_approximate_indexes_searched_whole_equal_the_reference(manager, faiss_path, spec):
-    if manager.backend != "faiss" and faiss_path == "sql+selector":
+    if manager.backend != "faiss" and faiss_path != "probe-first":
         pytest.skip("one path outside FAISS")
     store, items = filled(manager, n=60, index=spec)  # small: every list probed, every node reached
     rng = np.random.default_rng(9)
@@ -273,3 +276,30 @@ def test_concurrent_searches_keep_their_own_ef(tmp_path):
         for ef, got in pool.map(run, range(40)):
             assert got == alone[ef]
     manager.close()
+
+
+@pytest.mark.milvus
+def test_a_larger_nprobe_raises_recall_in_milvus(milvus_uri):
+    """Milvus searches growing segments by brute force: the items are flushed (sealed) and the IVF
+    index built before the defaults can miss."""
+    import uuid
+
+    from pymilvus import utility
+
+    from simservice.index import MilvusOptions
+    from simservice.index.milvus_collections import MilvusCollections
+
+    manager = MilvusCollections(MilvusOptions(uri=milvus_uri, prefix=f"t{uuid.uuid4().hex[:12]}_"))
+    try:
+        store, items = filled(manager, n=3000, seed=11, index=IndexSpec("ivf", nlist=64, nprobe=1))
+        store._collection.flush()
+        utility.wait_for_index_building_complete(store._collection.name, using=store._collection._using)
+        store._collection.load()
+        queries = np.random.default_rng(12).standard_normal((40, DIM)).astype(np.float32)
+        base = recall(store, items, queries, 10)
+        assert base < 0.8
+        assert recall(store, items, queries, 10, nprobe=64) > max(0.95, base)
+    finally:
+        for name in manager.list():
+            manager.drop(name)
+        manager.close()
