@@ -9,7 +9,8 @@ At `--size` items (default 100k, `--dim` 128 clustered unit vectors as in bench/
   * the two ways the store searches SQLite's matches, with the probe skipped: exact over their
     vectors from SQLite, or the index restricted by an id selector (`EXACT_BELOW` chooses);
 for an exact (Flat) and an HNSW32 index. Ratios are the old or other path's median over the
-store's; absolute medians are in milliseconds.
+store's; absolute medians are in milliseconds; recall@10 is against the exact top 10 of the
+matching items (10 queries).
 
     nice -n 15 python bench/filters.py --size 100000 > bench/results/filters.md
 """
@@ -95,8 +96,9 @@ def main() -> None:
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f} "
           "at start\n")
     print(f"| index | matching | store ms | over-fetch ms | over-fetch / store | SQLite + exact ms "
-          f"| SQLite + selector ms | selector / exact | hits of {K}, store | hits of {K}, over-fetch |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          f"| SQLite + selector ms | selector / exact | recall@{K}: store | over-fetch | SQLite + exact "
+          "| SQLite + selector |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for index in ("Flat", "HNSW32"):
             store = FaissStore(os.path.join(tmp, index), CollectionConfig("b", args.dim, index=index,
@@ -110,12 +112,15 @@ def main() -> None:
                         "exact": sql_path(10**9), "selector": sql_path(0)}
                 times = interleaved(store, queries, filter, ways, args.rounds)
                 med = {name: statistics.median(values) * 1000 for name, values in times.items()}
-                found = {name: np.mean([len(ways[name](store, q[None, :], filter)) for q in queries[:10]])
-                         for name in ("store", "overfetch")}
+                rows = np.arange(args.size)[np.arange(args.size) % 10_000 < m]
+                truth = [{f"i{rows[r]}" for r in np.argsort(-(vectors[rows] @ q))[:K]} for q in queries[:10]]
+                found = {name: np.mean([len(set(ways[name](store, q[None, :], filter)) & t) / K
+                                        for q, t in zip(queries[:10], truth)])
+                         for name in ways}
                 print(f"| {index} | {m * args.size // 10_000} ({m / 100:g}%) | {med['store']:.1f} | "
                       f"{med['overfetch']:.1f} | {med['overfetch'] / med['store']:.2f} | {med['exact']:.1f} | "
-                      f"{med['selector']:.1f} | {med['selector'] / med['exact']:.2f} | {found['store']:.1f} | "
-                      f"{found['overfetch']:.1f} |",
+                      f"{med['selector']:.1f} | {med['selector'] / med['exact']:.2f} | "
+                      + " | ".join(f"{found[name]:.2f}" for name in ways) + " |",
                       flush=True)
             store.close(snapshot=False)
     print(f"\nload {os.getloadavg()[0]:.2f} at end")
