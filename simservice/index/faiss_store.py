@@ -42,7 +42,7 @@ SNAPSHOT_FILE = "index.snap"
 LOCK_FILE = "LOCK"
 OVERFETCH = 4  # a query short of k live (matching) hits asks FAISS again for 4 times as many
 PROBE = 16  # a filtered search checks at most k*16 of FAISS's candidates before asking SQLite
-EXACT_BELOW = 2048  # a filter's matches up to this many are scored exactly (see bench/filters.py)
+EXACT_BELOW = 10_000  # up to this many of a filter's matches are scored exactly (bench/filters.py)
 
 
 class FaissStore:
