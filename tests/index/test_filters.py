@@ -280,8 +280,8 @@ def test_concurrent_searches_keep_their_own_ef(tmp_path):
 
 @pytest.mark.milvus
 def test_a_larger_nprobe_raises_recall_in_milvus(milvus_uri):
-    """Milvus searches growing segments by brute force: the items are flushed (sealed) and the IVF
-    index built before the defaults can miss."""
+    """Milvus searches growing segments by brute force: the items are flushed (sealed), the IVF
+    index built and the collection loaded again before the defaults can miss."""
     import uuid
 
     from pymilvus import utility
@@ -292,9 +292,11 @@ def test_a_larger_nprobe_raises_recall_in_milvus(milvus_uri):
     manager = MilvusCollections(MilvusOptions(uri=milvus_uri, prefix=f"t{uuid.uuid4().hex[:12]}_"))
     try:
         store, items = filled(manager, n=3000, seed=11, index=IndexSpec("ivf", nlist=64, nprobe=1))
-        store._collection.flush()
-        utility.wait_for_index_building_complete(store._collection.name, using=store._collection._using)
-        store._collection.load()
+        collection = store._collection
+        collection.flush()
+        utility.wait_for_index_building_complete(collection.name, using=collection._using)
+        collection.release()  # loaded again, the query node takes the sealed segment with its index
+        collection.load()
         queries = np.random.default_rng(12).standard_normal((40, DIM)).astype(np.float32)
         base = recall(store, items, queries, 10)
         assert base < 0.8
