@@ -47,7 +47,7 @@ def test_bulk_import_reports_bad_lines_and_exports_back(roformer, tmp_path):
         again = client.post("/collections/faq/items/bulk", content=ndjson([{"id": "a", "text": TEXTS[4]}]),
                             headers=NDJSON).json()
         assert (again["added"], again["updated"]) == (0, 1)
-        hit = client.post("/similar", json={"text": TEXTS[4], "collection": "faq", "k": 1}).json()["results"][0][0]
+        hit = client.post("/similar", json={"text": TEXTS[4], "collection": "faq", "k": 1}).json()["result"][0]
         assert hit["id"] == "a"
         with_vectors = client.get("/collections/faq/export?vectors=true").text.splitlines()
         vector = np.array(json.loads(with_vectors[0])["vector"])
