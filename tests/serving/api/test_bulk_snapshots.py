@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import tarfile
 import threading
 
 import numpy as np
@@ -136,6 +138,13 @@ def test_restore_is_refused_on_a_dimension_mismatch(roformer, tmp_path):
         assert client.get("/collections/faq").status_code == 404
         assert_error(client.post("/collections/faq/snapshots/upload", content=b"junk" * 100), 422,
                      "not a simservice snapshot")
+        crafted = io.BytesIO()  # a tar whose manifest is JSON but not an object (the other damage: tests/index)
+        with tarfile.open(fileobj=crafted, mode="w") as tar:
+            member = tarfile.TarInfo("manifest.json")
+            member.size = 2
+            tar.addfile(member, io.BytesIO(b"[]"))
+        assert_error(client.post("/collections/faq/snapshots/upload", content=crafted.getvalue()), 422,
+                     "has format 'list'")
 
 
 def test_replace_swaps_a_collection_in_one_step(roformer, tmp_path):
