@@ -103,8 +103,9 @@ class ItemOut(BaseModel):
     model_config = example(id="faq-17", text="花呗怎么开通", metadata={"source": "faq"})
     id: str = Field(description="the item's id")
     text: str = Field(description="the item's text")
-    metadata: dict[str, Any] = Field(description="the item's metadata")
-    vector: list[float] | None = Field(None, description="the stored unit vector, when asked for")
+    metadata: dict[str, Any] | None = Field(None, description="the item's metadata (unless `with_metadata` is "
+                                                              "false)")
+    vector: list[float] | None = Field(None, description="the stored vector (only with `with_vectors`)")
 
 
 class ItemPage(BaseModel):

@@ -25,7 +25,7 @@ def client(roformer, tmp_path_factory):
     ("/encode", {"texts": ["你好"], "normalise": True}, ["normalise", "unknown field"]),
     ("/encode", {"texts": "你好"}, ["texts", "valid list"]),
     ("/encode", {"texts": [1, 2]}, ["texts.0", "valid string"]),
-    ("/encode", {}, ["texts", "missing"]),
+    ("/encode", {}, ["exactly one of `text` and `texts`"]),
     ("/similarity", {"source": "你好", "targets": [LONG]}, ["targets[0]", "over the limit"]),
     ("/similarity", {"source": LONG, "targets": ["你好"]}, ["source is", "over the limit"]),
     ("/similar", {"text": LONG}, ["text is", "over the limit"]),

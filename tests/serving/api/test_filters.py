@@ -29,7 +29,7 @@ def client(roformer, tmp_path_factory):
 def ids(client, filter, **body):
     response = client.post("/similar", json={"text": "花呗", "k": 10, "filter": filter, **body})
     assert response.status_code == 200, response.text
-    return sorted(hit["id"] for hit in response.json()["results"][0])
+    return sorted(hit["id"] for hit in response.json()["result"])
 
 
 @pytest.mark.parametrize("filter, expected", [
@@ -86,7 +86,7 @@ def test_search_params_by_vector_and_by_id(client):
         response = client.post("/similar", json={**query, "collection": "graph", "search_params": {"ef": 300},
                                                  "filter": {"lang": "zh"}})
         assert response.status_code == 200, response.text
-        assert {hit["id"] for hit in response.json()["results"][0]} <= {"a", "b", "c"}
+        assert {hit["id"] for hit in response.json()["result"]} <= {"a", "b", "c"}
 
 
 @pytest.mark.parametrize("body, message", [

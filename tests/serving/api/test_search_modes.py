@@ -22,7 +22,7 @@ def client(roformer, tmp_path_factory):
 def similar(client, **body):
     response = client.post("/similar", json=body)
     assert response.status_code == 200, response.text
-    return response.json()["results"][0]
+    return response.json()["result"]
 
 
 def test_by_vector_equals_by_text(client):
