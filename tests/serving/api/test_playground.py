@@ -179,6 +179,14 @@ def check_collections_and_search(page, dim):
     assert sorted(h["text"] for h in hits) == sorted(huabei)
     expect(page.locator("#search-results .bars li")).to_have_count(len(huabei))
     expect(page.locator("#search-results .chip", has_text="topic: huabei")).to_have_count(len(huabei))
+    page.click("#search-form .add-filter")  # a second row: a range on a number, ANDed with the first
+    second = page.locator("#search-form .filter-row").nth(1)
+    second.locator("[name=filter-key]").fill("rank")
+    second.locator("[name=filter-op]").select_option("gte")
+    second.locator("[name=filter-value]").fill("3")
+    hits = submit(page, "#search-form", "/similar")["result"]
+    assert sorted(h["text"] for h in hits) == sorted(q for i, q in enumerate(questions) if "花呗" in q and i >= 3)
+    assert '"rank":{"gte":3}' in page.locator("#tab-search details.curl pre").text_content()
     screenshot(page, "search")
 
     page.click("[data-tab=collections]")
