@@ -147,7 +147,8 @@ class SimilarRequest(OneOrManyTexts):
     filter: Filter | None = Field(None, description='only items whose metadata passes this filter, e.g. '
                                   '{"lang": "zh", "year": {"gte": 2020}} (see the README\'s "Filters")')
     search_params: SearchParams | None = Field(None, description="tune this search of an approximate index")
-    min_score: float | None = Field(None, ge=-1.0, le=1.0, description="only items at least this similar")
+    min_score: float | None = Field(None, allow_inf_nan=False, description="only items at least this similar "
+                                    "(a cosine is -1 to 1; an inner product, in an ip collection, any number)")
     with_metadata: bool = Field(True, description="give each hit's metadata")
     truncate: bool = TRUNCATE
 
