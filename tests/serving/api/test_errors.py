@@ -35,7 +35,7 @@ def client(roformer, tmp_path_factory):
     ("/similar", {"text": "你好", "k": 5000}, ["k", "less than or equal to 1024"]),
     ("/similar", {"text": "你好", "texts": ["你好"]}, ["exactly one of `text`, `texts`, `vector` and `id`"]),
     ("/similar", {"k": 3}, ["exactly one"]),
-    ("/similar", {"text": "你好", "min_score": 2}, ["min_score"]),
+    ("/similar", {"text": "你好", "min_score": "high"}, ["min_score"]),
     ("/similar", {"text": "你好", "collection": "../etc"}, ["not allowed"]),
     ("/paraphrase", {"text": "你好", "n": 0}, ["n", "greater than or equal to 1"]),
     ("/paraphrase", {"text": "你好", "n": 17, "k": 2}, ["n=17", "limit of 16"]),
