@@ -141,6 +141,14 @@ class FaissStore:
             raise ItemNotFound(f"no item with id {item_id!r} in collection {self.config.name!r}")
         return _item(row)
 
+    def get_many(self, ids: Sequence[str]) -> list[Item]:
+        """The items of those ids that exist (one read), each once, in the order asked."""
+        ids = check.check_ids(ids, unique=False)
+        with self._lock.read():
+            self._check_open()
+            rows = self._table.get_many(json.dumps(ids))
+        return check.in_order_asked(ids, [_item(row) for row in rows])
+
     def page(self, offset: int = 0, limit: int = 100) -> list[Item]:
         """Items ordered by id: skip `offset`, return at most `limit`."""
         offset, limit = check.check_page(offset, limit)

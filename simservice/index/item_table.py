@@ -202,6 +202,12 @@ class ItemTable:
             "SELECT id, text, metadata, vector FROM items WHERE id = ?", (item_id,)
         ).fetchone()
 
+    def get_many(self, ids_json: str) -> list[tuple]:
+        """(id, text, metadata JSON, vector blob) of the ids (a JSON list) that exist, in no order."""
+        return self._reader().execute(
+            f"SELECT id, text, metadata, vector FROM items WHERE id IN {_IN_JSON}", (ids_json,)
+        ).fetchall()
+
     def page(self, offset: int, limit: int) -> list[tuple]:
         return self._reader().execute(
             "SELECT id, text, metadata, vector FROM items ORDER BY id LIMIT ? OFFSET ?",

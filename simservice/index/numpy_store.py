@@ -95,6 +95,11 @@ class NumpyStore:
                 raise ItemNotFound(f"no item with id {item_id!r} in collection {self.config.name!r}")
             return self._item(row)
 
+    def get_many(self, ids: Sequence[str]) -> list[Item]:
+        ids = check.check_ids(ids, unique=False)
+        with self._lock.read():
+            return [self._item(self._row[item_id]) for item_id in dict.fromkeys(ids) if item_id in self._row]
+
     def page(self, offset: int = 0, limit: int = 100) -> list[Item]:
         offset, limit = check.check_page(offset, limit)
         with self._lock.read():

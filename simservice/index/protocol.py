@@ -34,6 +34,9 @@ class VectorStore(Protocol):
     def get(self, item_id: str) -> Item:
         """The item with that id; raises ItemNotFound."""
 
+    def get_many(self, ids: Sequence[str]) -> list[Item]:
+        """The items of those ids that exist, each once, in the order of their first mention."""
+
     def page(self, offset: int = 0, limit: int = 100) -> list[Item]:
         """Items ordered by id, skipping `offset` and returning at most `limit`."""
 

@@ -112,6 +112,12 @@ def is_utf8(text: str) -> bool:
     return True
 
 
+def in_order_asked(ids: Sequence[str], items: Iterable[Item]) -> list[Item]:
+    """`items` (found in any order) ordered as their ids first appear in `ids`, each once."""
+    by_id = {item.id: item for item in items}
+    return [by_id[item_id] for item_id in dict.fromkeys(ids) if item_id in by_id]
+
+
 def check_ids(ids: Iterable[Any], *, unique: bool) -> list[str]:
     """Every id checked; with unique=True a repeated id in one batch is refused."""
     if isinstance(ids, str):

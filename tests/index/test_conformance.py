@@ -73,6 +73,22 @@ def test_items_upsert_replace_get_page_delete(manager):
     assert [item.id for item in store.page(38, 3)] == sorted(wide)
 
 
+def test_get_many_gives_the_stored_items_in_the_order_asked(manager):
+    store = manager.create("c", dim=DIM)
+    items = random_items(np.random.default_rng(3), [f"g{i}" for i in range(30)] + HOSTILE_KEYS)
+    store.upsert(items)
+    asked = ["g7", "nope", HOSTILE_KEYS[1], "g7", "g0", HOSTILE_KEYS[5]]
+    got = store.get_many(asked)
+    assert [item.id for item in got] == ["g7", HOSTILE_KEYS[1], "g0", HOSTILE_KEYS[5]]
+    for item in got:
+        one = store.get(item.id)
+        assert (item.text, item.metadata) == (one.text, one.metadata)
+        np.testing.assert_allclose(item.vector, one.vector, atol=1e-6)
+    assert store.get_many([]) == [] and store.get_many(["nope"]) == []
+    with pytest.raises(InvalidId):
+        store.get_many(["ok", ""])
+
+
 BAD_ITEMS = [
     (Item("x" * 257, np.ones(DIM)), InvalidId),
     (Item("", np.ones(DIM)), InvalidId),

@@ -150,6 +150,8 @@ class SimilarRequest(OneOrManyTexts):
     min_score: float | None = Field(None, allow_inf_nan=False, description="only items at least this similar "
                                     "(a cosine is -1 to 1; an inner product, in an ip collection, any number)")
     with_metadata: bool = Field(True, description="give each hit's metadata")
+    with_vectors: bool = Field(False, description="give each hit's stored vector (read after the search: an item "
+                                                  "deleted meanwhile is left out)")
     truncate: bool = TRUNCATE
 
     def one_query(self) -> bool:
@@ -169,6 +171,7 @@ class SimilarHit(BaseModel):
     text: str = Field(description="the item's text")
     score: float = Field(description="similarity to the query: cosine, or the inner product in an ip collection")
     metadata: dict[str, Any] | None = Field(None, description="the item's metadata (unless `with_metadata` is false)")
+    vector: list[float] | None = Field(None, description="the item's stored vector (only with `with_vectors`)")
 
 
 HIT_EXAMPLE = {"id": "faq-17", "text": "花呗怎么开通", "score": 0.93, "metadata": {"source": "faq"}}

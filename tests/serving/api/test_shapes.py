@@ -64,8 +64,19 @@ def test_paraphrase_text_answers_one_result(client):
 def test_hits_carry_metadata_unless_asked_not_to(client):
     [hit] = post(client, "/similar", text=TEXTS[1], k=1)["result"]
     assert hit["metadata"] == {"i": 1, "note": None}  # a null inside metadata is data, kept
+    assert set(hit) == {"id", "text", "score", "metadata"}
     [bare] = post(client, "/similar", text=TEXTS[1], k=1, with_metadata=False)["result"]
     assert set(bare) == {"id", "text", "score"} and bare["id"] == hit["id"]
+
+
+def test_hits_carry_their_vector_when_asked(client):
+    rows = post(client, "/similar", texts=TEXTS[:2], k=2, with_vectors=True)["results"]
+    for row in rows:
+        for hit in row:
+            stored = client.get(f"/collections/default/items/{hit['id']}", params={"with_vectors": "true"}).json()
+            assert hit["vector"] == stored["vector"]
+    [hit] = post(client, "/similar", id="s0", k=1, with_vectors=True, with_metadata=False)["result"]
+    assert set(hit) == {"id", "text", "score", "vector"}
 
 
 def test_items_carry_a_vector_only_when_asked(client):

@@ -75,9 +75,16 @@ async def similar(body: SimilarRequest, state: State, index: Index, model: Ready
     else:
         vectors = await encode_texts(state, model, request, body.all_texts(), body.truncate, names=body.names())
         hits = await run_in_threadpool(store.search, vectors, body.k, body.filter, body.min_score, knobs)
-    rows = [[SimilarHit(id=h.id, text=h.text, score=h.score, metadata=h.metadata if body.with_metadata else None)
-             for h in row] for row in hits]
+    vectors = await run_in_threadpool(hit_vectors, store, hits) if body.with_vectors else None
+    rows = [[SimilarHit(id=h.id, text=h.text, score=h.score, metadata=h.metadata if body.with_metadata else None,
+                        vector=vectors[h.id] if vectors else None)
+             for h in row if vectors is None or h.id in vectors] for row in hits]
     return SimilarOne(result=rows[0]) if body.one_query() else SimilarMany(results=rows)
+
+
+def hit_vectors(store, hits) -> dict[str, list[float]]:
+    """The stored vector of every hit, by id, in one read."""
+    return {item.id: [float(x) for x in item.vector] for item in store.get_many([h.id for row in hits for h in row])}
 
 
 def nearest_others(store, body: SimilarRequest, knobs: dict[str, int] | None):
