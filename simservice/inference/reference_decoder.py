@@ -10,7 +10,8 @@ import numpy as np
 import tensorflow as tf
 
 from simservice.inference.batching import pad_right
-from simservice.inference.sampler import RowLimits, SamplingParams, row_uniforms, sample, softmax
+from simservice.inference.sampler import RowLimits, SamplingParams, row_uniforms, softmax
+from simservice.inference.token_choice import sample
 from simservice.model.sim_model import SimModel
 
 

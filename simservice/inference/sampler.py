@@ -4,7 +4,8 @@ A sampler only decides which tokens a row may take: `greedy` (the most likely), 
 (the whole distribution), `top_k` (the k most likely) and `top_p` (the smallest set of most
 likely tokens holding mass p, optionally within the top k). Temperature applies to all. Each
 strategy states its choice as two per-row limits (top_k, top_p), so rows of different
-requests are chosen together on the device by `token_choice.choose_tokens`. Each row draws
+requests are chosen together on the device by `token_choice.choose_tokens`. (This module
+needs no TensorFlow: the HTTP layer checks requests with it.) Each row draws
 one uniform number per step from its own random stream (a seed per row), so a seeded request
 samples the same tokens whether it runs alone or in a batch with other requests.
 A new strategy subclasses `Sampler` and registers itself with `@register`.
@@ -15,9 +16,6 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-import tensorflow as tf
-
-from simservice.inference.token_choice import choose_tokens
 
 SAMPLERS: dict[str, type[Sampler]] = {}
 
@@ -169,20 +167,3 @@ def row_uniforms(seed: int | None, rows: int, steps: int) -> np.ndarray:
     root = np.random.SeedSequence(seed)
     return np.stack([np.random.default_rng(s).random(steps) for s in root.spawn(rows)]) if rows else \
         np.zeros((0, steps))
-
-
-_COMPILED: dict[int, tf.types.experimental.PolymorphicFunction] = {}
-
-
-def sample(logits: np.ndarray, limits: RowLimits, uniforms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """`choose_tokens` on the host's arrays, compiled once per vocabulary size: token ids [rows]
-    and their log-probabilities under the temperature's softmax."""
-    logits = np.asarray(logits, np.float32)
-    vocab = logits.shape[-1]
-    if vocab not in _COMPILED:
-        _COMPILED[vocab] = tf.function(choose_tokens, input_signature=[
-            tf.TensorSpec([None, vocab], tf.float32), tf.TensorSpec([None], tf.float64),
-            tf.TensorSpec([None], tf.int32), tf.TensorSpec([None], tf.float32), tf.TensorSpec([None], tf.float32)])
-    tokens, logprobs = _COMPILED[vocab](logits, np.asarray(uniforms, np.float64), limits.top_k, limits.top_p,
-                                        limits.temperature)
-    return tokens.numpy(), logprobs.numpy()

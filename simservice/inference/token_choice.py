@@ -18,11 +18,17 @@ mass of the kept tokens. Two exact ways to get there:
   shortlist never take this path, whatever their batch does, so a row's token is the same
   alone or in any batch. Only when a probability ties exactly with the last kept one can the
   two ways keep different tokens.
+
+The cached decoder calls `choose_tokens` inside its compiled loop; `sample` runs it on host
+arrays (the uncached reference decoder, tests).
 """
 
 from __future__ import annotations
 
+import numpy as np
 import tensorflow as tf
+
+from simservice.inference.sampler import RowLimits
 
 SHORTLIST = 64
 _BISECTIONS = 31  # a float32 in [0, 1] has at most 2**30 smaller non-negative values
@@ -43,7 +49,7 @@ def choose_tokens(logits, uniforms, top_k, top_p, temperature):
     total = tf.reduce_sum(weights, axis=-1)
     width = min(SHORTLIST, vocab)
     short_z, short_ids = tf.math.top_k(z, k=width)
-    short_tokens, fits = _from_shortlist(tf.exp(short_z - peak), short_ids, total, uniforms, top_k, top_p)
+    short_tokens, fits = _from_shortlist(tf.exp(short_z - peak), short_ids, total, uniforms, top_k, top_p, vocab)
     tokens = tf.cond(tf.reduce_all(fits), lambda: short_tokens,
                      lambda: tf.where(fits, short_tokens, _from_vocabulary(weights, uniforms, top_k, top_p)))
     chosen = tf.gather(z, tokens, batch_dims=1)
@@ -51,9 +57,11 @@ def choose_tokens(logits, uniforms, top_k, top_p, temperature):
     return tokens, logprobs
 
 
-def _from_shortlist(weights, ids, total, uniforms, top_k, top_p):
+def _from_shortlist(weights, ids, total, uniforms, top_k, top_p, vocab):
     """Each row's token drawn from its shortlist (weights and ids, most likely first), and whether
-    the row's kept tokens all lie in the shortlist (elsewhere the token is meaningless)."""
+    the row's kept tokens all lie in the shortlist (elsewhere the token is meaningless). A row
+    whose top_k lies between the shortlist and the vocabulary measures its nucleus against a
+    top-k mass the shortlist cannot know: it never fits unless its top_p is 1."""
     width = weights.shape[-1]
     in_k = tf.range(width)[None, :] < top_k[:, None]
     within_k = tf.where(in_k, weights, 0.0)
@@ -61,7 +69,7 @@ def _from_shortlist(weights, ids, total, uniforms, top_k, top_p):
     mass = tf.where(k_fits, tf.reduce_sum(within_k, axis=-1), total)
     before = tf.cumsum(within_k, axis=-1, exclusive=True)  # mass ranked above each token
     kept = in_k & ((top_p >= 1.0)[:, None] | (before < (top_p * mass)[:, None]))
-    nucleus_fits = (top_p < 1.0) & (tf.reduce_sum(weights, axis=-1) >= top_p * total)
+    nucleus_fits = (top_p < 1.0) & (top_k >= vocab) & (tf.reduce_sum(weights, axis=-1) >= top_p * total)
     rank = _draw(tf.where(kept, weights, 0.0), uniforms)
     rank = tf.minimum(rank, tf.reduce_sum(tf.cast(kept, tf.int32), axis=-1) - 1)
     return tf.gather(ids, rank, batch_dims=1), k_fits | nucleus_fits
@@ -104,3 +112,20 @@ def _draw(kept_weights, uniforms):
     """Index where u falls in the cumulative kept weights of each row (float64 sums)."""
     cdf = tf.cumsum(tf.cast(kept_weights, tf.float64), axis=-1)
     return tf.reduce_sum(tf.cast(cdf <= (uniforms * cdf[:, -1])[:, None], tf.int32), axis=-1)
+
+
+_COMPILED: dict[int, tf.types.experimental.PolymorphicFunction] = {}
+
+
+def sample(logits: np.ndarray, limits: RowLimits, uniforms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`choose_tokens` on the host's arrays, compiled once per vocabulary size: token ids [rows]
+    and their log-probabilities under the temperature's softmax."""
+    logits = np.asarray(logits, np.float32)
+    vocab = logits.shape[-1]
+    if vocab not in _COMPILED:
+        _COMPILED[vocab] = tf.function(choose_tokens, input_signature=[
+            tf.TensorSpec([None, vocab], tf.float32), tf.TensorSpec([None], tf.float64),
+            tf.TensorSpec([None], tf.int32), tf.TensorSpec([None], tf.float32), tf.TensorSpec([None], tf.float32)])
+    tokens, logprobs = _COMPILED[vocab](logits, np.asarray(uniforms, np.float64), limits.top_k, limits.top_p,
+                                        limits.temperature)
+    return tokens.numpy(), logprobs.numpy()

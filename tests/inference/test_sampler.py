@@ -8,8 +8,8 @@ the kept mass.
 import numpy as np
 import pytest
 
-from simservice.inference.sampler import RowLimits, SamplingParams, row_uniforms, sample, softmax
-from simservice.inference.token_choice import SHORTLIST
+from simservice.inference.sampler import RowLimits, SamplingParams, row_uniforms, softmax
+from simservice.inference.token_choice import SHORTLIST, sample
 
 
 def grid(logits, params: SamplingParams, rows: int = 4000):
@@ -110,6 +110,21 @@ def test_top_k_beyond_the_shortlist():
             p = softmax(logits[:, top])[0]
             keep = int(np.searchsorted(np.cumsum(p), 0.5 * p.sum())) + 1
         assert set(tokens.tolist()) == set(top[:keep].tolist())
+
+
+def test_top_p_within_a_top_k_beyond_the_shortlist_is_measured_against_the_top_k_mass():
+    """Ten likely tokens hold 0.6 of the mass and 64 tokens hold more than 0.55 of it; with top_k=100
+    the nucleus of 0.55 is measured against the top-100 mass (about 0.67), so fewer tokens make it."""
+    rng = np.random.default_rng(7)
+    likely = np.array([0.15, 0.12, 0.1, 0.08, 0.05, 0.04, 0.03, 0.02, 0.006, 0.004])
+    rest = 0.4 * softmax(rng.normal(size=(1, 490)) * 0.01)[0]
+    probs = np.concatenate([likely, rest])
+    params = SamplingParams(top_k=100, top_p=0.55)
+    tokens, = grid(np.log(probs)[None, :], params, rows=20000)
+    top = np.argsort(-probs)[:100]
+    cum = np.cumsum(probs[top])
+    needed = int(np.searchsorted(cum, 0.55 * cum[-1])) + 1
+    assert needed == 4 and set(tokens.tolist()) == set(top[:needed].tolist())
 
 
 def test_row_uniforms_are_reproducible_and_per_row():
