@@ -71,7 +71,7 @@ def local_run(generator, texts: list[str], args) -> float:
 def client_run(port: int, texts: list[str], args) -> float:
     def ask(text: str) -> int:
         body = {"text": text, "n": args.n, "k": args.k, "max_length": args.max_length}
-        return len(get_json(port, "/paraphrase", body)["results"][0])
+        return len(get_json(port, "/paraphrase", body)["result"])
 
     ask(texts[0])
     start = time.perf_counter()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import sqlite3
 import threading
 import uuid
 from dataclasses import asdict
@@ -166,12 +167,7 @@ class FaissCollections(CollectionsBase):
         os.makedirs(staging)
         try:
             faiss_snapshots.extract_table(path, staging)
-            table = ItemTable(os.path.join(staging, ITEMS_FILE))
-            try:
-                table.adopt(name)
-            finally:
-                table.close()
-            FaissStore(staging, **self._options).close()  # builds the index from the table and snapshots it
+            _adopt_table(staging, name, snapshot, dim, manifest, self._options)
             self._move_into_place(staging, name, replace)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -245,6 +241,25 @@ class FaissCollections(CollectionsBase):
 
     def _exists(self, name: str) -> bool:
         return os.path.isfile(os.path.join(self._path(name), ITEMS_FILE))
+
+
+def _adopt_table(directory: str, name: str, snapshot: str, dim: int, manifest: dict, options: dict) -> None:
+    """Make the unpacked table in `directory` collection `name` and build its index; a table that is
+    not what its manifest says (another dimension or count, rows that do not decode) is damaged."""
+    try:
+        table = ItemTable(os.path.join(directory, ITEMS_FILE))
+        try:
+            table.adopt(name)
+            found = (table.config.dim, table.count())
+        finally:
+            table.close()
+        if found != (dim, manifest.get("count")):
+            raise ValueError(f"its table holds {found[1]} items of dimension {found[0]}, its manifest says "
+                             f"{manifest.get('count')} of dimension {dim}")
+        FaissStore(directory, **options).close()  # builds the index from the table and snapshots it
+    except (sqlite3.DatabaseError, FileNotFoundError, ValueError, TypeError, KeyError) as exc:
+        raise SnapshotMismatch(f"{snapshot} cannot be restored ({type(exc).__name__}: {exc}): the file is "
+                               "damaged; restore another snapshot, or import an export") from None
 
 
 def _check_manifest(manifest: dict, snapshot: str, dim: int, labels: dict[str, Any]) -> None:

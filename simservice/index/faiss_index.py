@@ -45,6 +45,35 @@ def spec_of(factory: str, search_params: dict[str, int]) -> IndexSpec | None:
     return None
 
 
+def tunable_spec(factory: str) -> IndexSpec:
+    """What a search may tune on this factory string: ef (HNSW), nprobe up to nlist (IVF), or nothing."""
+    if factory.startswith("HNSW"):
+        return IndexSpec("hnsw")
+    if match := re.match(r"IVF(\d+),", factory):
+        return IndexSpec("ivf", nlist=int(match[1]))
+    return IndexSpec()
+
+
+def search_parameters(index: faiss.Index, knobs: dict[str, int],
+                      selector: faiss.IDSelector | None = None) -> faiss.SearchParameters:
+    """Per-call parameters for one search: the index's own efSearch / nprobe unless `knobs`
+    (neutral names ef / nprobe) say otherwise, and an id selector; the shared index is never
+    changed, so concurrent searches cannot see each other's settings."""
+    inner = faiss.downcast_index(index.index) if isinstance(index, faiss.IndexIDMap2) else index
+    ivf = faiss.try_extract_index_ivf(index)
+    if ivf is not None:
+        params = faiss.SearchParametersIVF()
+        params.nprobe = knobs.get("nprobe", ivf.nprobe)
+    elif isinstance(inner, faiss.IndexHNSW):
+        params = faiss.SearchParametersHNSW()
+        params.efSearch = knobs.get("ef", inner.hnsw.efSearch)
+    else:  # exact (also an approximate index's stand-in until it is trained): nothing to tune
+        params = faiss.SearchParameters()
+    if selector is not None:
+        params.sel = selector
+    return params
+
+
 def build(spec: str, dim: int) -> faiss.Index:
     """An empty (maybe untrained) inner-product index for `spec` that accepts add_with_ids;
     `spec` must pass the whitelist first (FAISS aborts the process on some strings)."""

@@ -28,6 +28,7 @@ FORMAT = "simservice-snapshot/1"
 SUFFIX = ".snapshot"
 MANIFEST = "manifest.json"
 TABLE = "items.sqlite"
+MANIFEST_FIELDS = {"config": dict, "labels": dict, "created": str, "sha256": str}  # what a restore reads
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}\.snapshot$")
 
 
@@ -80,8 +81,13 @@ def read_manifest(path: str) -> dict[str, Any]:
     except (tarfile.TarError, KeyError, ValueError, OSError) as exc:
         raise SnapshotMismatch(f"{os.path.basename(path)} is not a simservice snapshot ({exc}): make one with "
                                "POST /collections/{name}/snapshots or `simservice snapshot create`") from None
+    name = os.path.basename(path)
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise SnapshotMismatch(f"{os.path.basename(path)} has format {manifest.get('format')!r}, not {FORMAT!r}")
+        found = manifest.get("format") if isinstance(manifest, dict) else type(manifest).__name__
+        raise SnapshotMismatch(f"{name} has format {found!r}, not {FORMAT!r}")
+    for key, kind in MANIFEST_FIELDS.items():
+        if not isinstance(manifest.get(key), kind):
+            raise SnapshotMismatch(f"{name}: its manifest's {key!r} is not a {kind.__name__}: the file is damaged")
     return manifest
 
 
@@ -93,7 +99,9 @@ def extract_table(path: str, directory: str) -> dict[str, Any]:
         try:
             source = tar.extractfile(tar.getmember(TABLE))
         except KeyError:
-            raise SnapshotMismatch(f"{os.path.basename(path)} holds no {TABLE}: the file is damaged") from None
+            source = None
+        if source is None:  # absent, or a directory or link rather than a file
+            raise SnapshotMismatch(f"{os.path.basename(path)} holds no {TABLE} file: the file is damaged")
         with open(target, "wb") as out:
             shutil.copyfileobj(source, out, 1 << 20)
             out.flush()

@@ -28,7 +28,7 @@ import faiss
 import numpy as np
 from tqdm import tqdm
 
-from . import faiss_index, snapshot
+from . import faiss_index, filters, snapshot
 from . import validation as check
 from .errors import BackendUnavailable, CollectionNotFound, CorruptSnapshot, IndexStoreError, ItemNotFound
 from .item_table import ItemTable
@@ -40,7 +40,9 @@ log = logging.getLogger(__name__)
 ITEMS_FILE = "items.sqlite"
 SNAPSHOT_FILE = "index.snap"
 LOCK_FILE = "LOCK"
-OVERFETCH = 4  # filtered searches ask FAISS for k*4, then k*16, ... until enough hits
+OVERFETCH = 4  # a query short of k live (matching) hits asks FAISS again for 4 times as many
+PROBE = 16  # a filtered search checks at most k*16 of FAISS's candidates before asking SQLite
+EXACT_BELOW = 10_000  # up to this many of a filter's matches are scored exactly (bench/filters.py)
 
 
 class FaissStore:
@@ -127,16 +129,7 @@ class FaissStore:
         ids = list(dict.fromkeys(check.check_ids(ids, unique=False)))
         if not ids:
             return 0
-        with self._lock.write():
-            self._check_open()
-            fids = self._table.delete(ids)
-            self._count -= len(fids)
-            self._apply(lambda: self._remove(fids))
-            self._changes += len(fids)
-            due = self._after_write()
-        if due:
-            self._snapshot_quietly()
-        return len(fids)
+        return self._delete_rows(lambda table: table.delete(ids))
 
     def get(self, item_id: str) -> Item:
         """The item with that id (vector as stored: unit length for cosine); ItemNotFound."""
@@ -148,6 +141,14 @@ class FaissStore:
             raise ItemNotFound(f"no item with id {item_id!r} in collection {self.config.name!r}")
         return _item(row)
 
+    def get_many(self, ids: Sequence[str]) -> list[Item]:
+        """The items of those ids that exist (one read), each once, in the order asked."""
+        ids = check.check_ids(ids, unique=False)
+        with self._lock.read():
+            self._check_open()
+            rows = self._table.get_many(json.dumps(ids))
+        return check.in_order_asked(ids, [_item(row) for row in rows])
+
     def page(self, offset: int = 0, limit: int = 100) -> list[Item]:
         """Items ordered by id: skip `offset`, return at most `limit`."""
         offset, limit = check.check_page(offset, limit)
@@ -158,48 +159,100 @@ class FaissStore:
     def count(self) -> int:
         return self._count
 
+    def delete_where(self, filter: dict[str, Any]) -> int:
+        """Delete every item whose metadata passes `filter` (not empty) in one durable batch;
+        returns how many were deleted."""
+        node = check.parse_filter(check.check_delete_filter(filter))
+        where, params = filters.to_sql(node)
+        return self._delete_rows(
+            lambda table: table.delete_where(where, params, lambda metadata: filters.matches(metadata, node)))
+
+    def _delete_rows(self, delete_in_table) -> int:
+        """Commit `delete_in_table(table)` (one transaction, returning the fids it removed), then
+        drop their vectors from the index; returns how many were deleted."""
+        with self._lock.write():
+            self._check_open()
+            fids = delete_in_table(self._table)
+            self._count -= len(fids)
+            self._apply(lambda: self._remove(fids))
+            self._changes += len(fids)
+            due = self._after_write()
+        if due:
+            self._snapshot_quietly()
+        return len(fids)
+
     def search(
         self,
         queries: np.ndarray,
         k: int = 10,
         filter: dict[str, Any] | None = None,
         min_score: float | None = None,
+        search_params: dict[str, int] | None = None,
     ) -> list[list[Hit]]:
         """Top-k hits per query row (see VectorStore.search).
 
-        FAISS is asked for k + tombstones candidates; with a filter, for at least k*4. Queries
-        still short of k hits after filtering ask again for 4 times as many, until they have
-        k, a candidate falls below min_score, or FAISS has no more to give, so results equal
-        an exhaustive search whenever the index itself is exact.
+        FAISS is asked for k + tombstones candidates (at least k*4 with a filter), and again for
+        4 times as many while a query is short of k live, matching hits. With a filter that
+        probe stops at k*16 candidates: a query still short then has a selective filter, so
+        SQLite picks the matching items and only those are searched (`_search_among`).
         """
-        queries, k, filter, min_score = check.check_search(queries, k, filter, min_score, self.config)
-        results: list[list[Hit]] = [[] for _ in range(len(queries))]
+        queries, k, node, min_score = check.check_search(queries, k, filter, min_score, self.config)
+        knobs = check.check_search_params(search_params, faiss_index.tunable_spec(self.config.index))
         with self._lock.read():
             self._check_open()
-            total = self._index.ntotal
-            if not total or not self._count:
-                return results
-            fetch = k + (total - self._count)
-            if filter:
-                fetch = max(fetch, OVERFETCH * k)
-            pending = np.arange(len(queries))
-            payloads: dict[int, tuple[str, str, str]] = {}
-            while len(pending):
-                asked = min(fetch, total)
-                scores, fids = self._index.search(queries[pending], asked)
-                wanted = {int(f) for f in np.unique(fids) if f >= 0} - payloads.keys()
-                payloads.update(self._table.payloads(sorted(wanted)))
-                still = []
-                for row, query in enumerate(pending):
-                    hits, done = _collect(scores[row], fids[row], payloads, k, filter, min_score)
-                    exhausted = asked >= total or (fids[row] < 0).any()
-                    if done or exhausted:
-                        results[query] = hits
-                    else:
-                        still.append(query)
-                pending = np.array(still, dtype=np.int64)
-                fetch *= OVERFETCH
+            if not self._index.ntotal or not self._count:
+                return [[] for _ in queries]
+            results, short = self._from_candidates(queries, k, min_score, knobs, node)
+            if short:
+                allowed = self._table.fids_where(*filters.to_sql(node), lambda meta: filters.matches(meta, node))
+                scores, fids = self._search_among(queries[short], k, allowed, knobs)
+                payloads = self._table.payloads(sorted({int(f) for f in np.unique(fids) if f >= 0}))
+                for query, row_scores, row_fids in zip(short, scores, fids):
+                    results[query] = _collect(row_scores, row_fids, payloads, k, min_score, None)[0]
         return results
+
+    def _from_candidates(self, queries: np.ndarray, k: int, min_score: float | None, knobs: dict[str, int],
+                         node: filters.Node | None) -> tuple[list[list[Hit]], list[int]]:
+        """Hits from FAISS's best candidates, asking for 4 times as many while a query is short of
+        k; with a filter, at most PROBE * k candidates: the queries still short are returned."""
+        results: list[list[Hit]] = [[] for _ in range(len(queries))]
+        short: list[int] = []
+        total = self._index.ntotal
+        fetch = k + (total - self._count) if node is None else max(k + (total - self._count), OVERFETCH * k)
+        params = faiss_index.search_parameters(self._index, knobs)
+        pending = np.arange(len(queries))
+        payloads: dict[int, tuple[str, str, str]] = {}
+        while len(pending):
+            asked = min(fetch, total)
+            scores, fids = self._index.search(queries[pending], asked, params=params)
+            wanted = {int(f) for f in np.unique(fids) if f >= 0} - payloads.keys()
+            payloads.update(self._table.payloads(sorted(wanted)))
+            still = []
+            for row, query in enumerate(pending):
+                hits, done = _collect(scores[row], fids[row], payloads, k, min_score, node)
+                if done or asked >= total or (fids[row] < 0).any():
+                    results[query] = hits
+                elif node is not None and asked >= PROBE * k:
+                    short.append(int(query))
+                else:
+                    still.append(query)
+            pending = np.array(still, dtype=np.int64)
+            fetch *= OVERFETCH
+        return results, short
+
+    def _search_among(self, queries: np.ndarray, k: int, allowed: np.ndarray,
+                      knobs: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+        """The top k among `allowed` fids: exact over their vectors when there are few, else FAISS
+        restricted to them by an id selector."""
+        if not len(allowed):
+            return np.zeros((len(queries), 0), np.float32), np.zeros((len(queries), 0), np.int64)
+        if len(allowed) <= EXACT_BELOW:
+            scores = queries @ self._table.vectors(allowed, self.config.dim).T
+            top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+            return np.take_along_axis(scores, top, axis=1), allowed[top]
+        selector = faiss.IDSelectorBatch(allowed)
+        params = faiss_index.search_parameters(self._index, knobs, selector)
+        return self._index.search(queries, min(k, len(allowed)), params=params)
 
     def info(self) -> CollectionInfo:
         with self._lock.read():
@@ -423,8 +476,9 @@ class FaissStore:
             raise CollectionNotFound(f"collection {self.config.name!r} was closed or dropped")
 
 
-def _collect(scores, fids, payloads, k, filter, min_score) -> tuple[list[Hit], bool]:
-    """Hits from one row of FAISS candidates; done=True when no further candidate can count."""
+def _collect(scores, fids, payloads, k, min_score, node) -> tuple[list[Hit], bool]:
+    """Hits from one row of FAISS candidates (those passing `node`, when given); done=True when no
+    further candidate can count."""
     hits = []
     for score, fid in zip(scores.tolist(), fids.tolist()):
         if fid < 0:
@@ -435,7 +489,7 @@ def _collect(scores, fids, payloads, k, filter, min_score) -> tuple[list[Hit], b
         if payload is None:  # a tombstone: deleted from SQLite, still in the index
             continue
         metadata = json.loads(payload[2])
-        if filter and not check.matches(metadata, filter):
+        if node is not None and not filters.matches(metadata, node):
             continue
         hits.append(Hit(payload[0], score, payload[1], metadata))
         if len(hits) == k:

@@ -16,7 +16,7 @@ import os
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS items (
 CREATE TABLE IF NOT EXISTS deletions (seq INTEGER PRIMARY KEY AUTOINCREMENT, fid INTEGER NOT NULL);
 """
 _IN_JSON = "(SELECT value FROM json_each(?))"
+_NUL = "\\u0000"  # U+0000 as json.dumps writes it
 
 
 class ItemTable:
@@ -154,6 +155,16 @@ class ItemTable:
             db.executemany("INSERT INTO deletions (fid) VALUES (?)", ((fid,) for fid in fids))
         return np.array(fids, dtype=np.int64)
 
+    def delete_where(self, where: str, params: Sequence[Any], check: Callable[[dict], bool]) -> np.ndarray:
+        """Delete the rows `fids_where` chooses, in one transaction; returns their fids."""
+        with self.transaction() as db:
+            fids = self._fids_where(db, where, params, check)
+            if len(fids):
+                chosen = json.dumps(fids.tolist())
+                db.execute(f"DELETE FROM items WHERE fid IN {_IN_JSON}", (chosen,))
+                db.execute("INSERT INTO deletions (fid) SELECT value FROM json_each(?)", (chosen,))
+            return fids
+
     def forget_deletions(self, upto_seq: int) -> None:
         """Drop the deletion log up to a sequence number a durable snapshot already covers."""
         with self.transaction() as db:
@@ -191,6 +202,12 @@ class ItemTable:
             "SELECT id, text, metadata, vector FROM items WHERE id = ?", (item_id,)
         ).fetchone()
 
+    def get_many(self, ids_json: str) -> list[tuple]:
+        """(id, text, metadata JSON, vector blob) of the ids (a JSON list) that exist, in no order."""
+        return self._reader().execute(
+            f"SELECT id, text, metadata, vector FROM items WHERE id IN {_IN_JSON}", (ids_json,)
+        ).fetchall()
+
     def page(self, offset: int, limit: int) -> list[tuple]:
         return self._reader().execute(
             "SELECT id, text, metadata, vector FROM items ORDER BY id LIMIT ? OFFSET ?",
@@ -204,6 +221,19 @@ class ItemTable:
             (json.dumps([int(f) for f in fids]),),
         )
         return {row[0]: row[1:] for row in rows}
+
+    def fids_where(self, where: str, params: Sequence[Any], check: Callable[[dict], bool]) -> np.ndarray:
+        """The fids (ascending) of the rows whose metadata passes the SQL condition `where` (over
+        the column `metadata`, with bound `params`). SQLite's JSON functions cut strings at U+0000,
+        so rows whose JSON holds one (written `\\u0000`) are decided by `check(metadata)` instead."""
+        return self._fids_where(self._reader(), where, params, check)
+
+    @staticmethod
+    def _fids_where(db, where: str, params: Sequence[Any], check: Callable[[dict], bool]) -> np.ndarray:
+        rows = db.execute(
+            f"SELECT fid, CASE WHEN instr(metadata, ?) THEN metadata END FROM items "
+            f"WHERE instr(metadata, ?) OR ({where}) ORDER BY fid", (_NUL, _NUL, *params))
+        return np.fromiter((fid for fid, odd in rows if odd is None or check(json.loads(odd))), dtype=np.int64)
 
     def fids(self) -> np.ndarray:
         rows = self._reader().execute("SELECT fid FROM items ORDER BY fid")

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from pymilvus import Collection
 
-from . import milvus_filters
+from . import filters, milvus_filters
 from . import validation as check
 from .errors import InvalidArgument, ItemNotFound
 from .milvus_link import MilvusLink
@@ -24,7 +24,7 @@ from .types import CollectionConfig, CollectionInfo, Hit, IndexSpec, Item
 CONSISTENCY = "Strong"
 MAX_TEXT_BYTES = 65535  # Milvus VARCHAR's largest max_length
 MAX_TOPK = 16384  # Milvus's largest search limit and query offset + limit
-OVERFETCH = 4  # filters Milvus cannot evaluate: ask for k*4, k*16, ... up to MAX_TOPK
+OVERFETCH = 4  # filters Milvus can only narrow down: ask for k*4, k*16, ... up to MAX_TOPK
 WRITE_BATCH_BYTES = 16 << 20  # stay well under gRPC's 64 MiB message limit
 FIELDS = ["id", "text", "metadata"]
 
@@ -80,6 +80,16 @@ class MilvusStore:
             raise ItemNotFound(f"no item with id {item_id!r} in collection {self.config.name!r}")
         return _item(rows[0])
 
+    def get_many(self, ids: Sequence[str]) -> list[Item]:
+        """The items of those ids that exist, one query per 16384 ids."""
+        ids = list(dict.fromkeys(check.check_ids(ids, unique=False)))
+        rows = []
+        for start in range(0, len(ids), MAX_TOPK):
+            with self._calling("get"):
+                rows += self._collection.query(milvus_filters.id_list(ids[start:start + MAX_TOPK]),
+                                               output_fields=FIELDS + ["vector"], **self._read)
+        return check.in_order_asked(ids, [_item(row) for row in rows])
+
     def page(self, offset: int = 0, limit: int = 100) -> list[Item]:
         """Items ordered by id. Milvus returns a limited query's rows in primary-key order, so
         the page is one query when offset + limit <= 16384; a deeper offset first walks the
@@ -105,23 +115,43 @@ class MilvusStore:
             rows = self._collection.query("", output_fields=["count(*)"], **self._read)
         return int(rows[0]["count(*)"])
 
+    def delete_where(self, filter: dict[str, Any]) -> int:
+        """Delete every item whose metadata passes `filter` (not empty): the matching ids are
+        found (Milvus's expression, each row re-checked here), then deleted 16384 at a time."""
+        node = check.parse_filter(check.check_delete_filter(filter))
+        expr, _ = milvus_filters.translate(node)
+        chosen, after = [], ""
+        while True:
+            where = f"id > {milvus_filters.string_literal(after)}" + (f" and ({expr})" if expr else "")
+            with self._calling("delete"):
+                rows = self._collection.query(where, output_fields=["id", "metadata"], limit=MAX_TOPK, **self._read)
+            chosen += [row["id"] for row in rows if filters.matches(row.get("metadata") or {}, node)]
+            if len(rows) < MAX_TOPK:
+                break
+            after = max(row["id"] for row in rows)
+        for start in range(0, len(chosen), MAX_TOPK):
+            with self._calling("delete"):
+                self._collection.delete(milvus_filters.id_list(chosen[start:start + MAX_TOPK]), **self._options)
+        return len(chosen)
+
     def search(self, queries: np.ndarray, k: int = 10, filter: dict[str, Any] | None = None,
-               min_score: float | None = None) -> list[list[Hit]]:
-        """Top-k per query row. Filter conditions Milvus can evaluate go into its expression;
-        any other (nested values, keys with quotes or brackets) is checked here on k*4,
-        k*16, ... candidates, up to Milvus's 16384."""
-        queries, k, filter, min_score = check.check_search(queries, k, filter, min_score, self.config)
-        expr, residual = milvus_filters.translate(filter)
+               min_score: float | None = None, search_params: dict[str, int] | None = None) -> list[list[Hit]]:
+        """Top-k per query row. The filter goes to Milvus as an expression; where that can only
+        be a superset (see milvus_filters), hits are checked here on k*4, k*16, ... candidates,
+        up to Milvus's 16384."""
+        queries, k, node, min_score = check.check_search(queries, k, filter, min_score, self.config)
+        knobs = check.check_search_params(search_params, self.spec)
+        expr, exact = milvus_filters.translate(node)
         results: list[list[Hit]] = [[] for _ in range(len(queries))]
-        pending, fetch = list(range(len(queries))), k if not residual else min(MAX_TOPK, OVERFETCH * k)
+        pending, fetch = list(range(len(queries))), k if exact else min(MAX_TOPK, OVERFETCH * k)
         while pending:
             with self._calling("search"):
                 answers = self._collection.search(
-                    queries[pending].tolist(), "vector", self._search_params(fetch), limit=fetch,
+                    queries[pending].tolist(), "vector", self._search_params(fetch, knobs), limit=fetch,
                     expr=expr or None, output_fields=FIELDS, **self._read)
             still = []
             for query, answer in zip(pending, answers):
-                hits, done = _collect(answer, k, filter, min_score)
+                hits, done = _collect(answer, k, node, min_score)
                 if done or len(answer) < fetch or fetch >= MAX_TOPK:
                     results[query] = hits
                 else:
@@ -142,8 +172,8 @@ class MilvusStore:
     def close(self) -> None:
         """Nothing to release: the connection belongs to the manager."""
 
-    def _search_params(self, limit: int) -> dict:
-        params = search_params(self.spec)
+    def _search_params(self, limit: int, knobs: dict[str, int]) -> dict:
+        params = {**search_params(self.spec), **knobs}
         if "ef" in params:
             params["ef"] = max(params["ef"], limit)  # Milvus's HNSW refuses ef below the limit
         return {"metric_type": "IP", "params": params}
@@ -177,7 +207,7 @@ def _describe(index: str, params: dict[str, int]) -> str:
     return f"{index}({inner})" if inner else index
 
 
-def _collect(answer, k: int, filter, min_score) -> tuple[list[Hit], bool]:
+def _collect(answer, k: int, node, min_score) -> tuple[list[Hit], bool]:
     """Hits from one query's candidates (best first); done when no later one can count."""
     hits = []
     for hit in answer:
@@ -186,7 +216,7 @@ def _collect(answer, k: int, filter, min_score) -> tuple[list[Hit], bool]:
             return hits, True
         entity = hit.entity
         metadata = entity.get("metadata") or {}
-        if filter and not check.matches(metadata, filter):
+        if not filters.matches(metadata, node):
             continue
         hits.append(Hit(str(hit.id), score, entity.get("text") or "", metadata))
         if len(hits) == k:

@@ -21,8 +21,8 @@ class NumpyCollections(CollectionsBase):
         self._lock = threading.Lock()
 
     def create(self, name: str, dim: int, metric: str = "cosine", index: IndexSpec | None = None) -> NumpyStore:
-        check.check_index_spec(index)
-        store = NumpyStore(CollectionConfig(check.check_name(name), check.check_dim(dim), check.check_metric(metric)))
+        store = NumpyStore(CollectionConfig(check.check_name(name), check.check_dim(dim), check.check_metric(metric)),
+                           check.check_index_spec(index))
         with self._lock:
             if name in self._stores:
                 raise CollectionExists(f"collection {name!r} already exists: drop it first or use it")

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from . import filters
 from . import validation as check
 from .errors import ItemNotFound
 from .rwlock import ReadWriteLock
@@ -20,11 +21,14 @@ from .types import CollectionConfig, CollectionInfo, Hit, IndexSpec, Item
 class NumpyStore:
     """Exact search over a dense matrix; rows are swapped into the hole left by a delete."""
 
-    def __init__(self, config: CollectionConfig) -> None:
+    def __init__(self, config: CollectionConfig, spec: IndexSpec | None = None) -> None:
+        """`spec` is the index asked for: searched exactly all the same, it only decides which
+        search_params a search may give, as on the other backends."""
         check.check_name(config.name)
         check.check_dim(config.dim)
         check.check_metric(config.metric)
         self.config = config
+        self.spec = check.check_index_spec(spec)
         self._lock = ReadWriteLock()
         self._vectors = np.zeros((0, config.dim), dtype=np.float32)
         self._ids: list[str] = []
@@ -57,22 +61,31 @@ class NumpyStore:
     def delete(self, ids: Sequence[str]) -> int:
         ids = check.check_ids(ids, unique=False)
         with self._lock.write():
-            deleted = 0
-            for item_id in dict.fromkeys(ids):
-                row = self._row.pop(item_id, None)
-                if row is None:
-                    continue
-                deleted += 1
-                last = len(self._ids) - 1
-                if row != last:
-                    self._vectors[row] = self._vectors[last]
-                    for column in (self._ids, self._texts, self._metas):
-                        column[row] = column[last]
-                    self._row[self._ids[row]] = row
+            return self._delete(dict.fromkeys(ids))
+
+    def delete_where(self, filter: dict[str, Any]) -> int:
+        node = check.parse_filter(check.check_delete_filter(filter))
+        with self._lock.write():
+            return self._delete([i for i, meta in zip(self._ids, self._metas) if filters.matches(meta, node)])
+
+    def _delete(self, ids) -> int:
+        """Delete by id, write lock held: each row is swapped with the last and the last dropped."""
+        deleted = 0
+        for item_id in ids:
+            row = self._row.pop(item_id, None)
+            if row is None:
+                continue
+            deleted += 1
+            last = len(self._ids) - 1
+            if row != last:
+                self._vectors[row] = self._vectors[last]
                 for column in (self._ids, self._texts, self._metas):
-                    column.pop()
-                self._vectors = self._vectors[:last]
-            return deleted
+                    column[row] = column[last]
+                self._row[self._ids[row]] = row
+            for column in (self._ids, self._texts, self._metas):
+                column.pop()
+            self._vectors = self._vectors[:last]
+        return deleted
 
     def get(self, item_id: str) -> Item:
         check.check_id(item_id)
@@ -81,6 +94,11 @@ class NumpyStore:
             if row is None:
                 raise ItemNotFound(f"no item with id {item_id!r} in collection {self.config.name!r}")
             return self._item(row)
+
+    def get_many(self, ids: Sequence[str]) -> list[Item]:
+        ids = check.check_ids(ids, unique=False)
+        with self._lock.read():
+            return [self._item(self._row[item_id]) for item_id in dict.fromkeys(ids) if item_id in self._row]
 
     def page(self, offset: int = 0, limit: int = 100) -> list[Item]:
         offset, limit = check.check_page(offset, limit)
@@ -97,11 +115,13 @@ class NumpyStore:
         k: int = 10,
         filter: dict[str, Any] | None = None,
         min_score: float | None = None,
+        search_params: dict[str, int] | None = None,
     ) -> list[list[Hit]]:
-        queries, k, filter, min_score = check.check_search(queries, k, filter, min_score, self.config)
+        queries, k, node, min_score = check.check_search(queries, k, filter, min_score, self.config)
+        check.check_search_params(search_params, self.spec)  # checked as elsewhere; the search is exact anyway
         with self._lock.read():
             scores = queries @ self._vectors.T
-            allowed = np.array([check.matches(meta, filter) for meta in self._metas], dtype=bool)
+            allowed = np.array([filters.matches(meta, node) for meta in self._metas], dtype=bool)
             results = []
             for row_scores in scores:
                 keep = allowed.copy()

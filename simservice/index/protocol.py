@@ -27,8 +27,15 @@ class VectorStore(Protocol):
     def delete(self, ids: Sequence[str]) -> int:
         """Delete items by id (unknown ids are ignored); returns how many were deleted."""
 
+    def delete_where(self, filter: dict[str, Any]) -> int:
+        """Delete every item whose metadata passes `filter` (see filters.py; an empty filter is
+        refused: drop the collection instead); returns how many were deleted, once durable."""
+
     def get(self, item_id: str) -> Item:
         """The item with that id; raises ItemNotFound."""
+
+    def get_many(self, ids: Sequence[str]) -> list[Item]:
+        """The items of those ids that exist, each once, in the order of their first mention."""
 
     def page(self, offset: int = 0, limit: int = 100) -> list[Item]:
         """Items ordered by id, skipping `offset` and returning at most `limit`."""
@@ -42,9 +49,12 @@ class VectorStore(Protocol):
         k: int = 10,
         filter: dict[str, Any] | None = None,
         min_score: float | None = None,
+        search_params: dict[str, int] | None = None,
     ) -> list[list[Hit]]:
         """For each query row, at most k hits by descending score, only items whose metadata
-        equals `filter` on every key and whose score is at least `min_score`."""
+        passes `filter` (the language of filters.py) and whose score is at least `min_score`.
+        `search_params` tune this one search of an approximate index: {"ef": n} (hnsw) or
+        {"nprobe": n} (ivf, at most nlist); InvalidArgument for another index kind."""
 
     def info(self) -> CollectionInfo:
         """Count, dimension, metric, index type and size on disk."""

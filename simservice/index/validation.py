@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from . import filters
 from .errors import DimensionMismatch, InvalidArgument, InvalidId, InvalidVector
 from .types import INDEX_KINDS, METRICS, CollectionConfig, IndexSpec, Item
 
@@ -109,6 +110,12 @@ def is_utf8(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def in_order_asked(ids: Sequence[str], items: Iterable[Item]) -> list[Item]:
+    """`items` (found in any order) ordered as their ids first appear in `ids`, each once."""
+    by_id = {item.id: item for item in items}
+    return [by_id[item_id] for item_id in dict.fromkeys(ids) if item_id in by_id]
 
 
 def check_ids(ids: Iterable[Any], *, unique: bool) -> list[str]:
@@ -246,41 +253,54 @@ def check_min_score(min_score: Any) -> float | None:
 
 def check_search(queries: Any, k: Any, filter: Any, min_score: Any, config: CollectionConfig):
     """A search's arguments checked, as every store takes them: (query matrix, normalised for
-    cosine, k, filter, min_score)."""
-    k, filter, min_score = check_k(k), check_filter(filter), check_min_score(min_score)
-    return check_vectors(queries, config.dim, normalize=config.metric == "cosine"), k, filter, min_score
+    cosine, k, filter tree or None, min_score)."""
+    k, node, min_score = check_k(k), parse_filter(filter), check_min_score(min_score)
+    return check_vectors(queries, config.dim, normalize=config.metric == "cosine"), k, node, min_score
 
 
 def check_filter(filter: Any) -> dict[str, Any] | None:
-    """A metadata filter: None or a non-empty dict of top-level key -> JSON value (all must equal)."""
-    if filter is None:
-        return None
-    if not isinstance(filter, Mapping) or not filter:
-        raise InvalidArgument(
-            "filter must be None or a non-empty object of metadata key -> value, "
-            'e.g. {"lang": "zh"}'
-        )
-    for key in filter:
-        if not isinstance(key, str):
-            raise InvalidArgument(f"filter key {key!r} must be a string")
-    return check_metadata(filter)[0]
+    """None or a filter of the language in `filters` (refused with the path of its bad part)."""
+    if filter is not None:
+        filters.parse(filter)
+    return filter
 
 
-def json_equal(a: Any, b: Any) -> bool:
-    """Equality of JSON values where true is not 1 and 1 equals 1.0 (as JSON numbers are)."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(json_equal(a[key], b[key]) for key in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b))
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return a == b
-    return type(a) is type(b) and a == b
+def parse_filter(filter: Any) -> filters.Node | None:
+    """The tree of a filter (None for none)."""
+    return None if filter is None else filters.parse(filter)
 
 
-def matches(metadata: Mapping[str, Any], filter: Mapping[str, Any] | None) -> bool:
-    """True when every filter key is present in metadata with an equal value."""
-    if not filter:
-        return True
-    return all(key in metadata and json_equal(metadata[key], value) for key, value in filter.items())
+def check_delete_filter(filter: Any) -> dict[str, Any]:
+    """A delete's filter: an empty one is refused rather than deleting everything."""
+    if filter is None or (isinstance(filter, Mapping) and not filter):
+        raise filters.FilterError("filter: an empty filter would delete every item: drop the collection "
+                                  "instead to delete everything")
+    return check_filter(filter)
+
+
+SEARCH_KNOBS = {"ef": "hnsw", "nprobe": "ivf"}  # per-search numbers and the index kind each tunes
+
+
+def check_search_params(params: Any, spec: IndexSpec) -> dict[str, int]:
+    """Per-search `ef` (hnsw) or `nprobe` (ivf) checked against the collection's index `spec`."""
+    if params is None:
+        return {}
+    if not isinstance(params, Mapping):
+        raise InvalidArgument('search_params must be an object such as {"ef": 128} or {"nprobe": 32}')
+    checked = {}
+    for name, value in params.items():
+        where = f"search_params.{name}"
+        kind = SEARCH_KNOBS.get(name)
+        if kind is None:
+            raise InvalidArgument(f"{where}: unknown: use ef (hnsw indexes) or nprobe (ivf indexes)")
+        if kind != spec.kind:
+            raise InvalidArgument(f"{where}: applies to {kind} indexes, and this collection's index is "
+                                  f"{spec.kind}: leave it out")
+        low, high = INDEX_NUMBERS[name][2:]
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
+            raise InvalidArgument(f"{where}: expected an integer from {low} to {high}, got {value!r}")
+        if name == "nprobe" and spec.nlist is not None and value > spec.nlist:
+            raise InvalidArgument(f"{where}: {value} is more than the collection's nlist={spec.nlist}: "
+                                  "probe at most every list")
+        checked[name] = int(value)
+    return checked

@@ -4,8 +4,11 @@ The UniLM mask makes the source bidirectional and each target token see the sour
 earlier targets: a prefix-LM, so caching keys and values is exact. Sources of different
 lengths are left-padded (pads masked; RoFormer's positions are relative, BERT's are counted
 per row from the first real token), prefilled once each, and their cache rows repeated for
-the n samples. Each step then feeds one token per row. Finished rows leave the batch when
-the batch can shrink to a smaller power of two, so they stop costing work.
+the n samples. Then one compiled loop (`tf.while_loop`, XLA with `jit_compile`) feeds one
+token per row per step into a preallocated cache updated in place, chooses the next tokens on
+the device (`token_choice`) and decides there which rows go on: only the final ids come back.
+The loop hands back to the host when the live rows fit a batch half the size, which drops
+the finished rows from the cache (batches are powers of two), so they stop costing work.
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ from typing import Sequence
 
 import numpy as np
 import tensorflow as tf
+from keras import ops
 
 from simservice.inference.batching import bucket_length, bucket_rows, pad_left
-from simservice.inference.sampler import SamplingParams, row_generators, sample, softmax
+from simservice.inference.sampler import RowLimits, SamplingParams, row_uniforms
+from simservice.inference.token_choice import choose_tokens
 from simservice.model.masks import position_ids_from_padding
 from simservice.model.sim_model import SimModel
 
@@ -33,8 +38,31 @@ class DecodeRequest:
     seed: int | None = None
 
 
+@dataclasses.dataclass
+class DecodeBatch:
+    """The rows being decoded, between two runs of the compiled loop. `t` is the index of the next
+    token to choose; `state` is (last tokens, live, ids so far [rows, target], lengths, summed
+    logprobs, cache) on the device; `fixed` is what each row keeps for the whole decode (source
+    length, source mask, max_length, uniforms [rows, target], top_k, top_p, temperature)."""
+
+    t: int
+    state: tuple
+    fixed: tuple
+
+    @property
+    def rows(self) -> int:
+        return int(self.fixed[0].shape[0])
+
+    def take(self, slots: np.ndarray, real: int) -> DecodeBatch:
+        """The rows at `slots`; the ones after the first `real` are padding and never live."""
+        state = tf.nest.map_structure(lambda x: tf.gather(x, slots), self.state)
+        live = tf.logical_and(state[1], tf.constant(np.arange(len(slots)) < real))
+        fixed = tuple(x[slots] for x in self.fixed)
+        return DecodeBatch(self.t, (state[0], live, *state[2:]), fixed)
+
+
 class CachedDecoder:
-    """Decodes batches of `DecodeRequest`s; compiled prefill and step, sampling on the host."""
+    """Decodes batches of `DecodeRequest`s: a compiled prefill, then a compiled loop of steps."""
 
     def __init__(self, model: SimModel, sep_id: int, jit_compile: bool = False):
         self.model = model
@@ -43,12 +71,19 @@ class CachedDecoder:
         self.cache_dtype = tf.as_dtype(model.backbone.compute_dtype)  # bfloat16 / float16 under mixed precision
         layer_spec = tf.TensorSpec([None, None, c.num_heads, c.head_size], self.cache_dtype)
         cache_spec = [(layer_spec, layer_spec)] * c.num_layers
-        self._prefill = tf.function(self._prefill_fn, input_signature=[
-            tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([None, None], tf.bool), cache_spec])
-        # With XLA, one executable per (rows, cache length) bucket; rows are powers of two.
-        self._step = tf.function(self._step_fn, jit_compile=jit_compile, input_signature=[
+        ids, flags, ints = (tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([None, None], tf.bool),
+                            tf.TensorSpec([None], tf.int32))
+        row_spec = (ints, tf.TensorSpec([None, None], tf.bool), ints, tf.TensorSpec([None, None], tf.float64),
+                    ints, tf.TensorSpec([None], tf.float32), tf.TensorSpec([None], tf.float32))
+        self._prefill = tf.function(self._prefill_fn, input_signature=[ids, flags, cache_spec])
+        self._step = tf.function(self._step_fn, input_signature=[
             tf.TensorSpec([None, 1], tf.int32), tf.TensorSpec([None, 1], tf.int32),
             tf.TensorSpec([None, 1, None], tf.bool), cache_spec, tf.TensorSpec([], tf.int32)])
+        self._start = tf.function(self._start_fn, input_signature=[ids, flags, ints, row_spec])
+        state_spec = (ints, tf.TensorSpec([None], tf.bool), ids, ints, tf.TensorSpec([None], tf.float32), cache_spec)
+        # With XLA, one executable per (rows, source width, target length): rows are powers of two.
+        self._loop = tf.function(self._loop_fn, jit_compile=jit_compile, input_signature=[
+            tf.TensorSpec([], tf.int32), state_spec, row_spec])
 
     # -- compiled pieces ----------------------------------------------------------------
 
@@ -78,6 +113,43 @@ class CachedDecoder:
         hidden, cache = self.model.backbone.call_with_cache(inputs, cache, index)
         return self.model.logits(hidden[:, -1]), cache
 
+    def _start_fn(self, token_ids, padding_mask, source_of_row, fixed):
+        """Prefill the sources, repeat each source's cache for its rows, choose every row's first token."""
+        _, _, max_length, uniforms, top_k, top_p, temperature = fixed
+        c = self.model.config
+        sources, width, target = tf.shape(token_ids)[0], tf.shape(token_ids)[1], tf.shape(uniforms)[1]
+        zeros = tf.zeros([sources, width + target, c.num_heads, c.head_size], self.cache_dtype)
+        logits, cache = self._prefill_fn(token_ids, padding_mask, [(zeros, zeros)] * c.num_layers)
+        cache = tf.nest.map_structure(lambda x: tf.gather(x, source_of_row), cache)
+        tokens, logprobs = choose_tokens(tf.gather(logits, source_of_row), uniforms[:, 0], top_k, top_p, temperature)
+        rows = tf.shape(source_of_row)[0]
+        ids = tf.concat([tokens[:, None], tf.zeros([rows, target - 1], tf.int32)], 1)
+        live = (tokens != self.sep_id) & (max_length > 1)
+        return tokens, live, ids, tf.ones([rows], tf.int32), logprobs, cache
+
+    def _loop_fn(self, t, state, fixed):
+        """Steps from token index `t` while some row is live, more than half the batch is, and
+        t < target: feed each row's last token, choose the next on the device."""
+        sources, source_mask, max_length, uniforms, top_k, top_p, temperature = fixed
+        rows, width, target = tf.shape(source_mask)[0], tf.shape(source_mask)[1], tf.shape(uniforms)[1]
+
+        def going(t, state):
+            return (t < target) & (tf.reduce_sum(tf.cast(state[1], tf.int32)) > rows // 2)
+
+        def step(t, state):
+            tokens, live, ids, lengths, sums, cache = state
+            targets_seen = tf.broadcast_to(tf.range(target)[None, :] < t, [rows, target])
+            visible = tf.concat([source_mask, targets_seen], 1)[:, None, :]
+            logits, cache = self._step_fn(tokens[:, None], (sources + t - 1)[:, None], visible, cache, width + t - 1)
+            tokens, logprobs = choose_tokens(logits, tf.gather(uniforms, t, axis=1), top_k, top_p, temperature)
+            ids = ops.slice_update(ids, (0, t), tf.where(live, tokens, 0)[:, None])
+            lengths += tf.cast(live, tf.int32)
+            sums += tf.where(live, logprobs, 0.0)
+            live = live & (tokens != self.sep_id) & (lengths < max_length)
+            return t + 1, (tokens, live, ids, lengths, sums, cache)
+
+        return tf.while_loop(going, step, (t, tuple(state)))
+
     # -- decoding -----------------------------------------------------------------------
 
     def prefill(self, sources: Sequence[Sequence[int]], target_length: int):
@@ -91,11 +163,6 @@ class CachedDecoder:
         logits, cache = self._prefill(tf.constant(ids), tf.constant(mask), cache)
         return logits.numpy(), cache, mask
 
-    def step_logits(self, tokens, positions, attention_mask, cache, index):
-        logits, cache = self._step(tf.constant(tokens[:, None], tf.int32), tf.constant(positions[:, None], tf.int32),
-                                   tf.constant(attention_mask), cache, tf.constant(index, tf.int32))
-        return logits.numpy(), cache
-
     def forced_logits(self, source_ids: Sequence[int], target_ids: Sequence[int]) -> np.ndarray:
         """Next-token logits after the source and after each given target token: [len(target) + 1, vocab]."""
         target = bucket_length(len(target_ids) + 1)
@@ -103,8 +170,9 @@ class CachedDecoder:
         width, out = mask.shape[1], [logits[0]]
         for t, token in enumerate(target_ids):
             visible = _step_mask(1, np.array([0]), mask, width + target, t)
-            step, cache = self.step_logits(np.array([token]), np.array([len(source_ids) + t]), visible, cache, width + t)
-            out.append(step[0])
+            step, cache = self._step(tf.constant([[token]], tf.int32), tf.constant([[len(source_ids) + t]], tf.int32),
+                                     tf.constant(visible), cache, tf.constant(width + t, tf.int32))
+            out.append(step.numpy()[0])
         return np.stack(out)
 
     def decode(self, requests: Sequence[DecodeRequest]) -> list[list[list[int]]]:
@@ -116,63 +184,54 @@ class CachedDecoder:
         sampler drew from (the request's temperature), before top-k / top-p cut it."""
         if not requests:
             return [], []
-        target = bucket_length(max(r.max_length for r in requests))
-        first_logits, source_cache, source_mask = self.prefill([r.source_ids for r in requests], target)
-        width = source_mask.shape[1]
-        request_of_row = np.repeat(np.arange(len(requests)), [r.n for r in requests])
-        rows = len(request_of_row)
-        rngs = [g for r in requests for g in row_generators(r.seed, r.n)]
-        max_length = np.array([requests[i].max_length for i in request_of_row])
-        outputs: list[list[int]] = [[] for _ in range(rows)]
-        logprob_sums = np.zeros(rows)
-
-        live = np.arange(rows)  # original row number of each live row
-        slot = np.arange(rows)  # where each live row sits in the cache batch
-        logits = first_logits[request_of_row]
-        cache = _gather_rows(source_cache, _padded(request_of_row, bucket_rows(rows)))
-        for t in range(target):
-            tokens, logprobs = self._choose(logits, live, request_of_row, requests, rngs)
-            logprob_sums[live] += logprobs
-            for row, token in zip(live, tokens):
-                outputs[row].append(int(token))
-            keep = (tokens != self.sep_id) & (np.array([len(outputs[r]) for r in live]) < max_length[live])
-            if not keep.any():
+        batch, row_of_slot = self.start(requests)
+        outputs: list[list[int]] = [[] for _ in range(len(row_of_slot))]
+        logprob_sums = np.zeros(len(outputs))
+        target = batch.fixed[3].shape[1]
+        while True:
+            _, live, ids, lengths, sums, _ = batch.state
+            live, ids, lengths, sums = live.numpy(), ids.numpy(), lengths.numpy(), sums.numpy()
+            for slot in np.flatnonzero((row_of_slot >= 0) & ~live):  # finished: the ids are final
+                outputs[row_of_slot[slot]] = ids[slot, : lengths[slot]].tolist()
+                logprob_sums[row_of_slot[slot]] = sums[slot]
+            if batch.t >= target or not live.any():
                 break
-            live, slot, tokens = live[keep], slot[keep], tokens[keep]
-            batch = cache[0][0].shape[0]
-            if bucket_rows(len(live)) < batch:  # finished rows leave the cache
-                batch = bucket_rows(len(live))
-                cache = _gather_rows(cache, _padded(slot, batch))
-                slot = np.arange(len(live))
-            step_tokens = np.zeros(batch, np.int32)
-            step_tokens[slot] = tokens
-            positions = np.zeros(batch, np.int32)
-            positions[slot] = source_mask[request_of_row[live]].sum(axis=1) + t
-            visible = _step_mask(batch, slot, source_mask[request_of_row[live]], width + target, t)
-            step_logits, cache = self.step_logits(step_tokens, positions, visible, cache, width + t)
-            logits = step_logits[slot]
+            if bucket_rows(int(live.sum())) < batch.rows:  # finished rows leave the cache
+                keep = np.flatnonzero(live)
+                slots = _padded(keep, bucket_rows(len(keep)))
+                batch = batch.take(slots, len(keep))
+                row_of_slot = np.where(np.arange(len(slots)) < len(keep), row_of_slot[slots], -1)
+            batch = self.run_steps(batch)
         result: list[list[list[int]]] = [[] for _ in requests]
         scores: list[list[float]] = [[] for _ in requests]
-        for row, request in enumerate(request_of_row):
+        for row, request in enumerate(np.repeat(np.arange(len(requests)), [r.n for r in requests])):
             result[request].append(outputs[row])
             scores[request].append(float(logprob_sums[row] / len(outputs[row])))
         return result, scores
 
-    @staticmethod
-    def _choose(logits, live, request_of_row, requests, rngs) -> tuple[np.ndarray, np.ndarray]:
-        """Sample the next token of each live row with its request's parameters and its own stream;
-        also the log-probability of each chosen token under the softmax it was drawn from."""
-        tokens = np.zeros(len(live), np.int32)
-        logprobs = np.zeros(len(live))
-        requests_here = request_of_row[live]
-        for request in np.unique(requests_here):
-            where = np.flatnonzero(requests_here == request)
-            params = requests[request].params
-            probs = softmax(logits[where], params.temperature)
-            tokens[where] = sample(probs, params, [rngs[live[i]] for i in where])
-            chosen = probs[np.arange(len(where)), tokens[where]]
-            logprobs[where] = np.log(np.maximum(chosen, np.finfo(np.float32).tiny))
-        return tokens, logprobs
+    def start(self, requests: Sequence[DecodeRequest]) -> tuple[DecodeBatch, np.ndarray]:
+        """The batch after the prefill and every row's first token, and the row of each slot (-1 for
+        the padding rows that round the batch up to a power of two)."""
+        target = bucket_length(max(r.max_length for r in requests))
+        sources = [r.source_ids for r in requests]
+        ids, mask = pad_left(sources, bucket_length(max(len(s) for s in sources)))
+        source_of_row = np.repeat(np.arange(len(requests)), [r.n for r in requests])
+        rows = len(source_of_row)
+        slots = _padded(np.arange(rows), bucket_rows(rows))
+        limits = RowLimits.of([requests[i].params for i in source_of_row], self.model.config.vocab_size)
+        uniforms = np.concatenate([row_uniforms(r.seed, r.n, target) for r in requests])
+        max_length = np.array([requests[i].max_length for i in source_of_row], np.int32)
+        fixed = (mask.sum(axis=1, dtype=np.int32)[source_of_row], mask[source_of_row], max_length, uniforms,
+                 limits.top_k, limits.top_p, limits.temperature)
+        fixed = tuple(x[slots] for x in fixed)
+        fixed[2][rows:] = 0  # padding rows are never live
+        state = self._start(tf.constant(ids), tf.constant(mask), tf.constant(source_of_row[slots], tf.int32), fixed)
+        return DecodeBatch(1, state, fixed), np.where(np.arange(len(slots)) < rows, slots, -1)
+
+    def run_steps(self, batch: DecodeBatch) -> DecodeBatch:
+        """One run of the compiled loop: steps until the batch is done or can halve."""
+        t, state = self._loop(tf.constant(batch.t, tf.int32), batch.state, batch.fixed)
+        return DecodeBatch(int(t), state, batch.fixed)
 
 
 def _step_mask(batch: int, slots: np.ndarray, source_masks: np.ndarray, keys: int, t: int) -> np.ndarray:
@@ -183,10 +242,6 @@ def _step_mask(batch: int, slots: np.ndarray, source_masks: np.ndarray, keys: in
     visible[slots, 0, :width] = source_masks
     visible[:, 0, width: width + t + 1] = True
     return visible
-
-
-def _gather_rows(cache, rows: np.ndarray):
-    return tf.nest.map_structure(lambda t: tf.gather(t, rows, axis=0), cache)
 
 
 def _padded(indices: np.ndarray, rows: int) -> np.ndarray:

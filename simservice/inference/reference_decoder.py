@@ -10,7 +10,8 @@ import numpy as np
 import tensorflow as tf
 
 from simservice.inference.batching import pad_right
-from simservice.inference.sampler import SamplingParams, row_generators, sample, softmax
+from simservice.inference.sampler import RowLimits, SamplingParams, row_uniforms, softmax
+from simservice.inference.token_choice import sample
 from simservice.model.sim_model import SimModel
 
 
@@ -24,24 +25,28 @@ class ReferenceDecoder:
         inputs = {"token_ids": token_ids, "segment_ids": segment_ids, "padding_mask": padding_mask}
         return self.model.logits(self.model(inputs)[:, -1])
 
-    def last_probs(self, source_ids: list[int], outputs: list[list[int]], temperature: float = 1.0) -> np.ndarray:
-        """Next-token probabilities [rows, vocab] after `source_ids` + each row of `outputs` (same length)."""
+    def last_logits(self, source_ids: list[int], outputs: list[list[int]]) -> np.ndarray:
+        """Next-token logits [rows, vocab] after `source_ids` + each row of `outputs` (same length)."""
         rows = [source_ids + out for out in outputs]
         ids, mask = pad_right(rows, len(rows[0]))
         segments = np.zeros_like(ids)
         segments[:, len(source_ids):] = 1
-        logits = self._step(tf.constant(ids), tf.constant(segments), tf.constant(mask)).numpy()
-        return softmax(logits, temperature)
+        return self._step(tf.constant(ids), tf.constant(segments), tf.constant(mask)).numpy()
+
+    def last_probs(self, source_ids: list[int], outputs: list[list[int]], temperature: float = 1.0) -> np.ndarray:
+        """Next-token probabilities [rows, vocab] after `source_ids` + each row of `outputs` (same length)."""
+        return softmax(self.last_logits(source_ids, outputs), temperature)
 
     def generate_ids(self, source_ids: list[int], n: int, params: SamplingParams, max_length: int,
                      seed: int | None = None) -> list[list[int]]:
         """n continuations of `source_ids`, each ending with [SEP] unless `max_length` cut it."""
-        rngs = row_generators(seed, n)
+        uniforms = row_uniforms(seed, n, max_length)
+        limits = RowLimits.of([params] * n, self.model.config.vocab_size)
         live = list(range(n))
         outputs: list[list[int]] = [[] for _ in range(n)]
-        for _ in range(max_length):
-            probs = self.last_probs(source_ids, [outputs[i] for i in live], params.temperature)
-            chosen = sample(probs, params, [rngs[i] for i in live])
+        for t in range(max_length):
+            logits = self.last_logits(source_ids, [outputs[i] for i in live])
+            chosen, _ = sample(logits, limits.take(np.array(live)), uniforms[live, t])
             still = []
             for row, token in zip(live, chosen):
                 outputs[row].append(int(token))

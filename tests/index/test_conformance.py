@@ -73,6 +73,22 @@ def test_items_upsert_replace_get_page_delete(manager):
     assert [item.id for item in store.page(38, 3)] == sorted(wide)
 
 
+def test_get_many_gives_the_stored_items_in_the_order_asked(manager):
+    store = manager.create("c", dim=DIM)
+    items = random_items(np.random.default_rng(3), [f"g{i}" for i in range(30)] + HOSTILE_KEYS)
+    store.upsert(items)
+    asked = ["g7", "nope", HOSTILE_KEYS[1], "g7", "g0", HOSTILE_KEYS[5]]
+    got = store.get_many(asked)
+    assert [item.id for item in got] == ["g7", HOSTILE_KEYS[1], "g0", HOSTILE_KEYS[5]]
+    for item in got:
+        one = store.get(item.id)
+        assert (item.text, item.metadata) == (one.text, one.metadata)
+        np.testing.assert_allclose(item.vector, one.vector, atol=1e-6)
+    assert store.get_many([]) == [] and store.get_many(["nope"]) == []
+    with pytest.raises(InvalidId):
+        store.get_many(["ok", ""])
+
+
 BAD_ITEMS = [
     (Item("x" * 257, np.ones(DIM)), InvalidId),
     (Item("", np.ones(DIM)), InvalidId),
@@ -110,7 +126,10 @@ def test_search_k_min_score_and_filters_equal_the_reference(manager):
              {"filter": {"group": 1, "even": True}, "min_score": 0.0},
              {"filter": {"n": 1}}, {"filter": {"n": 1.0}}, {"filter": {"n": True}}, {"filter": {"n": "1"}},
              {"filter": {"missing": 1}}, {"filter": {"tag": "h"}}]
-    cases += [{"filter": {key: value}} for key in HOSTILE_KEYS for value in HOSTILE_VALUES]
+    scalars = [value for value in HOSTILE_VALUES if not isinstance(value, (list, dict))]  # the others are operators or refused
+    cases += [{"filter": {key: value}} for key in HOSTILE_KEYS for value in scalars]
+    cases += [{"filter": {key: {"in": scalars}}} for key in HOSTILE_KEYS]
+    cases += [{"filter": {"not": {key: {"nin": scalars[:3]}}}} for key in HOSTILE_KEYS]
     cases += [{"filter": {"tag": "h", key: HOSTILE_VALUES[0]}} for key in HOSTILE_KEYS]
     for n, kwargs in enumerate(cases):
         for k in (1, 7) if n < 11 else (7,):
@@ -120,7 +139,8 @@ def test_search_k_min_score_and_filters_equal_the_reference(manager):
     true_hits = store.search(queries[0], k=100, filter={"n": True})[0]
     assert len(true_hits) == 12 and all(h.metadata["n"] is True for h in true_hits)
     assert len(store.search(queries[0], k=100, filter={"n": 1})[0]) == 24  # 1 and 1.0, not true
-    for bad in ({"k": 0}, {"k": 1025}, {"filter": {}}, {"filter": [1]}, {"min_score": float("nan")}):
+    for bad in ({"k": 0}, {"k": 1025}, {"filter": {}}, {"filter": [1]}, {"min_score": float("nan")},
+                {"filter": {"n": [1, 2]}}, {"filter": {"n": {"b": 1}}}):
         with pytest.raises(InvalidArgument):
             store.search(queries, **{"k": 5, **bad})
     with pytest.raises(DimensionMismatch):

@@ -60,7 +60,9 @@ def test_seed_reproduces_a_request_alone_and_in_a_batch(model):
 
 def test_rows_that_finish_early_leave_the_batch():
     """With [SEP] made likely, rows end at different steps: the step batch shrinks (by powers of
-    two) as they finish, and the results still match the reference."""
+    two) as they finish, and the results still match the reference. The steps run in a compiled
+    loop that hands back to the host when the live rows fit half the batch; each run's batch
+    and the steps it ran give the batch of every step."""
     model = load_model(FIXTURES / "roformer_tf1")
     bias = model.model.mlm_head.bias
     values = bias.numpy()
@@ -72,13 +74,14 @@ def test_rows_that_finish_early_leave_the_batch():
     lengths = {len(r) for r in reference}
     assert len(lengths) > 3 and any(r[-1] == model.tokenizer.sep_id for r in reference)
     batches = []
-    step = model.decoder.step_logits
+    run_steps = model.decoder.run_steps
 
-    def recording_step(tokens, *args):
-        batches.append(len(tokens))
-        return step(tokens, *args)
+    def recording_run(batch):
+        after = run_steps(batch)
+        batches.extend([batch.rows] * (after.t - batch.t))
+        return after
 
-    model.decoder.step_logits = recording_step
+    model.decoder.run_steps = recording_run
     cached = model.decoder.decode([DecodeRequest(source, 12, params, 16, seed=4)])[0]
     assert cached == reference
     # After step t's token, the rows still going are those longer than t + 1 tokens; the next

@@ -50,9 +50,9 @@ def test_info_says_milvus_and_filters_are_escaped(client):
     assert client.post("/collections/default/items", json={"items": hostile}).json() == {"upserted": 2}
     for filter, ids in (({"k": 'v" or 1==1 or "w'}, []), ({"k": "v\\"}, ["h2"]),
                         ({'k"] or 1==1 or metadata["k': 'v" or 1==1 or "w'}, ["h1"])):
-        hits = client.post("/similar", json={"text": "你好", "filter": filter}).json()["results"][0]
+        hits = client.post("/similar", json={"text": "你好", "filter": filter}).json()["result"]
         assert [h["id"] for h in hits] == ids, filter
-    hits = client.post("/similar", json={"text": "你好", "min_score": 0.999}).json()["results"][0]
+    hits = client.post("/similar", json={"text": "你好", "min_score": 0.999}).json()["result"]
     assert [h["id"] for h in hits] == ["h1"]
 
 
@@ -97,7 +97,7 @@ def test_milvus_lost_is_503_and_recovers(roformer, tmp_path, milvus_uri):
             while client.get("/ready").status_code != 200:
                 assert time.monotonic() < deadline, client.get("/ready").json()
                 time.sleep(0.3)
-            hits = client.post("/similar", json={"text": "你好"}).json()["results"][0]
+            hits = client.post("/similar", json={"text": "你好"}).json()["result"]
             assert [h["id"] for h in hits] == ["a"]
     finally:
         proxy.close()

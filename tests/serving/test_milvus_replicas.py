@@ -59,11 +59,11 @@ def test_two_replicas_share_one_index(tmp_path):
                  {"id": "r2", "text": "明天会下雨吗", "metadata": {"city": "上海"}}]
         assert httpx.post(f"{one}/collections/default/items", json={"items": items}).json() == {"upserted": 2}
         query = {"text": "明天会下雨吗", "k": 1, "filter": {"city": "上海"}}
-        hits = httpx.post(f"{two}/similar", json=query).json()["results"][0]  # at once: Strong reads
+        hits = httpx.post(f"{two}/similar", json=query).json()["result"]  # at once: Strong reads
         assert [h["id"] for h in hits] == ["r2"]
         assert httpx.post(f"{two}/collections/default/items/delete", json={"ids": ["r2"]}).json() == {"deleted": 1}
         for url in (one, two):
-            assert httpx.post(f"{url}/similar", json=query).json()["results"][0] == []
+            assert httpx.post(f"{url}/similar", json=query).json()["result"] == []
             assert httpx.get(f"{url}/collections/default").json()["count"] == 1
         assert httpx.post(f"{two}/collections", json={"name": "shared"}).status_code == 201
         assert httpx.get(f"{one}/collections").json() == {"collections": ["default", "shared"]}

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
+from simservice.index import validation as index_checks
 from simservice.index.validation import MAX_ID_LENGTH, MAX_METADATA_BYTES, MAX_METADATA_DEPTH
-from simservice.serving.api.schemas import example, TRUNCATE, CollectionName, Metadata, Strict, Text
+from simservice.serving.api.schemas import (example, index_check, TRUNCATE, CollectionName, Metadata, Strict,
+                                            Text)
 
 
 ID_SCHEMA = {"minLength": 1, "maxLength": MAX_ID_LENGTH}
@@ -76,9 +78,20 @@ class UpsertResponse(BaseModel):
 
 
 class DeleteItemsRequest(Strict):
+    """`ids` or `filter`, exactly one of them."""
+
     model_config = example(ids=["faq-17"])
-    ids: list[Annotated[str, Field(json_schema_extra=ID_SCHEMA)]] = Field(
-        min_length=1, description="ids to delete; unknown ids are ignored")
+    ids: list[Annotated[str, Field(json_schema_extra=ID_SCHEMA)]] | None = Field(
+        None, min_length=1, description="ids to delete; unknown ids are ignored")
+    filter: Annotated[dict[str, Any], index_check(index_checks.check_delete_filter)] | None = Field(
+        None, description='delete every item whose metadata passes this filter, e.g. {"source": "old"}; not {} '
+                          "(drop the collection to delete everything)")
+
+    @model_validator(mode="after")
+    def _exactly_one(self):
+        if (self.ids is None) == (self.filter is None):
+            raise ValueError("give exactly one of `ids` and `filter`")
+        return self
 
 
 class DeleteItemsResponse(BaseModel):
@@ -90,8 +103,9 @@ class ItemOut(BaseModel):
     model_config = example(id="faq-17", text="花呗怎么开通", metadata={"source": "faq"})
     id: str = Field(description="the item's id")
     text: str = Field(description="the item's text")
-    metadata: dict[str, Any] = Field(description="the item's metadata")
-    vector: list[float] | None = Field(None, description="the stored unit vector, when asked for")
+    metadata: dict[str, Any] | None = Field(None, description="the item's metadata (unless `with_metadata` is "
+                                                              "false)")
+    vector: list[float] | None = Field(None, description="the stored vector (only with `with_vectors`)")
 
 
 class ItemPage(BaseModel):

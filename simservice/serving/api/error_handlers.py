@@ -57,7 +57,8 @@ def describe_validation(errors: list[dict], model=None) -> str:
             message = err.get("msg", "invalid value").removeprefix("Value error, ")
             if err.get("type") in ("literal_error", "enum"):
                 message += f", not {str(err.get('input'))[:64]!r}"
-            lines.append(f"{loc}: {message}")
+            named = message.startswith(loc) and message[len(loc):][:1] in (":", ".", "[")
+            lines.append(message if named else f"{loc}: {message}")  # a message may name its own place, deeper
     return "; ".join(lines)
 
 

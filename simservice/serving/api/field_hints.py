@@ -19,7 +19,7 @@ ALIASES = {
     "score_threshold": ["min_score"], "threshold": ["min_score"],
     "where": ["filter"], "expr": ["filter"], "filters": ["filter"],
     "collection_name": ["collection", "name"], "index_name": ["collection"],
-    "text_a": ["source"], "text_b": ["targets"], "candidates": ["targets"],
+    "text_a": ["source"], "text_b": ["target", "targets"], "candidates": ["targets"],
 }
 
 

@@ -70,33 +70,72 @@ class OneOrManyTexts(Strict):
 TRUNCATE = Field(False, description="cut texts over the token limit instead of refusing them")
 
 
-class EncodeRequest(Strict):
+class EncodeRequest(OneOrManyTexts):
+    """`text` answers one `vector`, `texts` a list of `vectors`."""
+
     model_config = example(texts=["怎么开通花呗", "花呗怎么开通"])
-    texts: list[Text] = Field(min_length=1, description="texts to encode")
     normalize: bool = Field(True, description="L2-normalise the vectors (cosine = dot product)")
     truncate: bool = TRUNCATE
 
 
-class EncodeResponse(BaseModel):
+class EncodeOne(BaseModel):
+    model_config = example(vector=[0.12, -0.03, 0.08], dim=3)
+    vector: list[float] = Field(description="the vector of `text`")
+    dim: int = Field(description="length of the vector")
+
+
+class EncodeMany(BaseModel):
     model_config = example(vectors=[[0.12, -0.03, 0.08]], dim=3)
-    vectors: list[list[float]] = Field(description="one vector per text, in request order")
+    vectors: list[list[float]] = Field(description="one vector per text of `texts`, in request order")
     dim: int = Field(description="length of each vector")
 
 
 class SimilarityRequest(Strict):
+    """`target` answers one `score`, `targets` a list of `scores`."""
+
     model_config = example(source="怎么开通花呗", targets=["花呗怎么开通", "今天天气不错"])
     source: Text = Field(description="the text to compare against")
-    targets: list[Text] = Field(min_length=1, description="texts to score against `source`")
+    target: Text | None = Field(None, description="one text to score against `source` (give this or `targets`)")
+    targets: list[Text] | None = Field(None, min_length=1, description="texts to score against `source` "
+                                       "(give this or `target`)")
     truncate: bool = TRUNCATE
 
+    @model_validator(mode="after")
+    def _exactly_one(self):
+        if (self.target is None) == (self.targets is None):
+            raise ValueError("give exactly one of `target` and `targets`")
+        return self
 
-class SimilarityResponse(BaseModel):
+    def all_targets(self) -> list[str]:
+        return [self.target] if self.target is not None else list(self.targets)
+
+
+class SimilarityOne(BaseModel):
+    model_config = example(score=0.93)
+    score: float = Field(description="cosine of `target` to the source")
+
+
+class SimilarityMany(BaseModel):
     model_config = example(scores=[0.93, 0.21])
     scores: list[float] = Field(description="cosine of each target to the source, in request order")
 
 
+Filter = Annotated[dict[str, Any], index_check(index_checks.check_filter)]
+
+
+class SearchParams(Strict):
+    """Per-search numbers of an approximate index, checked against the collection's kind."""
+
+    model_config = example(ef=128)
+    ef: int | None = Field(None, ge=1, le=4096, description="hnsw: candidates kept while searching (more: "
+                                                              "better recall, slower)")
+    nprobe: int | None = Field(None, ge=1, le=65536, description="ivf: lists searched, at most the collection's "
+                                                                  "nlist (more: better recall, slower)")
+
+
 class SimilarRequest(OneOrManyTexts):
-    """The query: `text`, `texts`, a `vector`, or the `id` of a stored item (its nearest others)."""
+    """The query: `text`, `texts`, a `vector`, or the `id` of a stored item (its nearest others).
+    `texts` answers a list of `results`, the others one `result`."""
 
     model_config = example(text="怎么开通花呗", k=5)
     vector: list[float] | None = Field(None, min_length=1, description="a query vector of the collection's "
@@ -105,10 +144,18 @@ class SimilarRequest(OneOrManyTexts):
                                                           "instead of text")
     k: int = Field(10, ge=1, le=MAX_K, description="how many nearest items to return per query")
     collection: CollectionName = Field("default", description="collection to search")
-    filter: Annotated[dict[str, Any] | None, index_check(index_checks.check_filter)] = Field(
-        None, description="only items whose metadata equals these key/values")
-    min_score: float | None = Field(None, ge=-1.0, le=1.0, description="only items at least this similar")
+    filter: Filter | None = Field(None, description='only items whose metadata passes this filter, e.g. '
+                                  '{"lang": "zh", "year": {"gte": 2020}} (see the README\'s "Filters")')
+    search_params: SearchParams | None = Field(None, description="tune this search of an approximate index")
+    min_score: float | None = Field(None, allow_inf_nan=False, description="only items at least this similar "
+                                    "(a cosine is -1 to 1; an inner product, in an ip collection, any number)")
+    with_metadata: bool = Field(True, description="give each hit's metadata")
+    with_vectors: bool = Field(False, description="give each hit's stored vector (read after the search: an item "
+                                                  "deleted meanwhile is left out)")
     truncate: bool = TRUNCATE
+
+    def one_query(self) -> bool:
+        return self.texts is None
 
     @model_validator(mode="after")
     def _exactly_one(self):  # replaces OneOrManyTexts' check: here a vector or an id may be the query
@@ -123,15 +170,26 @@ class SimilarHit(BaseModel):
     id: str = Field(description="the item's id")
     text: str = Field(description="the item's text")
     score: float = Field(description="similarity to the query: cosine, or the inner product in an ip collection")
-    metadata: dict[str, Any] = Field(description="the item's metadata")
+    metadata: dict[str, Any] | None = Field(None, description="the item's metadata (unless `with_metadata` is false)")
+    vector: list[float] | None = Field(None, description="the item's stored vector (only with `with_vectors`)")
 
 
-class SimilarResponse(BaseModel):
-    model_config = example(results=[[{"id": "faq-17", "text": "花呗怎么开通", "score": 0.93, "metadata": {"source": "faq"}}]])
-    results: list[list[SimilarHit]] = Field(description="for each query, its hits, best first")
+HIT_EXAMPLE = {"id": "faq-17", "text": "花呗怎么开通", "score": 0.93, "metadata": {"source": "faq"}}
+
+
+class SimilarOne(BaseModel):
+    model_config = example(result=[HIT_EXAMPLE])
+    result: list[SimilarHit] = Field(description="the query's hits, best first")
+
+
+class SimilarMany(BaseModel):
+    model_config = example(results=[[HIT_EXAMPLE]])
+    results: list[list[SimilarHit]] = Field(description="for each text of `texts`, its hits, best first")
 
 
 class ParaphraseRequest(OneOrManyTexts):
+    """`text` answers one `result`, `texts` a list of `results`."""
+
     model_config = example(text="今天天气不错", n=32, k=5)
     n: int = Field(32, ge=1, description="samples to draw per text (at most the server's max_paraphrase_n)")
     k: int = Field(8, ge=1, description="paraphrases to keep per text, at most n")
@@ -165,6 +223,14 @@ class Paraphrase(BaseModel):
                                                     "(only with `with_logprob`)")
 
 
-class ParaphraseResponse(BaseModel):
-    model_config = example(results=[[{"text": "今天的天气不错", "score": 0.95}, {"text": "今天天气挺好", "score": 0.91}]])
-    results: list[list[Paraphrase]] = Field(description="for each input text, its paraphrases, best first")
+PARAPHRASE_EXAMPLE = [{"text": "今天的天气不错", "score": 0.95}, {"text": "今天天气挺好", "score": 0.91}]
+
+
+class ParaphraseOne(BaseModel):
+    model_config = example(result=PARAPHRASE_EXAMPLE)
+    result: list[Paraphrase] = Field(description="the paraphrases of `text`, best first")
+
+
+class ParaphraseMany(BaseModel):
+    model_config = example(results=[PARAPHRASE_EXAMPLE])
+    results: list[list[Paraphrase]] = Field(description="for each text of `texts`, its paraphrases, best first")

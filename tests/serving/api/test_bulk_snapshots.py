@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import tarfile
 import threading
 
 import numpy as np
@@ -47,7 +49,7 @@ def test_bulk_import_reports_bad_lines_and_exports_back(roformer, tmp_path):
         again = client.post("/collections/faq/items/bulk", content=ndjson([{"id": "a", "text": TEXTS[4]}]),
                             headers=NDJSON).json()
         assert (again["added"], again["updated"]) == (0, 1)
-        hit = client.post("/similar", json={"text": TEXTS[4], "collection": "faq", "k": 1}).json()["results"][0][0]
+        hit = client.post("/similar", json={"text": TEXTS[4], "collection": "faq", "k": 1}).json()["result"][0]
         assert hit["id"] == "a"
         with_vectors = client.get("/collections/faq/export?vectors=true").text.splitlines()
         vector = np.array(json.loads(with_vectors[0])["vector"])
@@ -136,6 +138,13 @@ def test_restore_is_refused_on_a_dimension_mismatch(roformer, tmp_path):
         assert client.get("/collections/faq").status_code == 404
         assert_error(client.post("/collections/faq/snapshots/upload", content=b"junk" * 100), 422,
                      "not a simservice snapshot")
+        crafted = io.BytesIO()  # a tar whose manifest is JSON but not an object (the other damage: tests/index)
+        with tarfile.open(fileobj=crafted, mode="w") as tar:
+            member = tarfile.TarInfo("manifest.json")
+            member.size = 2
+            tar.addfile(member, io.BytesIO(b"[]"))
+        assert_error(client.post("/collections/faq/snapshots/upload", content=crafted.getvalue()), 422,
+                     "has format 'list'")
 
 
 def test_replace_swaps_a_collection_in_one_step(roformer, tmp_path):

@@ -16,7 +16,7 @@ def client(roformer, tmp_path_factory):
 @pytest.mark.parametrize(("path", "body", "hint"), [
     ("/similar", {"query": "花呗", "k": 3}, "query: unknown field, remove it; did you mean `text` or `texts`?"),
     ("/similar", {"text": "花呗", "top_k": 3}, "top_k: unknown field, remove it; did you mean `k`?"),
-    ("/encode", {"input": ["花呗"]}, "input: unknown field, remove it; did you mean `texts`?"),
+    ("/encode", {"input": ["花呗"]}, "input: unknown field, remove it; did you mean `text` or `texts`?"),
     ("/encode", {"texts": ["花呗"], "normalise": True}, "normalise: unknown field, remove it; did you mean `normalize`?"),
     ("/collections/default/items", {"items": [{"id": "a", "text": "花呗", "payload": {"x": 1}}]},
      "items.0.payload: unknown field, remove it; did you mean `metadata`?"),
@@ -28,7 +28,7 @@ def test_unknown_fields_suggest_the_known_one(client, path, body, hint):
 
 def test_a_field_like_none_lists_the_known_ones(client):
     assert_error(client.post("/similarity", json={"source": "a", "targets": ["b"], "zzz": 1}), 422,
-                 "zzz: unknown field, remove it (known fields: source, targets, truncate)")
+                 "zzz: unknown field, remove it (known fields: source, target, targets, truncate)")
 
 
 def test_openai_route_hints_too(client):

@@ -44,7 +44,7 @@ def test_smallest_safe_hnsw_takes_items_and_searches(client):
     created = client.post("/collections", json={"name": "tiny-hnsw", "index": "hnsw", "index_params": {"m": 4}})
     assert created.status_code == 201, created.text
     assert client.post("/collections/tiny-hnsw/items", json=TWO).json() == {"upserted": 2}
-    hits = client.post("/similar", json={"text": "你好", "k": 2, "collection": "tiny-hnsw"}).json()["results"][0]
+    hits = client.post("/similar", json={"text": "你好", "k": 2, "collection": "tiny-hnsw"}).json()["result"]
     assert sorted(h["id"] for h in hits) == ["1", "2"]
 
 
@@ -70,7 +70,7 @@ def test_poisoned_collections_fail_alone_at_restart(roformer, tmp_path):
         assert client.delete("/collections/default").status_code == 204
         assert client.get("/ready").status_code == 200
         assert client.post("/collections", json={"name": "default"}).status_code == 201
-        assert client.post("/similar", json={"text": "你好"}).json() == {"results": [[]]}
+        assert client.post("/similar", json={"text": "你好"}).json() == {"result": []}
 
 
 # -- 2: metadata depth and size are bounded at the door ------------------------------------

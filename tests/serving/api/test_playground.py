@@ -87,7 +87,7 @@ def check_paraphrase(page):
     for name, value in {"n": "16", "k": "5", "seed": "7"}.items():
         page.fill(f"{form} [name={name}]", value)
     body = submit(page, form, "/paraphrase")
-    expected = [(p["text"], round(p["score"], 3)) for p in body["results"][0]]
+    expected = [(p["text"], round(p["score"], 3)) for p in body["result"]]
     assert 1 <= len(expected) <= 5
     expect(page.locator("#paraphrase-results .bars li")).to_have_count(len(expected))
     shown = shown_bars(page, "#paraphrase-results")
@@ -100,7 +100,7 @@ def check_paraphrase(page):
     assert "/paraphrase" in curl and '"seed":7' in curl and "Authorization" not in curl
     run = subprocess.run(["bash", "-c", curl], capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
-    assert len(json.loads(run.stdout)["results"][0]) == len(expected)
+    assert len(json.loads(run.stdout)["result"]) == len(expected)
     screenshot(page, "paraphrase")
 
     page.fill(f"{form} [name=k]", "20")  # more than n: the service's message is shown as it is
@@ -165,7 +165,7 @@ def check_collections_and_search(page, dim):
 
     page.fill("#search-form [name=text]", "花呗如何开通")
     page.fill("#search-form [name=k]", "5")
-    hits = submit(page, "#search-form", "/similar")["results"][0]
+    hits = submit(page, "#search-form", "/similar")["result"]
     assert len(hits) == 5
     expect(page.locator("#search-results .bars li")).to_have_count(5)
     assert shown_bars(page, "#search-results") == [(h["text"], round(h["score"], 3)) for h in hits]
@@ -174,11 +174,19 @@ def check_collections_and_search(page, dim):
     page.click("#search-form .add-filter")
     page.fill("#search-form [name=filter-key]", "topic")
     page.fill("#search-form [name=filter-value]", "huabei")
-    hits = submit(page, "#search-form", "/similar")["results"][0]
+    hits = submit(page, "#search-form", "/similar")["result"]
     huabei = [q for q in questions if "花呗" in q]
     assert sorted(h["text"] for h in hits) == sorted(huabei)
     expect(page.locator("#search-results .bars li")).to_have_count(len(huabei))
     expect(page.locator("#search-results .chip", has_text="topic: huabei")).to_have_count(len(huabei))
+    page.click("#search-form .add-filter")  # a second row: a range on a number, ANDed with the first
+    second = page.locator("#search-form .filter-row").nth(1)
+    second.locator("[name=filter-key]").fill("rank")
+    second.locator("[name=filter-op]").select_option("gte")
+    second.locator("[name=filter-value]").fill("3")
+    hits = submit(page, "#search-form", "/similar")["result"]
+    assert sorted(h["text"] for h in hits) == sorted(q for i, q in enumerate(questions) if "花呗" in q and i >= 3)
+    assert '"rank":{"gte":3}' in page.locator("#tab-search details.curl pre").text_content()
     screenshot(page, "search")
 
     page.click("[data-tab=collections]")

@@ -59,17 +59,17 @@ def test_paraphrase_options(client):
     body = client.post("/paraphrase", json={"text": "今天天气不错", "n": 4, "k": 4, "top_p": None, "top_k": 5,
                                             "temperature": 0.8, "max_length": 6, "mask_idxs": [1, 2],
                                             "seed": 3}).json()
-    row = body["results"][0]
+    row = body["result"]
     assert 1 <= len(row) <= 4
     assert [p["score"] for p in row] == sorted((p["score"] for p in row), reverse=True)
 
 
 def test_samplers_chosen_by_name(client, roformer):
     body = {"text": "今天天气不错", "n": 4, "k": 4, "max_length": 6, "seed": 5}
-    greedy = client.post("/paraphrase", json={**body, "sampler": "greedy"}).json()["results"][0]
-    assert greedy == client.post("/paraphrase", json={**body, "top_k": 1}).json()["results"][0]
+    greedy = client.post("/paraphrase", json={**body, "sampler": "greedy"}).json()["result"]
+    assert greedy == client.post("/paraphrase", json={**body, "top_k": 1}).json()["result"]
     assert len(greedy) == 1  # n greedy samples are one sample
-    top_k = client.post("/paraphrase", json={**body, "sampler": "top_k", "top_k": 3}).json()["results"][0]
+    top_k = client.post("/paraphrase", json={**body, "sampler": "top_k", "top_k": 3}).json()["result"]
     expected = roformer.paraphrase("今天天气不错", n=4, k=4, max_length=6, seed=5, top_k=3, top_p=None)
     assert [p["text"] for p in top_k] == [text for text, _ in expected]
 
@@ -78,7 +78,7 @@ def test_paraphrase_without_nucleus_sampling(client):
     body = {"text": "今天天气不错", "n": 4, "k": 2, "max_length": 6, "seed": 5, "top_p": None}
     response = client.post("/paraphrase", json=body)
     assert response.status_code == 200, response.text
-    assert 1 <= len(response.json()["results"][0]) <= 2
+    assert 1 <= len(response.json()["result"]) <= 2
 
 
 def test_collection_lifecycle_and_similar(client):
@@ -95,15 +95,15 @@ def test_collection_lifecycle_and_similar(client):
     assert hits[0][0]["score"] == pytest.approx(1.0, abs=1e-4)
     assert hits[0][0]["metadata"] == {"i": 0} and hits[0][0]["text"] == TEXTS[0]
     filtered = client.post("/similar", json={"text": TEXTS[0], "collection": "news", "filter": {"i": 3}}).json()
-    assert [h["id"] for h in filtered["results"][0]] == ["n3"]
+    assert [h["id"] for h in filtered["result"]] == ["n3"]
 
-    item = client.get("/collections/news/items/n2", params={"with_vector": True}).json()
+    item = client.get("/collections/news/items/n2", params={"with_vectors": True}).json()
     assert item["text"] == TEXTS[2] and len(item["vector"]) == 64
     page = client.get("/collections/news/items", params={"offset": 1, "limit": 2}).json()
     assert [i["id"] for i in page["items"]] == ["n1", "n2"] and page["count"] == 4
 
     assert client.post("/collections/news/items/delete", json={"ids": ["n0", "zz"]}).json() == {"deleted": 1}
-    hits = client.post("/similar", json={"text": TEXTS[0], "collection": "news"}).json()["results"][0]
+    hits = client.post("/similar", json={"text": TEXTS[0], "collection": "news"}).json()["result"]
     assert "n0" not in [h["id"] for h in hits] and len(hits) == 3
     assert client.delete("/collections/news").status_code == 204
     assert client.get("/collections").json() == {"collections": ["default"]}
@@ -112,7 +112,7 @@ def test_collection_lifecycle_and_similar(client):
 def test_default_collection_finds_upserted_items(client):
     items = [{"id": "d1", "text": "我想去北京旅游"}, {"id": "d2", "text": "明天会下雨吗"}]
     assert client.post("/collections/default/items", json={"items": items}).status_code == 200
-    hits = client.post("/similar", json={"text": "明天会下雨吗", "k": 1}).json()["results"][0]
+    hits = client.post("/similar", json={"text": "明天会下雨吗", "k": 1}).json()["result"]
     assert hits[0]["id"] == "d2"
     replaced = [{"id": "d2", "text": "我想去北京旅游", "metadata": {"v": 2}}]
     client.post("/collections/default/items", json={"items": replaced})
@@ -136,8 +136,8 @@ def test_metrics_and_docs(client):
 
 def test_paraphrase_logprobs_on_request(client, roformer):
     body = {"text": "今天天气不错", "n": 6, "k": 3, "max_length": 6, "seed": 9}
-    plain = client.post("/paraphrase", json=body).json()["results"][0]
-    scored = client.post("/paraphrase", json={**body, "with_logprob": True}).json()["results"][0]
+    plain = client.post("/paraphrase", json=body).json()["result"]
+    scored = client.post("/paraphrase", json={**body, "with_logprob": True}).json()["result"]
     assert all(set(p) == {"text", "score"} for p in plain)
     assert [p["text"] for p in scored] == [p["text"] for p in plain]
     expected = roformer.paraphrase_batch([roformer.paraphrase_job("今天天气不错", n=6, k=3, max_length=6,

@@ -22,7 +22,7 @@ def client(roformer, tmp_path_factory):
 def similar(client, **body):
     response = client.post("/similar", json=body)
     assert response.status_code == 200, response.text
-    return response.json()["results"][0]
+    return response.json()["result"]
 
 
 def test_by_vector_equals_by_text(client):
@@ -51,6 +51,18 @@ def test_metric_per_collection(client):
         scaled = similar(client, vector=doubled, collection=name, k=2)
         assert [h["score"] for h in scaled] == pytest.approx([factor * h["score"] for h in plain], abs=1e-4)
     assert_error(client.post("/collections", json={"name": "x", "metric": "l2"}), 422, "metric")
+
+
+def test_min_score_above_one_on_an_inner_product_collection(client):
+    vector = [3 * x for x in client.post("/encode", json={"text": TEXTS["c"]}).json()["vector"]]
+    scores = [h["score"] for h in similar(client, vector=vector, collection="inner", k=4)]
+    assert scores[0] > 2.5  # the item itself: 3 times its unit vector's cosine of 1
+    cut = (scores[0] + scores[1]) / 2
+    assert [h["score"] for h in similar(client, vector=vector, collection="inner", k=4, min_score=cut)] == scores[:1]
+    for bad in ("NaN", "Infinity"):
+        response = client.post("/similar", content=f'{{"text": "花呗", "min_score": {bad}}}',
+                               headers={"content-type": "application/json"})
+        assert_error(response, 422, "min_score")
 
 
 @pytest.mark.parametrize(("body", "words"), [

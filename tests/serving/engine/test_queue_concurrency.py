@@ -43,7 +43,7 @@ def test_concurrent_seeded_paraphrases_equal_sequential(client):
     # (seen on the tiny model, whose flat distributions put many tokens at the cut).
     def ask(i):
         body = {"text": TEXTS[i % 8][:12], "n": 4, "k": 4, "max_length": 6, "seed": i, "top_p": 1.0}
-        return client.post("/paraphrase", json=body).json()["results"][0]
+        return client.post("/paraphrase", json=body).json()["result"]
 
     sequential = [ask(i) for i in range(64)]
     parallel = concurrently(ask, range(64))

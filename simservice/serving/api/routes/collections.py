@@ -29,9 +29,14 @@ def collection_response(info: CollectionInfo) -> CollectionResponse:
                               note=info.note)
 
 
-def item_out(item: Item, with_vector: bool = False) -> ItemOut:
-    vector = [float(x) for x in item.vector] if with_vector else None
-    return ItemOut(id=item.id, text=item.text, metadata=item.metadata, vector=vector)
+def item_out(item: Item, with_vectors: bool = False, with_metadata: bool = True) -> ItemOut:
+    """An item as answered: its vector only when asked for, its metadata unless asked not to."""
+    vector = [float(x) for x in item.vector] if with_vectors else None
+    return ItemOut(id=item.id, text=item.text, metadata=item.metadata if with_metadata else None, vector=vector)
+
+
+WITH_VECTORS = Query(False, description="include each item's stored vector")
+WITH_METADATA = Query(True, description="include each item's metadata")
 
 
 @router.post("", response_model=CollectionResponse, status_code=201, summary="create a collection",
@@ -70,26 +75,33 @@ async def upsert_items(name: str, body: UpsertRequest, state: State, index: Inde
     return UpsertResponse(upserted=len(items))
 
 
-@router.post("/{name}/items/delete", response_model=DeleteItemsResponse, summary="delete items by id")
+@router.post("/{name}/items/delete", response_model=DeleteItemsResponse,
+             summary="delete items by id or by filter (durable on return)")
 async def delete_items(name: str, body: DeleteItemsRequest, state: State, index: Index):
     store = await run_in_threadpool(index.get, name)
+    if body.filter is not None:
+        return DeleteItemsResponse(deleted=await run_in_threadpool(store.delete_where, body.filter))
     check_count(len(body.ids), state.settings.max_client_batch_size * 16, "ids")
     return DeleteItemsResponse(deleted=await run_in_threadpool(store.delete, body.ids))
 
 
-@router.get("/{name}/items/{item_id:path}", response_model=ItemOut,
+@router.get("/{name}/items/{item_id:path}", response_model=ItemOut, response_model_exclude_none=True,
             summary="one item by id (percent-encoded; an id may hold '/')")
-async def get_item(name: str, item_id: str, index: Index,
-                   with_vector: bool = Query(False, description="include the stored vector")):
+async def get_item(name: str, item_id: str, index: Index, with_vectors: bool = WITH_VECTORS,
+                   with_metadata: bool = WITH_METADATA,
+                   with_vector: bool = Query(False, include_in_schema=False)):  # the older spelling
     store = await run_in_threadpool(index.get, name)
-    return item_out(await run_in_threadpool(store.get, item_id), with_vector)
+    return item_out(await run_in_threadpool(store.get, item_id), with_vectors or with_vector, with_metadata)
 
 
-@router.get("/{name}/items", response_model=ItemPage, summary="page through items ordered by id")
+@router.get("/{name}/items", response_model=ItemPage, response_model_exclude_none=True,
+            summary="page through items ordered by id")
 async def page_items(name: str, index: Index,
                      offset: int = Query(0, ge=0, description="items to skip"),
-                     limit: int = Query(100, ge=1, le=MAX_PAGE, description="most items to return")):
+                     limit: int = Query(100, ge=1, le=MAX_PAGE, description="most items to return"),
+                     with_vectors: bool = WITH_VECTORS, with_metadata: bool = WITH_METADATA):
     store = await run_in_threadpool(index.get, name)
     items = await run_in_threadpool(store.page, offset, limit)
     count = await run_in_threadpool(store.count)
-    return ItemPage(items=[item_out(i) for i in items], offset=offset, limit=limit, count=count)
+    return ItemPage(items=[item_out(i, with_vectors, with_metadata) for i in items], offset=offset, limit=limit,
+                    count=count)

@@ -12,9 +12,10 @@ from simservice.inference.paraphrase import ParaphraseJob
 from simservice.inference.sampler import SamplingParams
 from simservice.serving.api.auth import require_api_key
 from simservice.serving.api.deps import Index, ReadyModel, State
-from simservice.serving.api.schemas import (MAX_K, EncodeRequest, EncodeResponse, Paraphrase, ParaphraseRequest,
-                                            ParaphraseResponse, SimilarHit, SimilarityRequest, SimilarityResponse,
-                                            SimilarRequest, SimilarResponse)
+from simservice.serving.api.schemas import (MAX_K, EncodeMany, EncodeOne, EncodeRequest, Paraphrase, ParaphraseMany,
+                                            ParaphraseOne, ParaphraseRequest, SimilarHit, SimilarityMany,
+                                            SimilarityOne, SimilarityRequest, SimilarMany, SimilarOne,
+                                            SimilarRequest)
 from simservice.serving.api.door import DoorRoute
 from simservice.serving.api.openapi import error_responses
 from simservice.serving.api.texts import check_count, field_names, tokenize
@@ -42,39 +43,55 @@ async def embed_ids(state: ServiceState, request: Request, ids: list[list[int]],
     return vectors
 
 
-@router.post("/encode", response_model=EncodeResponse, summary="sentence vectors of texts")
+@router.post("/encode", response_model=EncodeOne | EncodeMany, summary="sentence vectors of texts")
 async def encode(body: EncodeRequest, state: State, model: ReadyModel, request: Request):
-    vectors = await encode_texts(state, model, request, body.texts, body.truncate, body.normalize)
-    return EncodeResponse(vectors=vectors.tolist(), dim=vectors.shape[1])
+    vectors = await encode_texts(state, model, request, body.all_texts(), body.truncate, body.normalize,
+                                 names=body.names())
+    if body.text is not None:
+        return EncodeOne(vector=vectors[0].tolist(), dim=vectors.shape[1])
+    return EncodeMany(vectors=vectors.tolist(), dim=vectors.shape[1])
 
 
-@router.post("/similarity", response_model=SimilarityResponse, summary="cosine of a source text to each target")
+@router.post("/similarity", response_model=SimilarityOne | SimilarityMany,
+             summary="cosine of a source text to a target or to each target")
 async def similarity(body: SimilarityRequest, state: State, model: ReadyModel, request: Request):
-    names = ["source", *field_names("targets", len(body.targets))]
-    vectors = await encode_texts(state, model, request, [body.source, *body.targets], body.truncate, names=names)
-    return SimilarityResponse(scores=(vectors[1:] @ vectors[0]).tolist())
+    targets = body.all_targets()
+    names = ["source", *(["target"] if body.target is not None else field_names("targets", len(targets)))]
+    vectors = await encode_texts(state, model, request, [body.source, *targets], body.truncate, names=names)
+    scores = (vectors[1:] @ vectors[0]).tolist()
+    return SimilarityOne(score=scores[0]) if body.target is not None else SimilarityMany(scores=scores)
 
 
-@router.post("/similar", response_model=SimilarResponse, summary="nearest indexed items to each query",
-             responses=error_responses(404))
+@router.post("/similar", response_model=SimilarOne | SimilarMany, response_model_exclude_none=True,
+             summary="nearest indexed items to a query or to each query", responses=error_responses(404))
 async def similar(body: SimilarRequest, state: State, index: Index, model: ReadyModel, request: Request):
     store = await run_in_threadpool(index.get, body.collection)  # 404 before any model work
+    knobs = body.search_params.model_dump(exclude_none=True) if body.search_params else None
     if body.vector is not None:
-        hits = await run_in_threadpool(store.search, np.asarray(body.vector), body.k, body.filter, body.min_score)
+        hits = await run_in_threadpool(store.search, np.asarray(body.vector), body.k, body.filter, body.min_score,
+                                       knobs)
     elif body.id is not None:
-        hits = await run_in_threadpool(nearest_others, store, body)
+        hits = await run_in_threadpool(nearest_others, store, body, knobs)
     else:
         vectors = await encode_texts(state, model, request, body.all_texts(), body.truncate, names=body.names())
-        hits = await run_in_threadpool(store.search, vectors, body.k, body.filter, body.min_score)
-    return SimilarResponse(results=[
-        [SimilarHit(id=h.id, text=h.text, score=h.score, metadata=h.metadata) for h in row] for row in hits
-    ])
+        hits = await run_in_threadpool(store.search, vectors, body.k, body.filter, body.min_score, knobs)
+    vectors = await run_in_threadpool(hit_vectors, store, hits) if body.with_vectors else None
+    rows = [[SimilarHit(id=h.id, text=h.text, score=h.score, metadata=h.metadata if body.with_metadata else None,
+                        vector=vectors[h.id] if vectors else None)
+             for h in row if vectors is None or h.id in vectors] for row in hits]
+    return SimilarOne(result=rows[0]) if body.one_query() else SimilarMany(results=rows)
 
 
-def nearest_others(store, body: SimilarRequest):
+def hit_vectors(store, hits) -> dict[str, list[float]]:
+    """The stored vector of every hit, by id, in one read."""
+    return {item.id: [float(x) for x in item.vector] for item in store.get_many([h.id for row in hits for h in row])}
+
+
+def nearest_others(store, body: SimilarRequest, knobs: dict[str, int] | None):
     """The hits of a stored item's vector, the item itself left out (404 if it is not stored)."""
     item = store.get(body.id)
-    [row] = store.search(np.asarray(item.vector)[None, :], min(body.k + 1, MAX_K), body.filter, body.min_score)
+    [row] = store.search(np.asarray(item.vector)[None, :], min(body.k + 1, MAX_K), body.filter, body.min_score,
+                         knobs)
     return [[hit for hit in row if hit.id != body.id][:body.k]]
 
 
@@ -102,11 +119,11 @@ def paraphrase_jobs(body: ParaphraseRequest, model: InferenceEngine, state: Serv
     return jobs
 
 
-@router.post("/paraphrase", response_model=ParaphraseResponse, response_model_exclude_none=True,
-             summary="paraphrases of texts, best first")
+@router.post("/paraphrase", response_model=ParaphraseOne | ParaphraseMany, response_model_exclude_none=True,
+             summary="paraphrases of a text or of each text, best first")
 async def paraphrase(body: ParaphraseRequest, state: State, model: ReadyModel, request: Request):
     jobs = await run_in_threadpool(paraphrase_jobs, body, model, state)
     results = await state.run(request, JobKind.PARAPHRASE, jobs, [len(job.source_ids) for job in jobs])
-    return ParaphraseResponse(results=[
-        [Paraphrase(text=t, score=s, logprob=result.logprobs[t] if body.with_logprob else None)
-         for t, s in result.paraphrases] for result in results])
+    rows = [[Paraphrase(text=t, score=s, logprob=result.logprobs[t] if body.with_logprob else None)
+             for t, s in result.paraphrases] for result in results]
+    return ParaphraseOne(result=rows[0]) if body.text is not None else ParaphraseMany(results=rows)

@@ -70,8 +70,8 @@ export async function metricsText() {
 // [{text, score}] best first, for one text.
 export async function paraphrase(text, params) {
   const data = await call("POST", "paraphrase", { text, ...params }, "paraphrase");
-  expect(data && Array.isArray(data.results) && Array.isArray(data.results[0]), "/paraphrase", data);
-  return data.results[0];
+  expect(data && Array.isArray(data.result), "/paraphrase", data);
+  return data.result;
 }
 
 // One cosine per target, in request order.
@@ -86,8 +86,8 @@ export async function search(collection, text, k, filter) {
   const body = { collection, text, k };
   if (filter) body.filter = filter;
   const data = await call("POST", "similar", body, "search");
-  expect(data && Array.isArray(data.results) && Array.isArray(data.results[0]), "/similar", data);
-  return data.results[0];
+  expect(data && Array.isArray(data.result), "/similar", data);
+  return data.result;
 }
 
 export async function listCollections() {

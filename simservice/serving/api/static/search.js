@@ -1,4 +1,4 @@
-// The Search tab: nearest items of a collection with a metadata equality filter; add items by
+// The Search tab: nearest items of a collection with a metadata filter; add items by
 // hand or upload a small CSV/JSONL file in batches with a progress bar.
 
 import * as api from "./api.js";
@@ -32,22 +32,34 @@ export function initSearch(section) {
   return { show: () => guarded(section, async () => fillPickers(await api.listCollections())) };
 }
 
+// The operators a filter row offers, as the filter language names them (README, "Filters").
+const OPERATORS = [["eq", "="], ["ne", "≠"], ["gt", ">"], ["gte", "≥"], ["lt", "<"], ["lte", "≤"], ["in", "in"]];
+
 function filterRow() {
+  const op = el("select", { name: "filter-op" }, ...OPERATORS.map(([value, label]) => el("option", { value, text: label })));
   const row = el("div", { class: "row filter-row" },
     el("input", { type: "text", name: "filter-key", "data-i18n-placeholder": "filterKey", placeholder: t("filterKey") }),
-    "=",
+    op,
     el("input", { type: "text", name: "filter-value", "data-i18n-placeholder": "filterValue", placeholder: t("filterValue") }));
   row.append(el("button", { type: "button", class: "quiet", i18n: "remove", onclick: () => row.remove() }));
   return row;
 }
 
+// The rows as one filter: {key: value} for a key with one "=" row, else {key: {op: value, ...}}
+// (the rows of one key are ANDed); "in" takes comma-separated values.
 function filterOf(filters) {
-  const filter = {};
+  const byKey = new Map();
   for (const row of filters.querySelectorAll(".filter-row")) {
     const key = row.querySelector("[name=filter-key]").value.trim();
-    if (key) filter[key] = parseScalar(row.querySelector("[name=filter-value]").value);
+    if (!key) continue;
+    const op = row.querySelector("[name=filter-op]").value;
+    const raw = row.querySelector("[name=filter-value]").value;
+    byKey.set(key, { ...byKey.get(key), [op]: op === "in" ? raw.split(",").map((v) => parseScalar(v.trim())) : parseScalar(raw) });
   }
-  return Object.keys(filter).length ? filter : undefined;
+  if (!byKey.size) return undefined;
+  const filter = {};
+  for (const [key, ops] of byKey) filter[key] = Object.keys(ops).length === 1 && "eq" in ops ? ops.eq : ops;
+  return filter;
 }
 
 function hitDetails(row) {
