@@ -6,7 +6,7 @@ a real checkpoint (models/demo by default) in float32, in `--precision int8` (XL
 bench/encode.py); the cosine of each int8 vector to its float32 vector (mean, min) and each
 file's Spearman / AUC as `simservice eval` computes them.
 
-Speed: the cached decoder (XLA step, as `--xla` serves) decoding n=32 samples of 32 tokens for
+Speed: the cached decoder (compiled with XLA, as `--xla` serves it) decoding n=32 samples of 32 tokens for
 one text and for 8 texts together, float32 against int8 on the same random weights, base and
 small shapes, the two alternating for --rounds rounds; each keeps its best round.
 
@@ -139,7 +139,7 @@ def main() -> None:
             print(f"  {stem:12s} " + "  ".join(f"{name} spearman {s['spearman']:.4f}" for name, s in by_way.items()))
     for shape in args.shapes:
         result["decoder"][shape] = d = decoder_speed(shape, args.rounds)
-        print(f"decoder, {shape}, XLA step, n=32, max_length 32, load average "
+        print(f"decoder, {shape}, XLA, n=32, max_length 32, load average "
               f"{min(d['load_average']):.1f} to {max(d['load_average']):.1f}")
         for name, row in d["rows"].items():
             print(f"  {name:24s} {row['seconds']:7.2f} s {row['tokens_per_second']:8.1f} tok/s "
