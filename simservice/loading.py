@@ -17,7 +17,7 @@ def load_model(path: str | Path, *, architecture: Architecture | None = None, ma
     """Load an official TF1 release or a Hugging Face port directory (see `find_checkpoint`).
 
     `max_batch_rows` and `max_batch_tokens` bound one encoder forward pass (padding counted);
-    `jit_compile` compiles the encoder and decoder steps with XLA (one executable per batch
+    `jit_compile` compiles the encoder and the whole decode loop with XLA (one executable per batch
     shape bucket); `precision` "mixed_bfloat16" / "mixed_float16" computes in 16 bits, "int8"
     runs the transformer blocks' matmuls in int8 and needs `jit_compile` (see `check_precision`).
     """

@@ -56,7 +56,7 @@ def register(subparsers) -> None:
     serve.add_argument("--no-warmup", dest="warmup", action="store_false", default=None,
                        help="answer /ready without running each batch shape first")
     serve.add_argument("--xla", dest="xla", action="store_true", default=None,
-                       help="compile the encoder and decoder steps with XLA")
+                       help="compile the encoder and the decode loop with XLA")
     serve.add_argument("--precision", dest="precision", default=None,
                        choices=PRECISIONS, help="compute precision (default float32); int8 needs --xla")
     serve.add_argument("--log-level", default="info", help="log level (default info: start-up and one line "

@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     keep_alive_timeout: float = Field(5.0, gt=0, description="seconds an idle keep-alive connection stays open")
     max_connections: int = Field(1024, ge=1, description="open connections and requests before uvicorn answers 503")
     warmup: bool = Field(True, description="run each batch shape once before /ready answers 200")
-    xla: bool = Field(False, description="compile the encoder and decoder steps with XLA (slower warm-up, "
+    xla: bool = Field(False, description="compile the encoder and the decode loop with XLA (slower warm-up, "
                                          "faster batches; one executable per batch shape)")
     precision: Precision = Field(
         "float32", description="compute precision; mixed_float16 for GPUs, mixed_bfloat16 for recent CPUs/GPUs; "
