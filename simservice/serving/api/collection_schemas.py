@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from simservice.index import validation as index_checks
 from simservice.index.validation import MAX_ID_LENGTH, MAX_METADATA_BYTES, MAX_METADATA_DEPTH
-from simservice.serving.api.schemas import (example, index_check, TRUNCATE, CollectionName, Metadata, Strict,
+from simservice.serving.api.schemas import (example, exactly_one, index_check, TRUNCATE, CollectionName, Metadata, Strict,
                                             Text)
 
 
@@ -89,9 +89,7 @@ class DeleteItemsRequest(Strict):
 
     @model_validator(mode="after")
     def _exactly_one(self):
-        if (self.ids is None) == (self.filter is None):
-            raise ValueError("give exactly one of `ids` and `filter`")
-        return self
+        return exactly_one(self, "ids", "filter")
 
 
 class DeleteItemsResponse(BaseModel):

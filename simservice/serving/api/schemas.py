@@ -47,6 +47,15 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def exactly_one(model: BaseModel, *names: str) -> BaseModel:
+    """`model` if exactly one of its fields `names` is given; else the error saying which to give."""
+    given = [name for name in names if getattr(model, name) is not None]
+    if len(given) != 1:
+        listed = ", ".join(f"`{name}`" for name in names[:-1]) + f" and `{names[-1]}`"
+        raise ValueError(f"give exactly one of {listed}" + (f", not {given or 'none'}" if len(names) > 2 else ""))
+    return model
+
+
 class OneOrManyTexts(Strict):
     """`text` for one query or `texts` for several; exactly one of them."""
 
@@ -55,9 +64,7 @@ class OneOrManyTexts(Strict):
 
     @model_validator(mode="after")
     def _exactly_one(self):
-        if (self.text is None) == (self.texts is None):
-            raise ValueError("give exactly one of `text` and `texts`")
-        return self
+        return exactly_one(self, "text", "texts")
 
     def all_texts(self) -> list[str]:
         return [self.text] if self.text is not None else list(self.texts)
@@ -102,9 +109,7 @@ class SimilarityRequest(Strict):
 
     @model_validator(mode="after")
     def _exactly_one(self):
-        if (self.target is None) == (self.targets is None):
-            raise ValueError("give exactly one of `target` and `targets`")
-        return self
+        return exactly_one(self, "target", "targets")
 
     def all_targets(self) -> list[str]:
         return [self.target] if self.target is not None else list(self.targets)
@@ -159,10 +164,7 @@ class SimilarRequest(OneOrManyTexts):
 
     @model_validator(mode="after")
     def _exactly_one(self):  # replaces OneOrManyTexts' check: here a vector or an id may be the query
-        given = [name for name in ("text", "texts", "vector", "id") if getattr(self, name) is not None]
-        if len(given) != 1:
-            raise ValueError(f"give exactly one of `text`, `texts`, `vector` and `id`, not {given or 'none'}")
-        return self
+        return exactly_one(self, "text", "texts", "vector", "id")
 
 
 class SimilarHit(BaseModel):
