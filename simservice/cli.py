@@ -8,6 +8,7 @@ import logging
 import sys
 
 from simservice.backend import import_tensorflow
+from simservice.precision import PRECISIONS
 
 DEFAULT_MODEL = "models/demo"
 
@@ -30,15 +31,24 @@ def positive_int(value: str) -> int:
     return number
 
 
-def _add_model_arg(parser: argparse.ArgumentParser) -> None:
+def add_model_args(parser: argparse.ArgumentParser) -> None:
+    """--model, --precision and --xla: what `load_args_model` loads."""
     parser.add_argument("--model", default=DEFAULT_MODEL,
                         help=f"checkpoint directory, official TF1 or Hugging Face port (default: {DEFAULT_MODEL})")
+    parser.add_argument("--precision", choices=PRECISIONS, default="float32",
+                        help="compute precision (default float32); int8 needs --xla")
+    parser.add_argument("--xla", action="store_true", help="compile the encoder and the decode loop with XLA")
+
+
+def load_args_model(args: argparse.Namespace):
+    """The model that `add_model_args`' flags name (ValueError for int8 without --xla)."""
+    from simservice.loading import load_model
+
+    return load_model(args.model, precision=args.precision, jit_compile=args.xla)
 
 
 def _encode(args: argparse.Namespace) -> int:
-    from simservice import load_model
-
-    model = load_model(args.model)
+    model = load_args_model(args)
     vectors = model.encode(args.texts)
     for text, vector in zip(args.texts, vectors):
         print(json.dumps({"text": text, "vector": [round(float(x), 6) for x in vector]}, ensure_ascii=False))
@@ -46,9 +56,7 @@ def _encode(args: argparse.Namespace) -> int:
 
 
 def _similarity(args: argparse.Namespace) -> int:
-    from simservice import load_model
-
-    model = load_model(args.model)
+    model = load_args_model(args)
     vectors = model.encode([args.source, *args.targets])
     for target, score in zip(args.targets, vectors[1:] @ vectors[0]):
         print(f"{score:.4f}\t{target}")
@@ -56,9 +64,7 @@ def _similarity(args: argparse.Namespace) -> int:
 
 
 def _paraphrase(args: argparse.Namespace) -> int:
-    from simservice import load_model
-
-    model = load_model(args.model)
+    model = load_args_model(args)
     for text in args.texts:
         print(text)
         for candidate, score in model.paraphrase(text, n=args.n, k=args.k, top_p=args.top_p, seed=args.seed):
@@ -72,18 +78,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     encode = sub.add_parser("encode", help="print the sentence vectors of texts as JSON lines")
-    _add_model_arg(encode)
+    add_model_args(encode)
     encode.add_argument("texts", nargs="+", type=text_arg)
     encode.set_defaults(func=_encode)
 
     similarity = sub.add_parser("similarity", help="cosine of a source text to each target text")
-    _add_model_arg(similarity)
+    add_model_args(similarity)
     similarity.add_argument("source", type=text_arg)
     similarity.add_argument("targets", nargs="+", type=text_arg)
     similarity.set_defaults(func=_similarity)
 
     paraphrase = sub.add_parser("paraphrase", help="paraphrases of texts, ranked by the encoder (gen_synonyms)")
-    _add_model_arg(paraphrase)
+    add_model_args(paraphrase)
     paraphrase.add_argument("texts", nargs="+", type=text_arg)
     paraphrase.add_argument("-n", type=positive_int, default=32, help="samples to draw (default 32)")
     paraphrase.add_argument("-k", type=positive_int, default=8, help="paraphrases to keep, at most n (default 8)")

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from tests.paths import FIXTURES, ROOT
 
@@ -45,6 +46,20 @@ def test_int8_is_refused_without_xla_and_by_train(tmp_path, capsys):
         main(["train", "--precision", "int8"])
     assert exited.value.code == 2
     assert "invalid choice: 'int8'" in capsys.readouterr().err
+
+
+def test_model_commands_take_the_precision_and_xla_flags(capsys):
+    assert main(["encode", "--model", MODEL, "--precision", "int8", "你好"]) == 2
+    assert "precision int8 needs XLA (--xla" in capsys.readouterr().err
+    vectors = {}
+    for flags in ([], ["--precision", "int8", "--xla"]):
+        assert main(["encode", "--model", MODEL, *flags, "你好", "明天见"]) == 0
+        vectors[len(flags)] = np.array([json.loads(line)["vector"] for line in capsys.readouterr().out.splitlines()])
+    cosines = (vectors[0] * vectors[3]).sum(axis=1) / np.linalg.norm(vectors[3], axis=1)
+    assert cosines.min() > 0.999 and not np.array_equal(vectors[0], vectors[3])  # int8: close, not the same
+    assert main(["similarity", "--model", MODEL, "--xla", "你好", "您好"]) == 0
+    assert main(["paraphrase", "--model", MODEL, "--precision", "int8", "--xla", "你好", "-n", "2", "-k", "1",
+                 "--seed", "1"]) == 0
 
 
 def test_eval_refuses_a_header_only_file_and_names_a_non_utf8_one(tmp_path, capsys):
