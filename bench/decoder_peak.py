@@ -102,7 +102,9 @@ def main() -> None:
     old_cached = old.CachedDecoder(model.model, model.tokenizer.sep_id)
     decoders[f"cached of {args.old}"] = lambda: old_cached.decode([old_request])[0]
     for fn in decoders.values():
-        fn()  # traces (and compiles) for this shape
+        fn()  # traces for this shape (and queues its XLA compiles)
+    if args.xla:
+        xla.compiles.wait()
 
     rounds = []
     for r in range(args.rounds):

@@ -81,7 +81,8 @@ def main() -> None:
 
         cached_s, decoded = measure(lambda: model.decoder.decode(requests[:1]))
         xla = CachedDecoder(model.model, model.tokenizer.sep_id, jit_compile=True)
-        xla.decode(requests[:1])  # compiles the step for this shape
+        xla.decode(requests[:1])  # queues the XLA compiles of this request's shapes
+        xla.compiles.wait()
         xla_s, _ = measure(lambda: xla.decode(requests[:1]))
         uncached_s, _ = measure(lambda: model.reference_decoder.generate_ids(
             requests[0].source_ids, args.n, params, args.max_length, 0))

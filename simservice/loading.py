@@ -18,8 +18,9 @@ def load_model(path: str | Path, *, architecture: Architecture | None = None, ma
 
     `max_batch_rows` and `max_batch_tokens` bound one encoder forward pass (padding counted);
     `jit_compile` compiles the encoder and the whole decode loop with XLA (one executable per batch
-    shape bucket); `precision` "mixed_bfloat16" / "mixed_float16" computes in 16 bits, "int8"
-    runs the transformer blocks' matmuls in int8 and needs `jit_compile` (see `check_precision`).
+    shape bucket; the decode loop's in the background, see `SimPipeline.wait_for_compiles`);
+    `precision` "mixed_bfloat16" / "mixed_float16" computes in 16 bits, "int8" runs the
+    transformer blocks' matmuls in int8 and needs `jit_compile` (see `check_precision`).
     """
     check_precision(precision, jit_compile)
     model, tokenizer = load_checkpoint(path, architecture=architecture, max_length=max_length, precision=precision)

@@ -7,6 +7,8 @@ per row from the first real token), prefilled once each, and their cache rows re
 the n samples. Then one compiled loop (`tf.while_loop`, XLA with `jit_compile`) feeds one
 token per row per step into a preallocated cache updated in place, chooses the next tokens on
 the device (`token_choice`) and decides there which rows go on: only the final ids come back.
+With XLA, each shape of the loop is compiled in the background (`compiles`) and its batches run
+the traced loop until then, so no request waits seconds for a compile.
 The loop hands back to the host when the live rows fit a batch half the size, which drops
 the finished rows from the cache (batches are powers of two), so they stop costing work.
 """
@@ -21,6 +23,7 @@ import tensorflow as tf
 from keras import ops
 
 from simservice.inference.batching import bucket_length, bucket_rows, pad_left
+from simservice.inference.compiles import BackgroundCompiler
 from simservice.inference.sampler import RowLimits, SamplingParams, row_uniforms
 from simservice.inference.token_choice import choose_tokens
 from simservice.model.masks import position_ids_from_padding
@@ -81,9 +84,12 @@ class CachedDecoder:
             tf.TensorSpec([None, 1, None], tf.bool), cache_spec, tf.TensorSpec([], tf.int32)])
         self._start = tf.function(self._start_fn, input_signature=[ids, flags, ints, row_spec])
         state_spec = (ints, tf.TensorSpec([None], tf.bool), ids, ints, tf.TensorSpec([None], tf.float32), cache_spec)
-        # With XLA, one executable per (rows, source width, target length): rows are powers of two.
-        self._loop = tf.function(self._loop_fn, jit_compile=jit_compile, input_signature=[
-            tf.TensorSpec([], tf.int32), state_spec, row_spec])
+        loop_spec = [tf.TensorSpec([], tf.int32), state_spec, row_spec]
+        self._loop = tf.function(self._loop_fn, input_signature=loop_spec)  # traced once, runs any shape
+        # With XLA, one executable per `loop_shape` (rows are powers of two), compiled off the request
+        # path: until a shape's executable exists, its batches run the traced loop.
+        self._loop_xla = tf.function(self._loop_fn, jit_compile=True, input_signature=loop_spec) if jit_compile else None
+        self.compiles = BackgroundCompiler(self._compile_loop, "decode loop") if jit_compile else None
 
     # -- compiled pieces ----------------------------------------------------------------
 
@@ -229,9 +235,46 @@ class CachedDecoder:
         return DecodeBatch(1, state, fixed), np.where(np.arange(len(slots)) < rows, slots, -1)
 
     def run_steps(self, batch: DecodeBatch) -> DecodeBatch:
-        """One run of the compiled loop: steps until the batch is done or can halve."""
-        t, state = self._loop(tf.constant(batch.t, tf.int32), batch.state, batch.fixed)
+        """One run of the compiled loop: steps until the batch is done or can halve. With XLA, the
+        loop's executable for this shape if it exists, else the traced loop while it compiles."""
+        loop = self._loop
+        if self.compiles is not None:
+            shape = loop_shape(batch.fixed)
+            if self.compiles.ready(shape):
+                loop = self._loop_xla
+            else:
+                self.compiles.request(shape)
+        t, state = loop(tf.constant(batch.t, tf.int32), batch.state, batch.fixed)
         return DecodeBatch(int(t), state, batch.fixed)
+
+    def precompile(self, rows: int, source_length: int, max_length: int) -> None:
+        """Queue the XLA compiles a request of `rows` samples will need (its rows bucket and each
+        halving of it) for a source of `source_length` tokens; nothing without XLA."""
+        if self.compiles is None:
+            return
+        width, target = bucket_length(source_length), bucket_length(max_length)
+        rows = bucket_rows(rows)
+        while rows >= 1:
+            self.compiles.request((rows, width, target))
+            rows //= 2
+
+    def _compile_loop(self, shape: tuple[int, int, int]) -> None:
+        """Build the XLA loop's executable for `shape` by running it on a batch of that shape with
+        no live row (the loop exits at once; XLA compiles by shape, not by values)."""
+        rows, width, target = shape
+        c = self.model.config
+        zeros = tf.zeros([rows, width + target, c.num_heads, c.head_size], self.cache_dtype)
+        ints, flags = np.zeros(rows, np.int32), np.zeros(rows, bool)
+        state = (ints, flags, np.zeros((rows, target), np.int32), ints, np.zeros(rows, np.float32),
+                 [(zeros, zeros)] * c.num_layers)
+        fixed = (ints, np.zeros((rows, width), bool), ints, np.zeros((rows, target), np.float64), ints,
+                 np.ones(rows, np.float32), np.ones(rows, np.float32))
+        self._loop_xla(tf.constant(0, tf.int32), state, fixed)
+
+
+def loop_shape(fixed: tuple) -> tuple[int, int, int]:
+    """(rows, source width, target length): what one XLA executable of the loop is built for."""
+    return int(fixed[1].shape[0]), int(fixed[1].shape[1]), int(fixed[3].shape[1])
 
 
 def _step_mask(batch: int, slots: np.ndarray, source_masks: np.ndarray, keys: int, t: int) -> np.ndarray:

@@ -42,3 +42,6 @@ class InferenceEngine(Protocol):
 
     def warm_up(self, max_tokens: int) -> None:
         """Run each shape serving runs once."""
+
+    def pending_compiles(self) -> int:
+        """Decode shapes queued for XLA compilation and not compiled yet (0 without XLA)."""

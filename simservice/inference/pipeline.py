@@ -136,9 +136,20 @@ class SimPipeline:
 
     # -- serving --------------------------------------------------------------------------
 
+    def pending_compiles(self) -> int:
+        """Decode shapes queued for XLA compilation and not compiled yet (0 without XLA)."""
+        return 0 if self.decoder.compiles is None else self.decoder.compiles.pending()
+
+    def wait_for_compiles(self, timeout: float | None = None) -> bool:
+        """With XLA, wait until the decode shapes queued so far are compiled (benches, tests);
+        False if `timeout` passed first. At once True without XLA."""
+        return self.decoder.compiles is None or self.decoder.compiles.wait(timeout)
+
     def warm_up(self, max_tokens: int) -> None:
         """Run what serving runs once, so the first requests do not pay for tracing (or, with XLA,
-        compiling): the encoder at every length bucket and every row bucket, one short paraphrase."""
+        compiling): the encoder at every length bucket and every row bucket, one short paraphrase.
+        With XLA, also queue the background compiles of a default paraphrase request (n=32,
+        max_length=32, sources of up to 16 tokens); other decode shapes compile when first seen."""
         tok = self.tokenizer
         for length in range(8, max_tokens + 8, 8):
             length = min(length, max_tokens)
@@ -148,6 +159,8 @@ class SimPipeline:
             self.embed([[tok.cls_id, tok.unk_id, tok.sep_id]] * rows)
             rows = bucket_rows(rows + 1)
         self.paraphrase_batch([self.paraphrase_job("warm up", n=2, k=1, max_length=2, seed=0)])
+        for source_length in (8, 16):
+            self.decoder.precompile(32, source_length, 32)
 
 
 def _decode_request(job: ParaphraseJob) -> DecodeRequest:

@@ -58,7 +58,8 @@ class Settings(BaseSettings):
     max_connections: int = Field(1024, ge=1, description="open connections and requests before uvicorn answers 503")
     warmup: bool = Field(True, description="run each batch shape once before /ready answers 200")
     xla: bool = Field(False, description="compile the encoder and the decode loop with XLA (slower warm-up, "
-                                         "faster batches; one executable per batch shape)")
+                                         "faster batches; one executable per batch shape, the decode loop's "
+                                         "compiled in the background)")
     precision: Precision = Field(
         "float32", description="compute precision; mixed_float16 for GPUs, mixed_bfloat16 for recent CPUs/GPUs; "
                                "int8 (with xla only) quantizes the transformer blocks' weights")

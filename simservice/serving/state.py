@@ -80,6 +80,7 @@ class ServiceState:
             self.max_input_tokens = max_input_tokens
             self.startup_error = None
             self.model = model
+            self.metrics.pending_compiles.set_function(model.pending_compiles)
             log.info("model %s (%s, %d layers, dim %d) ready in %.1f s; index %s", self.settings.model,
                      model.config.architecture, model.config.num_layers, model.dim, time.perf_counter() - start,
                      self.settings.index_backend)

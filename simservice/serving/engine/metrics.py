@@ -33,4 +33,7 @@ class Metrics:
         self.generation_tokens = Counter("simservice_generated_tokens",
                                          "tokens the decoder generated for paraphrase jobs ([SEP] included)",
                                          registry=r)
+        self.pending_compiles = Gauge("simservice_xla_compiles_pending",
+                                      "decode loop shapes waiting for their XLA compile (their batches run the "
+                                      "traced loop meanwhile)", registry=r)
         self.paraphrases = Counter("simservice_paraphrases_total", "paraphrases returned", registry=r)

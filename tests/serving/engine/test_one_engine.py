@@ -3,6 +3,8 @@ ranking included, and with XLA it is traced once."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from fastapi.testclient import TestClient
 from tests.paths import FIXTURES
@@ -61,3 +63,27 @@ def test_xla_encoder_is_traced_once_for_warm_up_encode_and_ranking(tmp_path, for
         assert built == [encoder] and encoder.traces == 1
         assert {(1, 8), (1, 16), (2, 8), (4, 8)} <= warm  # each length bucket, each row bucket
         assert all(bucket_rows(rows) <= 4 for rows, _ in shapes)
+
+
+def test_xla_decode_shapes_compile_in_the_background_and_metrics_count_them(tmp_path):
+    """Warm-up queues the default request's decode shapes; /paraphrase answers meanwhile (on the
+    traced loop), and the gauge falls to 0 once they are compiled."""
+    with serve(tmp_path, xla=True, max_input_tokens=16, max_batch_size=4, max_batch_tokens=64) as client:
+        wait_ready(client, timeout=120)
+        model = client.app.state.service.model
+        body = {"text": "明天会下雨吗", "n": 32, "k": 3, "max_length": 32, "seed": 2}
+        assert client.post("/paraphrase", json=body).status_code == 200
+        assert model.wait_for_compiles(timeout=300)
+        assert model.decoder.compiles.compiled >= 12 and model.decoder.compiles.failed == 0  # 6 row buckets x 2 widths
+
+        def gauge():
+            return [line for line in client.get("/metrics").text.splitlines()
+                    if line.startswith("simservice_xla_compiles_pending")]
+
+        assert gauge() == ["simservice_xla_compiles_pending 0.0"]
+        release = threading.Event()
+        model.decoder.compiles._compile_shape = lambda shape: release.wait(30)  # a compile held open
+        model.decoder.compiles.request((64, 8, 8))
+        assert gauge() == ["simservice_xla_compiles_pending 1.0"]
+        release.set()
+        assert model.wait_for_compiles(timeout=30) and gauge() == ["simservice_xla_compiles_pending 0.0"]
