@@ -4,19 +4,22 @@ Quality: every distinct sentence of the dev pair files (../shared/data/dev by de
 a real checkpoint (models/demo by default) in float32, in `--precision int8` (XLA) and, unless
 --no-onnx, through ONNX Runtime int8 (our ONNX export quantized by `quantize_dynamic`, as in
 bench/encode.py); the cosine of each int8 vector to its float32 vector (mean, min) and each
-file's Spearman / AUC as `simservice eval` computes them.
+file's Spearman / AUC as `simservice eval` computes them, and how well each int8 way keeps the
+order of float32's pair scores (their Spearman to float32's, meaningful on random weights too).
 
 Speed: the cached decoder (compiled with XLA, as `--xla` serves it) decoding n=32 samples of 32 tokens for
 one text and for 8 texts together, float32 against int8 on the same random weights, base and
 small shapes, the two alternating for --rounds rounds; each keeps its best round.
 
     .venv/bin/python bench/int8.py [--shapes small base] [--rounds 2] [--model models/demo]
+    .venv/bin/python bench/int8.py --random-shape base --pairs 500 --shapes   # quality at base shape
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -47,16 +50,17 @@ def onnx_int8_encode(pipeline):
     return encode
 
 
-def quality(model_dir: Path, files: list[Path], onnx: bool) -> dict:
+def quality(model_dir: Path, files: list[Path], onnx: bool, limit: int | None = None) -> dict:
     from simservice import load_model
     from simservice.evaluation.pairs_file import read_labelled_pairs
     from simservice.evaluation.report import evaluate_pairs
+    from simservice.evaluation.metrics import spearman
 
     fp32 = load_model(model_dir, jit_compile=True)
     ways = {"simservice int8": load_model(model_dir, precision="int8", jit_compile=True).encode}
     if onnx:
         ways["onnxruntime int8"] = onnx_int8_encode(fp32)
-    pairs = {path.stem: read_labelled_pairs(path) for path in files}
+    pairs = {path.stem: first_pairs(read_labelled_pairs(path), limit) for path in files}
     texts = list(dict.fromkeys(t for p in pairs.values() for t in (*p.first, *p.second)))
     reference = fp32.encode(texts)
     vectors = {"float32": dict(zip(texts, reference))}
@@ -70,7 +74,19 @@ def quality(model_dir: Path, files: list[Path], onnx: bool) -> dict:
     for stem, p in pairs.items():
         result["files"][stem] = {name: evaluate_pairs(stem, p, lambda ts, v=v: np.stack([v[t] for t in ts])).as_dict()
                                  for name, v in vectors.items()}
+        scores = {name: np.array([v[a] @ v[b] for a, b in zip(p.first, p.second)]) for name, v in vectors.items()}
+        for name in ways:  # do the pairs keep float32's order? (meaningful for random weights too)
+            result["files"][stem][name]["spearman_to_float32"] = float(spearman(scores[name], scores["float32"]))
     return result
+
+
+def first_pairs(pairs, limit: int | None):
+    """The first `limit` pairs (all with None)."""
+    from simservice.evaluation.pairs_file import LabelledPairs
+
+    if limit is None:
+        return pairs
+    return LabelledPairs(pairs.first[:limit], pairs.second[:limit], pairs.labels[:limit])
 
 
 def decoder_speed(shape: str, rounds: int) -> dict:
@@ -123,6 +139,9 @@ def main() -> None:
     parser.add_argument("--shapes", nargs="*", default=["small", "base"], choices=["small", "base"])
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "demo")
+    parser.add_argument("--random-shape", choices=["small", "base"],
+                        help="instead of --model, a checkpoint of this shape with random weights")
+    parser.add_argument("--pairs", type=int, help="only the first PAIRS pairs of each file")
     parser.add_argument("--data", type=Path, nargs="*", default=sorted(DEV.glob("*.tsv")))
     parser.add_argument("--no-onnx", dest="onnx", action="store_false", help="leave ONNX Runtime int8 out")
     args = parser.parse_args()
@@ -130,7 +149,12 @@ def main() -> None:
     result = {"machine": machine(), "decoder": {}}
     if args.data:
         start = os.getloadavg()[0]
-        result["quality"] = q = quality(args.model, args.data, args.onnx)
+        from gpu import write_model
+
+        with tempfile.TemporaryDirectory() as tmp:
+            model = Path(write_model(args.random_shape, tmp)) if args.random_shape else args.model
+            result["quality"] = q = quality(model, args.data, args.onnx, args.pairs)
+            q["model"] = f"random weights, {args.random_shape} shape" if args.random_shape else q["model"]
         print(f"quality: {q['model']}, {q['sentences']} distinct sentences, load average "
               f"{start:.1f} to {os.getloadavg()[0]:.1f}")
         for name, c in q["cosine_to_float32"].items():
@@ -138,6 +162,8 @@ def main() -> None:
                   f"min {c['min']:.6f}")
         for stem, by_way in q["files"].items():
             print(f"  {stem:12s} " + "  ".join(f"{name} spearman {s['spearman']:.4f}" for name, s in by_way.items()))
+            print(f"  {'':12s} " + "  ".join(f"{name} pair scores' spearman to float32 {s['spearman_to_float32']:.5f}"
+                                             for name, s in by_way.items() if name != "float32"))
     for shape in args.shapes:
         result["decoder"][shape] = d = decoder_speed(shape, args.rounds)
         print(f"decoder, {shape}, XLA, n=32, max_length 32, load average "
