@@ -11,7 +11,7 @@ requests again, twice each: the steady latency (the faster of the two). `demo` i
 steps, so a request halves its batch through several shapes); `base` is 12 x 768 with random
 weights and its [SEP] logit raised by 7 so that its samples, too, end at varied steps.
 
-    .venv/bin/python bench/compiles.py [--models demo base]
+    .venv/bin/python bench/compiles.py [--models demo base] [--int8]
 """
 
 from __future__ import annotations
@@ -74,10 +74,15 @@ def run(model, mode: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", default=["demo", "base"], choices=["demo", "small", "base"])
+    parser.add_argument("--int8", action="store_true", help="quantize the models' blocks to int8 (--precision int8)")
     args = parser.parse_args()
-    result = {"machine": machine(), "texts": TEXTS, "models": {}}
+    result = {"machine": machine(), "texts": TEXTS, "int8": args.int8, "models": {}}
     for name in args.models:
         model = load(name)
+        if args.int8:
+            from simservice.model.quantization import quantize_int8
+
+            quantize_int8(model.model)
         rows = {mode: run(model, mode) for mode in ("on the request path", "background")}
         result["models"][name] = rows
         print(f"{name}: first request of new shapes / steady, seconds per request (load {os.getloadavg()[0]:.1f})")
