@@ -26,11 +26,14 @@ class BackgroundCompiler:
 
     `ready(key)` says whether the key's executable exists; `request(key)` queues it (once);
     `wait()` blocks until every queued key is compiled (benches and tests). A failed compile is
-    logged and the key is never retried: its requests keep running the traced function."""
+    logged and the key is never retried: its requests keep running the traced function. Past
+    `limit` keys, new ones are not compiled (each executable holds memory; a long tail of rare
+    shapes would keep a core compiling): they stay on the traced function."""
 
-    def __init__(self, compile_shape: Callable[[Hashable], None], name: str):
+    def __init__(self, compile_shape: Callable[[Hashable], None], name: str, limit: int = 256):
         self._compile_shape = compile_shape
         self._name = name
+        self._limit = limit
         self._ready: set = set()
         self._seen: set = set()
         self._queue: queue.Queue = queue.Queue()
@@ -39,6 +42,7 @@ class BackgroundCompiler:
         self._stopping = False
         self.compiled = 0
         self.failed = 0
+        self.refused = 0  # requests for shapes past the limit
         self.seconds = 0.0
         _LIVE.add(self)
 
@@ -48,6 +52,12 @@ class BackgroundCompiler:
     def request(self, key: Hashable) -> None:
         with self._lock:
             if key in self._seen or self._stopping:
+                return
+            if len(self._seen) >= self._limit:
+                if not self.refused:
+                    log.warning("%d %s shapes compiled or queued: shapes not seen yet stay on the traced path",
+                                self._limit, self._name)
+                self.refused += 1
                 return
             self._seen.add(key)
             self._queue.put(key)

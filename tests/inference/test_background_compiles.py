@@ -132,3 +132,13 @@ def test_close_drops_queued_shapes_and_refuses_new_ones():
     compiler.request("c")
     assert compiler.wait(timeout=10)
     assert done == ["a"] and compiler.ready("a") and not compiler.ready("b") and not compiler.ready("c")
+
+
+def test_shapes_past_the_limit_are_not_compiled(caplog):
+    compiled = []
+    compiler = BackgroundCompiler(compiled.append, "test loop", limit=2)
+    for key in ("a", "b", "c", "a", "d"):
+        compiler.request(key)
+    assert compiler.wait(timeout=30)
+    assert compiled == ["a", "b"] and compiler.refused == 2 and not compiler.ready("c")
+    assert caplog.text.count("2 test loop shapes compiled or queued") == 1
