@@ -7,9 +7,10 @@ compiles), "background" is the decoder as served. Each is warmed on a 2-sample r
 traces the prefill and the traced loop), then answers one paraphrase-sized request (n=32,
 max_length=32, top-p 0.95, seed 0) per text, texts of different source widths, so every
 request brings new shapes: its first-request latency. Then, all compiles done, the same
-requests again, twice each: the steady latency (the faster of the two). `demo` is the shipped model (samples finish at different
-steps, so a request halves its batch through several shapes); `base` is 12 x 768 with random
-weights and its [SEP] logit raised by 7 so that its samples, too, end at varied steps.
+requests again, twice each: the steady latency (the faster of the two). `demo` is the shipped
+model (samples finish at different steps, so a request halves its batch through several
+shapes); `base` is 12 x 768 with random weights and its [SEP] logit raised by 7 so that its
+samples, too, end at varied steps. `--int8` quantizes the blocks as `--precision int8` does.
 
     .venv/bin/python bench/compiles.py [--models demo base] [--int8]
 """
