@@ -1,24 +1,48 @@
 """Slow and idle clients cut off: uvicorn's options (keep-alive, connection limit) plus what it
 lacks, a deadline for the request head (idle or trickled headers: the connection is closed)
-and one for the body (a trickled body: 408). `server_config` is what `simservice serve` runs."""
+and one for the body (a trickled body: 408), and the connection limit's 503 in the service's
+JSON error body. `server_config` is what `simservice serve` runs."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 
 import uvicorn
 from starlette.exceptions import HTTPException
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from simservice.serving.api.error_handlers import error_response
+from simservice.serving.engine.errors import ErrorKind, ServiceError
 from simservice.serving.settings import Settings
 
 
 class HeadDeadlineH11(H11Protocol):
     """uvicorn's h11 protocol, closing a connection that has not sent a whole request head
-    within `header_timeout` seconds of connecting or of its last response."""
+    within `header_timeout` seconds of connecting or of its last response, and answering past
+    the connection limit with the service's JSON error rather than uvicorn's plain text."""
 
     header_timeout = 10.0  # set per server by `server_config`
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # uvicorn's own check would answer first, in plain text: the limit is applied in `_limited`.
+        self.connection_limit, self.limit_concurrency = self.limit_concurrency, None
+        if self.connection_limit is not None:
+            self.app = functools.partial(self._limited, self.app)
+
+    async def _limited(self, app, scope, receive, send) -> None:
+        """uvicorn's rule (open connections or running requests at the limit: 503); this request's
+        own task is already among the running ones."""
+        limit = self.connection_limit
+        if len(self.connections) >= limit or len(self.tasks) > limit:
+            self.logger.warning("Exceeded concurrency limit.")
+            error = ServiceError(ErrorKind.BUSY, f"the server has {limit} connections or requests open "
+                                                 "(--max-connections): retry shortly",
+                                 {"Retry-After": "1", "Connection": "close"})
+            return await error_response(error)(scope, receive, send)
+        await app(scope, receive, send)
 
     def connection_made(self, transport) -> None:  # type: ignore[override]
         super().connection_made(transport)

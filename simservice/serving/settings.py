@@ -55,7 +55,7 @@ class Settings(BaseSettings):
                                                           "head (idle or trickled headers: closed)")
     body_timeout: float = Field(30.0, gt=0, description="seconds a request's body may take to arrive (408 past it)")
     keep_alive_timeout: float = Field(5.0, gt=0, description="seconds an idle keep-alive connection stays open")
-    max_connections: int = Field(1024, ge=1, description="open connections and requests before uvicorn answers 503")
+    max_connections: int = Field(1024, ge=1, description="open connections and requests before the server answers 503")
     warmup: bool = Field(True, description="run each batch shape once before /ready answers 200")
     xla: bool = Field(False, description="compile the encoder and the decode loop with XLA (slower warm-up, "
                                          "faster batches; one executable per batch shape, the decode loop's "

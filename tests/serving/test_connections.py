@@ -29,9 +29,16 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(roformer, tmp_path_factory):
-    settings = Settings(data_dir=str(tmp_path_factory.mktemp("index")), warmup=False, port=free_port(),
-                        header_timeout=TIMEOUT, body_timeout=TIMEOUT, keep_alive_timeout=TIMEOUT)
-    server = uvicorn.Server(server_config(create_app(settings, pipeline=roformer), settings, "warning"))
+    with running_server(roformer, tmp_path_factory.mktemp("index"), header_timeout=TIMEOUT, body_timeout=TIMEOUT,
+                        keep_alive_timeout=TIMEOUT) as running:
+        yield running
+
+
+@contextlib.contextmanager
+def running_server(pipeline, data_dir, **options):
+    """The real server (`server_config`, as `simservice serve` runs it) on a free port: (port, base URL)."""
+    settings = Settings(data_dir=str(data_dir), warmup=False, port=free_port(), **options)
+    server = uvicorn.Server(server_config(create_app(settings, pipeline=pipeline), settings, "warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{settings.port}"
@@ -41,9 +48,11 @@ def server(roformer, tmp_path_factory):
             if httpx.get(base + "/ready").status_code == 200:
                 break
         time.sleep(0.1)
-    yield settings.port, base
-    server.should_exit = True
-    thread.join(30)
+    try:
+        yield settings.port, base
+    finally:
+        server.should_exit = True
+        thread.join(30)
 
 
 def closed_within(sock: socket.socket, seconds: float) -> tuple[bool, bytes]:
@@ -90,6 +99,25 @@ def test_slow_and_idle_clients_are_cut_off_while_others_are_served(server):
     for sock in [*idle, *heads, *bodies]:
         sock.close()
     assert httpx.get(base + "/health").status_code == 200
+
+
+def test_past_the_connection_limit_the_answer_is_the_json_503(roformer, tmp_path):
+    with running_server(roformer, tmp_path, max_connections=3, header_timeout=30.0) as (port, base):
+        idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
+        time.sleep(0.3)  # the server has accepted them
+        try:
+            refused = httpx.post(base + "/encode", json={"texts": ["你好"]})
+        finally:
+            for sock in idle:
+                sock.close()
+        assert refused.status_code == 503 and refused.headers["retry-after"] == "1"
+        assert refused.json()["error_type"] == "too_many_connections"
+        assert "--max-connections" in refused.json()["error"]
+        deadline = time.monotonic() + 10
+        while (answer := httpx.post(base + "/encode", json={"texts": ["你好"]})).status_code == 503:
+            assert time.monotonic() < deadline, "the idle connections' close was never noticed"
+            time.sleep(0.05)
+        assert answer.status_code == 200 and len(answer.json()["vectors"]) == 1
 
 
 def test_keep_alive_connections_are_closed_when_idle(server):

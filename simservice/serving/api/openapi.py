@@ -25,7 +25,8 @@ class ErrorBody(BaseModel):
     error: str = Field(description="what went wrong and what to change")
     error_type: str = Field(description="the kind of error: malformed_request, invalid_request, unauthorized, "
                                         "not_found, method_not_allowed, conflict, body_too_large, overloaded, "
-                                        "not_ready, timeout, index_unavailable, collection_failed, ...")
+                                        "not_ready, timeout, index_unavailable, collection_failed, "
+                                        "too_many_connections, ...")
 
 
 WHY = {
@@ -36,7 +37,8 @@ WHY = {
     413: "the body is over the server's limit",
     422: "a field is missing, unknown or out of range: the message names it and says what to change",
     429: "too many requests in flight: retry shortly",
-    503: "the model is not ready, the request timed out, or the index is unavailable (see Retry-After)",
+    503: "the model is not ready, the request timed out, the index is unavailable (see Retry-After), or "
+         "the server has too many open connections",
 }
 ERROR_REF = {"$ref": "#/components/schemas/ErrorBody"}
 

@@ -25,6 +25,7 @@ class ErrorKind(str, enum.Enum):
     TIMEOUT = "timeout"
     UNAVAILABLE = "index_unavailable"
     FAILED = "collection_failed"
+    BUSY = "too_many_connections"
 
 
 STATUS = {
@@ -43,6 +44,7 @@ STATUS = {
     ErrorKind.TIMEOUT: 503,
     ErrorKind.UNAVAILABLE: 503,
     ErrorKind.FAILED: 503,
+    ErrorKind.BUSY: 503,
 }
 
 class ServiceError(Exception):
