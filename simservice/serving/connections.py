@@ -13,7 +13,7 @@ import uvicorn
 from starlette.exceptions import HTTPException
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from simservice.serving.api.error_handlers import error_response
+from simservice.serving.api.error_handlers import door_error_response
 from simservice.serving.engine.errors import ErrorKind, ServiceError
 from simservice.serving.settings import Settings
 
@@ -41,7 +41,7 @@ class HeadDeadlineH11(H11Protocol):
             error = ServiceError(ErrorKind.BUSY, f"the server has {limit} connections or requests open "
                                                  "(--max-connections): retry shortly",
                                  {"Retry-After": "1", "Connection": "close"})
-            return await error_response(error)(scope, receive, send)
+            return await door_error_response(scope, error)(scope, receive, send)
         await app(scope, receive, send)
 
     def connection_made(self, transport) -> None:  # type: ignore[override]

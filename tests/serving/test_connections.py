@@ -107,12 +107,16 @@ def test_past_the_connection_limit_the_answer_is_the_json_503(roformer, tmp_path
         time.sleep(0.3)  # the server has accepted them
         try:
             refused = httpx.post(base + "/encode", json={"texts": ["你好"]})
+            refused_v1 = httpx.post(base + "/v1/embeddings", json={"model": "m", "input": "你好"})
         finally:
             for sock in idle:
                 sock.close()
         assert refused.status_code == 503 and refused.headers["retry-after"] == "1"
         assert refused.json()["error_type"] == "too_many_connections"
         assert "--max-connections" in refused.json()["error"]
+        assert refused_v1.status_code == 503  # in OpenAI's shape on /v1
+        assert refused_v1.json()["error"]["code"] == "too_many_connections"
+        assert refused_v1.json()["error"]["type"] == "server_error"
         deadline = time.monotonic() + 10
         while (answer := httpx.post(base + "/encode", json={"texts": ["你好"]})).status_code == 503:
             assert time.monotonic() < deadline, "the idle connections' close was never noticed"

@@ -7,7 +7,7 @@ from typing import Sequence
 
 from starlette.exceptions import HTTPException
 
-from simservice.serving.api.error_handlers import error_response
+from simservice.serving.api.error_handlers import door_error_response
 from simservice.serving.engine.errors import ErrorKind, ServiceError
 
 
@@ -30,7 +30,8 @@ class BodyLimitMiddleware:
         limit = self._limit(scope.get("path", ""))
         declared = dict(scope.get("headers") or ()).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            response = error_response(ServiceError(ErrorKind.TOO_LARGE, self._message(declared.decode(), limit)))
+            error = ServiceError(ErrorKind.TOO_LARGE, self._message(declared.decode(), limit))
+            response = door_error_response(scope, error)
             return await response(scope, receive, send)
         seen = 0
 

@@ -12,6 +12,7 @@ from starlette.routing import Match
 
 from simservice.index import errors as index_errors
 from simservice.serving.api.field_hints import body_model, model_at, suggest
+from simservice.serving.api.openai_schemas import openai_error
 from simservice.serving.engine.errors import ErrorKind, ServiceError, kind_of_status
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,16 @@ def index_error(error: index_errors.IndexStoreError) -> ServiceError:
 def error_response(error: ServiceError) -> JSONResponse:
     return JSONResponse({"error": error.message, "error_type": error.kind.value},
                         status_code=error.status_code, headers=error.headers)
+
+
+def door_error_response(scope, error: ServiceError) -> JSONResponse:
+    """An error answered before routing (body limit, connection limit): in OpenAI's body under
+    /v1, as the /v1 routes answer theirs, else in the service's."""
+    path = scope.get("path", "")
+    path = path[len(scope.get("root_path", "")):] if path.startswith(scope.get("root_path", "")) else path
+    if path == "/v1" or path.startswith("/v1/"):
+        return openai_error(error.status_code, error.kind, error.message, headers=error.headers)
+    return error_response(error)
 
 
 def describe_validation(errors: list[dict], model=None) -> str:

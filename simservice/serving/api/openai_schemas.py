@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from simservice.serving.api.schemas import Strict, example
+from simservice.serving.engine.errors import ErrorKind
 
 
 class EmbeddingsRequest(Strict):
@@ -73,3 +75,24 @@ class OpenAIError(BaseModel):
     model_config = example(error={"message": "missing or wrong API key: send 'Authorization: Bearer <key>'",
                                   "type": "authentication_error", "param": None, "code": "unauthorized"})
     error: ErrorDetail
+
+
+OPENAI_TYPES = {
+    ErrorKind.UNAUTHORIZED: "authentication_error",
+    ErrorKind.NOT_FOUND: "not_found_error",
+    ErrorKind.OVERLOADED: "rate_limit_error",
+    ErrorKind.NOT_READY: "server_error",
+    ErrorKind.TIMEOUT: "server_error",
+    ErrorKind.INTERNAL: "server_error",
+}
+
+
+def openai_error(status: int, kind: ErrorKind, message: str, param: str | None = None,
+                 headers: dict | None = None) -> JSONResponse:
+    """An error of the /v1 routes, in OpenAI's body; `code` carries the service's error_type."""
+    if kind in OPENAI_TYPES:
+        kind_type = OPENAI_TYPES[kind]
+    else:
+        kind_type = "server_error" if status >= 500 else "invalid_request_error"
+    body = OpenAIError(error=ErrorDetail(message=message, type=kind_type, param=param, code=kind.value))
+    return JSONResponse(body.model_dump(), status_code=status, headers=headers)

@@ -58,6 +58,16 @@ def test_errors_have_openai_shape(base, body, words):
     assert error["type"] == "invalid_request_error" and words in error["message"], error
 
 
+def test_a_body_over_the_limit_has_openai_shape_on_v1_only(base):
+    """The body limit answers at the door, before routing: still in each side's own shape."""
+    big = b'{"model": "m", "input": "' + "花".encode() * 400_000 + b'"}'
+    v1 = httpx.post(f"{base}/v1/embeddings", content=big, headers={"content-type": "application/json"})
+    assert v1.status_code == 413 and v1.json()["error"]["code"] == "body_too_large"
+    assert v1.json()["error"]["type"] == "invalid_request_error" and "over the limit" in v1.json()["error"]["message"]
+    service = httpx.post(f"{base}/encode", content=big, headers={"content-type": "application/json"})
+    assert service.status_code == 413 and service.json()["error_type"] == "body_too_large"
+
+
 def test_openai_client_raises_its_own_errors(base):
     client = openai.OpenAI(base_url=f"{base}/v1", api_key="unused", max_retries=0)
     with pytest.raises(openai.BadRequestError, match="token ids"):

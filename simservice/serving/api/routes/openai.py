@@ -23,8 +23,8 @@ from simservice.serving.api.door import DoorRoute
 from simservice.serving.api.error_handlers import describe_validation, install_error_handlers
 from simservice.serving.api.field_hints import body_model
 from simservice.serving.api.openapi import without_fastapi_422
-from simservice.serving.api.openai_schemas import (Embedding, EmbeddingsRequest, EmbeddingsResponse, ErrorDetail,
-                                                   ModelCard, ModelList, OpenAIError, Usage)
+from simservice.serving.api.openai_schemas import (Embedding, EmbeddingsRequest, EmbeddingsResponse, ModelCard,
+                                                   ModelList, OpenAIError, Usage, openai_error)
 from simservice.serving.api.routes.inference import embed_ids
 from simservice.serving.api.texts import check_count, field_names, tokenize
 from simservice.serving.engine.errors import ErrorKind, ServiceError, kind_of_status
@@ -32,14 +32,6 @@ from simservice.serving.state import ServiceState
 
 router = APIRouter(route_class=DoorRoute, dependencies=[Depends(require_api_key)], tags=["openai"])
 ERRORS = {status: {"model": OpenAIError} for status in (400, 401, 404, 413, 429, 503)}
-OPENAI_TYPES = {
-    ErrorKind.UNAUTHORIZED: "authentication_error",
-    ErrorKind.NOT_FOUND: "not_found_error",
-    ErrorKind.OVERLOADED: "rate_limit_error",
-    ErrorKind.NOT_READY: "server_error",
-    ErrorKind.TIMEOUT: "server_error",
-    ErrorKind.INTERNAL: "server_error",
-}
 
 
 def served_name(state: ServiceState) -> str:
@@ -77,16 +69,6 @@ async def embeddings(body: EmbeddingsRequest, state: State, model: ReadyModel, r
 @router.get("/models", response_model=ModelList, responses=ERRORS, summary="the one model served")
 async def models(state: State):
     return ModelList(data=[ModelCard(id=served_name(state))])
-
-
-def openai_error(status: int, kind: ErrorKind, message: str, param: str | None = None,
-                 headers: dict | None = None) -> JSONResponse:
-    if kind in OPENAI_TYPES:
-        kind_type = OPENAI_TYPES[kind]
-    else:
-        kind_type = "server_error" if status >= 500 else "invalid_request_error"
-    body = OpenAIError(error=ErrorDetail(message=message, type=kind_type, param=param, code=kind.value))
-    return JSONResponse(body.model_dump(), status_code=status, headers=headers)
 
 
 def create_openai_app(state: ServiceState) -> FastAPI:
