@@ -46,8 +46,7 @@ def error_response(error: ServiceError) -> JSONResponse:
 def door_error_response(scope, error: ServiceError) -> JSONResponse:
     """An error answered before routing (body limit, connection limit): in OpenAI's body under
     /v1, as the /v1 routes answer theirs, else in the service's."""
-    path = scope.get("path", "")
-    path = path[len(scope.get("root_path", "")):] if path.startswith(scope.get("root_path", "")) else path
+    path = scope.get("path", "").removeprefix(scope.get("root_path", ""))
     if path == "/v1" or path.startswith("/v1/"):
         return openai_error(error.status_code, error.kind, error.message, headers=error.headers)
     return error_response(error)
