@@ -34,7 +34,7 @@ from golden_json import write_json  # noqa: E402  (next to this script)
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures"
 GOLDEN = FIXTURES / "golden"
-SHARED = Path(os.environ.get("SIMSERVICE_SHARED", "/work/shared"))
+SHARED = Path(os.environ.get("SIMSERVICE_SHARED", REPO.parent / "shared"))  # ../shared beside the repository
 SENTENCES = SHARED / "data" / "train" / "sentences.txt"
 LCQMC_DEV = SHARED / "data" / "dev" / "lcqmc_dev.tsv"
 NPZ_DUMP = REPO / "tests" / "reference" / ".roformer_weights.npz"
