@@ -6,15 +6,20 @@ from pathlib import Path
 
 from simservice.inference.batching import BatchLimits
 from simservice.inference.pipeline import SimPipeline
-from simservice.model.config import Architecture
+from simservice.model.config import Architecture, Pooling
 from simservice.model.loader import load_checkpoint
 from simservice.precision import Precision, check_precision
 
 
-def load_model(path: str | Path, *, architecture: Architecture | None = None, max_length: int = 64,
+def load_model(path: str | Path, *, architecture: Architecture | None = None, max_length: int | None = None,
                max_batch_rows: int = 32, max_batch_tokens: int = 2048, jit_compile: bool = False,
-               precision: Precision = "float32") -> SimPipeline:
-    """Load an official TF1 release or a Hugging Face port directory (see `find_checkpoint`).
+               precision: Precision = "float32", family: str | None = None,
+               pooling: Pooling | None = None) -> SimPipeline:
+    """Load an official TF1 release or a Hugging Face checkpoint directory (see `find_checkpoint`).
+
+    The model family is detected (RoFormer-Sim / SimBERT, or a BERT-style embedding model) unless
+    `family` names it; `pooling` overrides the checkpoint's; `max_length` the tokenizer's limit
+    (default: 64 for RoFormer-Sim, the model's own for embedding models).
 
     `max_batch_rows` and `max_batch_tokens` bound one encoder forward pass (padding counted);
     `jit_compile` compiles the encoder and the whole decode loop with XLA (one executable per batch
@@ -23,6 +28,7 @@ def load_model(path: str | Path, *, architecture: Architecture | None = None, ma
     transformer blocks' matmuls in int8 and needs `jit_compile` (see `check_precision`).
     """
     check_precision(precision, jit_compile)
-    model, tokenizer = load_checkpoint(path, architecture=architecture, max_length=max_length, precision=precision)
+    model, tokenizer = load_checkpoint(path, architecture=architecture, max_length=max_length, precision=precision,
+                                       family=family, pooling=pooling)
     limits = BatchLimits(max_batch_rows, max_batch_tokens)
     return SimPipeline(model, tokenizer, limits, jit_compile=jit_compile)

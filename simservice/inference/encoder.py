@@ -42,7 +42,7 @@ class Encoder:
             "segment_ids": tf.zeros_like(token_ids),
             "padding_mask": padding_mask,
         }
-        return self.model.pooled(self.model(inputs))
+        return self.model.pooled(self.model(inputs), padding_mask)
 
     def forward(self, token_ids: Sequence[Sequence[int]]) -> np.ndarray:
         """Pooler outputs [N, hidden] float32 (not normalised) of one batch that fits the limits."""

@@ -27,6 +27,10 @@ class InferenceEngine(Protocol):
     def dim(self) -> int: ...
 
     @property
+    def can_generate(self) -> bool:
+        """False for an embedding model: paraphrase_job then raises NoGenerator."""
+
+    @property
     def limits(self) -> BatchLimits: ...
 
     def embed(self, token_ids: Sequence[Sequence[int]]) -> np.ndarray:

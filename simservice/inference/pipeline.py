@@ -1,4 +1,5 @@
-"""A loaded model ready for use: tokenizer, one encoder and the cached decoder over one set of weights."""
+"""A loaded model ready for use: tokenizer, one encoder and (for models that generate) the cached
+decoder over one set of weights."""
 
 from __future__ import annotations
 
@@ -17,6 +18,10 @@ from simservice.model.sim_model import SimModel
 from simservice.model.tokenizer import Tokenizer
 
 
+class NoGenerator(ValueError):
+    """Asked to generate with a model that only encodes."""
+
+
 class SimPipeline:
     """What `load_model` returns: `encode` for sentence vectors, `generate` and `paraphrase` for
     UniLM samples. It is also the serving engine's model (see `inference.engine.InferenceEngine`):
@@ -27,7 +32,12 @@ class SimPipeline:
         self.model = model
         self.tokenizer = tokenizer
         self.encoder = Encoder(model, tokenizer, limits, jit_compile=jit_compile)
-        self.decoder = CachedDecoder(model, tokenizer.sep_id, jit_compile=jit_compile)
+        self.decoder = CachedDecoder(model, tokenizer.sep_id, jit_compile=jit_compile) if model.can_generate else None
+
+    @property
+    def can_generate(self) -> bool:
+        """Whether the model has a generator (an embedding model only encodes)."""
+        return self.decoder is not None
 
     @property
     def config(self) -> ModelConfig:
@@ -50,11 +60,13 @@ class SimPipeline:
 
     # -- sentence vectors -----------------------------------------------------------------
 
-    def encode(self, texts: Sequence[str] | str, normalize: bool = True) -> np.ndarray:
-        """float32 [N, dim], rows L2-normalised (unless `normalize=False`), in input order."""
+    def encode(self, texts: Sequence[str] | str, normalize: bool = True, prompt_name: str | None = None) -> np.ndarray:
+        """float32 [N, dim], rows L2-normalised (unless `normalize=False`), in input order; each text
+        after the model's prompt `prompt_name` (default: its default prompt, if any)."""
         if isinstance(texts, str):
             texts = [texts]
-        return self.encoder.encode(list(texts), normalize=normalize)
+        prompt = self.tokenizer.prompts.text(prompt_name)
+        return self.encoder.encode_ids(self.tokenizer.encode_batch(list(texts), prompt=prompt), normalize)
 
     def embed(self, token_ids: Sequence[Sequence[int]]) -> np.ndarray:
         """Pooler outputs [N, dim] (not normalised) of one batch within `limits`: one forward pass."""
@@ -67,6 +79,9 @@ class SimPipeline:
                        mask_idxs: Sequence[int] = (), seed: int | None = None) -> ParaphraseJob:
         """A checked job (ValueError says what is wrong). `source_ids` are the text's token ids when
         the caller has them (cut to a limit, say); then `text` should be what they decode to."""
+        if self.decoder is None:
+            raise NoGenerator(f"this model ({self.config.family}) has no generator: it encodes only; "
+                              "paraphrases need a RoFormer-Sim or SimBERT model")
         if n < 1 or k < 1 or max_length < 1:
             raise ValueError(f"n, k and max_length must be >= 1, got n={n}, k={k}, max_length={max_length}")
         ids = list(self.tokenizer.encode(text) if source_ids is None else source_ids)
@@ -77,7 +92,7 @@ class SimPipeline:
                                  f"(positions 0 to {len(ids) - 1}, [CLS] is 0)")
             prompt[i] = self.tokenizer.mask_id
         c = self.model.config
-        if c.architecture == "bert" and len(ids) + max_length > c.max_position:
+        if c.absolute_positions and len(ids) + max_length > c.max_position:
             raise ValueError(f"{len(ids)} input tokens + max_length {max_length} exceed the model's "
                              f"{c.max_position} positions; shorten the text or lower max_length")
         return ParaphraseJob(text, tuple(ids), tuple(prompt), n, k, max_length, sampling, seed)
@@ -138,12 +153,14 @@ class SimPipeline:
 
     def pending_compiles(self) -> int:
         """Decode shapes queued for XLA compilation and not compiled yet (0 without XLA)."""
-        return 0 if self.decoder.compiles is None else self.decoder.compiles.pending()
+        if self.decoder is None or self.decoder.compiles is None:
+            return 0
+        return self.decoder.compiles.pending()
 
     def wait_for_compiles(self, timeout: float | None = None) -> bool:
         """With XLA, wait until the decode shapes queued so far are compiled (benches, tests);
         False if `timeout` passed first. At once True without XLA."""
-        return self.decoder.compiles is None or self.decoder.compiles.wait(timeout)
+        return self.decoder is None or self.decoder.compiles is None or self.decoder.compiles.wait(timeout)
 
     def warm_up(self, max_tokens: int) -> None:
         """Run what serving runs once, so the first requests do not pay for tracing (or, with XLA,
@@ -158,6 +175,8 @@ class SimPipeline:
         while rows <= self.limits.max_rows and self.limits.fits(rows, 3):
             self.embed([[tok.cls_id, tok.unk_id, tok.sep_id]] * rows)
             rows = bucket_rows(rows + 1)
+        if self.decoder is None:
+            return
         self.paraphrase_batch([self.paraphrase_job("warm up", n=2, k=1, max_length=2, seed=0)])
         for source_length in (16, 8):  # most sentences take 9-16 tokens
             self.decoder.precompile(32, source_length, 32)

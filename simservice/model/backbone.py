@@ -23,7 +23,7 @@ class Backbone(keras.layers.Layer):
         super().__init__(**kwargs)
         self.config = config
         c = config
-        self.rotary = c.architecture == "roformer"
+        self.rotary = not c.absolute_positions
         self.token_embedding = keras.layers.Embedding(c.vocab_size, c.embedding_dim, name="token_embedding")
         self.segment_embedding = keras.layers.Embedding(
             c.type_vocab_size, c.embedding_dim, name="segment_embedding"

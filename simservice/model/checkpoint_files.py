@@ -2,7 +2,8 @@
 
 Two layouts are understood:
 - official TF1 releases: `bert_config.json`, `bert_model.ckpt.{index,data-*}`, `vocab.txt`;
-- Hugging Face ports: `config.json`, `model.safetensors` or `pytorch_model.bin`, `vocab.txt`.
+- Hugging Face checkpoints: `config.json`, `model.safetensors` or `pytorch_model.bin`, and
+  `vocab.txt` or `tokenizer.json` (which tokenizer a model needs is its family's call).
 """
 
 from __future__ import annotations
@@ -23,8 +24,17 @@ class CheckpointFiles:
     layout: Layout
     directory: Path
     config: Path
-    vocab: Path
+    vocab: Path  # may not exist (a model with only tokenizer.json)
     weights: Path  # TF1: the checkpoint prefix; HF: the weights file
+
+    @property
+    def tokenizer_json(self) -> Path:
+        return self.directory / "tokenizer.json"
+
+    def require_vocab(self) -> Path:
+        if not self.vocab.exists():
+            raise CheckpointError(f"{self.vocab}: missing (the checkpoint's vocabulary)")
+        return self.vocab
 
 
 class TensorSource(Protocol):
@@ -68,8 +78,10 @@ def find_checkpoint(path: str | Path) -> CheckpointFiles:
         raise CheckpointError(
             f"{directory}: no bert_config.json (official TF1 release) or config.json (Hugging Face port)"
         )
-    if not vocab.exists():
-        raise CheckpointError(f"{vocab}: missing (the checkpoint's vocabulary)")
+    if files.layout == "tf1":
+        files.require_vocab()
+    elif not vocab.exists() and not files.tokenizer_json.exists():
+        raise CheckpointError(f"{vocab}: missing, and no tokenizer.json either (the checkpoint's tokenizer)")
     return files
 
 

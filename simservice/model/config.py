@@ -8,6 +8,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 Architecture = Literal["roformer", "bert"]
+# How a sentence vector is read from the last hidden states: [CLS] through SimBERT's linear
+# pooler Dense, [CLS] as it is (bge), or the mean over real tokens (e5, text2vec).
+Pooling = Literal["linear", "cls", "mean"]
+POOLINGS: tuple[Pooling, ...] = ("linear", "cls", "mean")
 
 # bert4keras builds RoFormer's embedding and block LayerNorms with Keras' default epsilon
 # (1e-7) and every other LayerNorm with 1e-12; we follow it for TF1 checkpoints of RoFormer.
@@ -32,6 +36,9 @@ class ModelConfig:
     head_layer_norm_epsilon: float = 1e-12  # the MLM head's LayerNorm
     rotary_base: float = 10000.0
     dropout: float = 0.1
+    pooling: Pooling = "linear"
+    generator: bool = True  # an MLM head for UniLM generation (RoFormer-Sim, SimBERT); embedding models have none
+    family: str = "roformer-sim"  # the model family that read the checkpoint (model/families/), for reports
 
     def __post_init__(self) -> None:
         if self.architecture not in ("roformer", "bert"):
@@ -42,12 +49,19 @@ class ModelConfig:
             )
         if self.architecture == "roformer" and self.head_size % 2:
             raise ValueError(f"rotary embedding needs an even head size, got {self.head_size}")
+        if self.pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {POOLINGS}, not {self.pooling!r}")
         if self.hidden_act not in ("gelu", "gelu_erf", "relu", "gelu_new", "gelu_tanh"):
             raise ValueError(f"unsupported hidden_act {self.hidden_act!r}")
 
     @property
     def head_size(self) -> int:
         return self.hidden_size // self.num_heads
+
+    @property
+    def absolute_positions(self) -> bool:
+        """BERT's learned position table (RoFormer has only the rotary, relative positions)."""
+        return self.architecture == "bert"
 
     @property
     def embedding_dim(self) -> int:

@@ -1,4 +1,5 @@
-"""BERT WordPiece tokenizer that gives bert4keras's ids, on Hugging Face `tokenizers`.
+"""BERT WordPiece tokenizer that gives bert4keras's ids, on Hugging Face `tokenizers`; the base of
+every tokenizer the service uses (`PieceTokenizer` reads any `tokenizer.json`).
 
 The Rust `tokenizers` pipeline (drop control characters, space out CJK characters,
 lower-case and strip accents; BertPreTokenizer; WordPiece with a whole word turned into
@@ -18,6 +19,8 @@ import numpy as np
 from tokenizers import Regex
 from tokenizers import Tokenizer as _HFTokenizer
 from tokenizers import models, normalizers, pre_tokenizers, processors
+
+from simservice.model.prompts import Prompts
 
 PAD, UNK, CLS, SEP, MASK = "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"
 # bert4keras keeps a word of up to 200 characters whole before giving it [UNK].
@@ -50,17 +53,12 @@ def load_vocab(path: str | Path) -> dict[str, int]:
 class Tokenizer:
     """Text <-> ids for the char-level RoFormer-Sim and SimBERT vocabularies."""
 
-    def __init__(self, vocab: dict[str, int], max_length: int = 64):
+    def __init__(self, vocab: dict[str, int], max_length: int = 64, prompts: Prompts = Prompts()):
         for special in (PAD, UNK, CLS, SEP, MASK):
             if special not in vocab:
                 raise ValueError(f"vocabulary has no {special} token")
-        self.vocab = vocab
-        self.max_length = max_length
-        self._id_to_token = {i: t for t, i in vocab.items()}
-        self.vocab_size = max(vocab.values()) + 1
-        self.pad_id, self.unk_id = vocab[PAD], vocab[UNK]
-        self.cls_id, self.sep_id, self.mask_id = vocab[CLS], vocab[SEP], vocab[MASK]
-        self._special_ids = {self.pad_id, self.unk_id, self.cls_id, self.sep_id, self.mask_id}
+        self._bind(vocab, max_length, prompts, pad=vocab[PAD], unk=vocab[UNK], cls=vocab[CLS], sep=vocab[SEP],
+                   mask=vocab[MASK])
 
         hf = _HFTokenizer(
             models.WordPiece(vocab, unk_token=UNK, max_input_chars_per_word=WORD_MAX_CHARS)
@@ -83,9 +81,21 @@ class Tokenizer:
         )
         self._hf = hf
 
+    def _bind(self, vocab: dict[str, int], max_length: int, prompts: Prompts, *, pad: int, unk: int, cls: int,
+              sep: int, mask: int | None) -> None:
+        """The facts every tokenizer has: its vocabulary, length limit, prompts and special ids
+        (`cls` and `sep` open and close every sequence; `mask` may be None)."""
+        self.vocab = vocab
+        self.max_length = max_length
+        self.prompts = prompts
+        self._id_to_token = {i: t for t, i in vocab.items()}
+        self.vocab_size = max(vocab.values()) + 1
+        self.pad_id, self.unk_id, self.cls_id, self.sep_id, self.mask_id = pad, unk, cls, sep, mask
+        self._special_ids = {i for i in (pad, unk, cls, sep, mask) if i is not None}
+
     @classmethod
-    def from_file(cls, path: str | Path, max_length: int = 64) -> "Tokenizer":
-        return cls(load_vocab(path), max_length=max_length)
+    def from_file(cls, path: str | Path, max_length: int = 64, prompts: Prompts = Prompts()) -> "Tokenizer":
+        return cls(load_vocab(path), max_length=max_length, prompts=prompts)
 
     # -- encoding ----------------------------------------------------------------------
 
@@ -93,22 +103,26 @@ class Tokenizer:
         """The word pieces of `text`, without [CLS] / [SEP] and without truncation."""
         return self._hf.encode(text, add_special_tokens=False).tokens
 
-    def encode(self, text: str, max_length: int | None = None) -> list[int]:
-        """[CLS] text [SEP] as ids, truncated to `max_length` tokens in all (default: the tokenizer's)."""
-        return self.encode_batch([text], max_length)[0]
+    def encode(self, text: str, max_length: int | None = None, prompt: str = "") -> list[int]:
+        """[CLS] prompt text [SEP] as ids, truncated to `max_length` tokens in all (default: the tokenizer's)."""
+        return self.encode_batch([text], max_length, prompt)[0]
 
-    def encode_batch(self, texts: Sequence[str], max_length: int | None = None) -> list[list[int]]:
+    def encode_batch(self, texts: Sequence[str], max_length: int | None = None, prompt: str = "") -> list[list[int]]:
+        """`encode` of each text; `prompt` (see `prompts`) is put before each text and tokenized with it,
+        as sentence-transformers does, so it counts towards the length."""
         limit = self.max_length if max_length is None else max_length
         if limit < 2:
             raise ValueError(f"max_length must leave room for [CLS] and [SEP], got {limit}")
-        pieces = self._hf.encode_batch(list(texts), add_special_tokens=False)
+        texts = [prompt + text for text in texts] if prompt else list(texts)
+        pieces = self._hf.encode_batch(texts, add_special_tokens=False)
         return [[self.cls_id, *p.ids[: limit - 2], self.sep_id] for p in pieces]
 
-    def encode_within(self, texts: Sequence[str], limit: int, truncate: bool) -> list[tuple[list[int], int]]:
-        """Each text's ids ([CLS] ... [SEP]) and its length in tokens before any cut. Over `limit`,
-        the ids are cut to it (keeping [SEP]) when `truncate`, else left whole for the caller to refuse."""
+    def encode_within(self, texts: Sequence[str], limit: int, truncate: bool,
+                      prompt: str = "") -> list[tuple[list[int], int]]:
+        """Each text's ids ([CLS] prompt text [SEP]) and its length in tokens before any cut. Over
+        `limit`, the ids are cut to it (keeping [SEP]) when `truncate`, else left whole for the caller to refuse."""
         out = []
-        for ids in self.encode_batch(texts, UNBOUNDED):
+        for ids in self.encode_batch(texts, UNBOUNDED, prompt):
             length = len(ids)
             out.append(([*ids[: limit - 1], ids[-1]] if truncate and length > limit else ids, length))
         return out

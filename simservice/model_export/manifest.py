@@ -26,7 +26,7 @@ def model_facts(model: SimModel, tokenizer: Tokenizer, fmt: str, functions: dict
         "vocab_size": c.vocab_size,
         "num_layers": c.num_layers,
         "num_heads": c.num_heads,
-        "max_position": c.max_position if c.architecture == "bert" else None,
+        "max_position": c.max_position if c.absolute_positions else None,
         "tokenizer": {
             "vocab": VOCAB,
             "kind": "BERT WordPiece; every CJK character its own token",

@@ -31,7 +31,8 @@ def encoder_fn(model: SimModel):
     """(token_ids, segment_ids, padding_mask) -> {"sentence_vector": [batch, hidden] float32, rows of norm 1}."""
 
     def encode(token_ids, segment_ids, padding_mask):
-        vectors = ops.cast(model.pooled(_hidden(model, token_ids, segment_ids, padding_mask)), "float32")
+        hidden = _hidden(model, token_ids, segment_ids, padding_mask)
+        vectors = ops.cast(model.pooled(hidden, padding_mask), "float32")
         norms = ops.maximum(ops.sqrt(ops.sum(ops.square(vectors), axis=-1, keepdims=True)), 1e-12)
         return {VECTOR_OUTPUT: vectors / norms}
 

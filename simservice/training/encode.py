@@ -19,7 +19,8 @@ class ModelEncoder:
         self.tokenizer = tokenizer
         self.max_length = max_length
         self.batch_rows = batch_rows
-        self._pooled = tf.function(lambda inputs: model.pooled(model(inputs, training=False)),
+        self._pooled = tf.function(lambda inputs: model.pooled(model(inputs, training=False),
+                                                                inputs["padding_mask"]),
                                    input_signature=[dict(MODEL_INPUTS)])
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
