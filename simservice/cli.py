@@ -9,6 +9,7 @@ import sys
 
 from simservice.backend import import_tensorflow
 from simservice.precision import PRECISIONS
+from simservice.serving.commands import POOLINGS
 
 DEFAULT_MODEL = "models/demo"
 
@@ -34,17 +35,22 @@ def positive_int(value: str) -> int:
 def add_model_args(parser: argparse.ArgumentParser) -> None:
     """--model, --precision and --xla: what `load_args_model` loads."""
     parser.add_argument("--model", default=DEFAULT_MODEL,
-                        help=f"checkpoint directory, official TF1 or Hugging Face port (default: {DEFAULT_MODEL})")
+                        help=f"checkpoint directory, official TF1 or Hugging Face (default: {DEFAULT_MODEL})")
     parser.add_argument("--precision", choices=PRECISIONS, default="float32",
                         help="compute precision (default float32); int8 needs --xla")
     parser.add_argument("--xla", action="store_true", help="compile the encoder and the decode loop with XLA")
+    parser.add_argument("--family", default=None, help="model family: roformer-sim or bert-embedding "
+                                                       "(default: told from the checkpoint)")
+    parser.add_argument("--pooling", choices=POOLINGS, default=None,
+                        help="sentence vector: linear (SimBERT's pooler), cls or mean (default: the checkpoint's)")
 
 
 def load_args_model(args: argparse.Namespace):
     """The model that `add_model_args`' flags name (ValueError for int8 without --xla)."""
     from simservice.loading import load_model
 
-    return load_model(args.model, precision=args.precision, jit_compile=args.xla)
+    return load_model(args.model, precision=args.precision, jit_compile=args.xla, family=args.family,
+                      pooling=args.pooling)
 
 
 def _encode(args: argparse.Namespace) -> int:

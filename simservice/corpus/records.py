@@ -77,12 +77,15 @@ def _metadata(record: dict, columns: Columns) -> dict:
 
 def token_ids(tokenizer, texts: Sequence[str], limit: int, truncate: bool, to_cut: str = "pass --truncate"
               ) -> tuple[list[list[int]], list[str | None]]:
-    """Each text's token ids and, per text, why it cannot be encoded (None if it can): no tokens, or
-    over `limit` tokens without `truncate` (with it, cut to `limit` keeping [SEP]); `to_cut` says how to ask."""
-    encoded = tokenizer.encode_within(list(texts), limit, truncate)
+    """Each text's token ids (after the model's document prompt, as every indexed text) and, per
+    text, why it cannot be encoded (None if it can): no tokens, or over `limit` tokens without
+    `truncate` (with it, cut to `limit` keeping [SEP]); `to_cut` says how to ask."""
+    prompt = tokenizer.prompts.document()
+    encoded = tokenizer.encode_within(list(texts), limit, truncate, prompt)
+    empty = tokenizer.length(prompt)
     reasons: list[str | None] = [None] * len(encoded)
     for i, (seq, length) in enumerate(encoded):
-        if length <= 2:
+        if length <= empty:
             reasons[i] = "no tokens once control characters are removed"
         elif len(seq) > limit:
             reasons[i] = f"{length} tokens, over the limit of {limit} ({to_cut} to cut)"

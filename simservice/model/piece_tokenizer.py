@@ -26,6 +26,8 @@ class PieceTokenizer(Tokenizer):
     """Text <-> ids through the checkpoint's own `tokenizer.json`: its normalizer, pre-tokenizer and
     model; our truncation (keep the opening and closing tokens, cut the end of the text)."""
 
+    FILE = "tokenizer.json"
+
     def __init__(self, path: str | Path, max_length: int = 64, prompts: Prompts = Prompts()):
         try:
             hf = _HFTokenizer.from_file(str(path))

@@ -53,6 +53,8 @@ def load_vocab(path: str | Path) -> dict[str, int]:
 class Tokenizer:
     """Text <-> ids for the char-level RoFormer-Sim and SimBERT vocabularies."""
 
+    FILE = "vocab.txt"  # the checkpoint file it is read from
+
     def __init__(self, vocab: dict[str, int], max_length: int = 64, prompts: Prompts = Prompts()):
         for special in (PAD, UNK, CLS, SEP, MASK):
             if special not in vocab:

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 def export_model(model_dir: str | Path, fmt: str, output: str | Path, *, force: bool = False,
-                 architecture: Architecture | None = None, max_length: int = 64) -> Path:
+                 architecture: Architecture | None = None, max_length: int | None = None) -> Path:
     """Export the checkpoint in `model_dir` as `fmt` into the directory `output`; returns `output`."""
     if fmt not in FORMATS:
         raise ExportError(f"unsupported format {fmt!r}: choose one of {', '.join(FORMATS)}")
@@ -53,7 +53,8 @@ def export_model(model_dir: str | Path, fmt: str, output: str | Path, *, force: 
             import tf2onnx
 
             exporter |= {"tf2onnx": tf2onnx.__version__, "onnx_opset": OPSET}
-        write_manifest(staging, model_facts(model, tokenizer, fmt, functions, exporter), files.vocab)
+        write_manifest(staging, model_facts(model, tokenizer, fmt, functions, exporter),
+                       files.directory / tokenizer.FILE)
         if out.exists() or out.is_symlink():
             _remove(out)
         staging.rename(out)

@@ -11,7 +11,11 @@ from simservice.model.tokenizer import Tokenizer
 from simservice.model_export.signatures import INPUT_NAMES, LOGITS_OUTPUT, VECTOR_OUTPUT
 
 MANIFEST = "model.json"
-VOCAB = "vocab.txt"
+POOLING = {
+    "linear": "[CLS] of the last layer through the linear pooler, then L2",
+    "cls": "[CLS] of the last layer, then L2",
+    "mean": "mean of the last layer over real tokens (padding excluded), then L2",
+}
 
 
 def model_facts(model: SimModel, tokenizer: Tokenizer, fmt: str, functions: dict[str, str],
@@ -19,8 +23,9 @@ def model_facts(model: SimModel, tokenizer: Tokenizer, fmt: str, functions: dict
     """The facts of `model` and of the exported functions (`functions`: signature names or file names)."""
     c = model.config
     inputs = {name: "int32 [batch, length]" for name in INPUT_NAMES}
-    return {
+    facts = {
         "format": fmt,
+        "family": c.family,
         "architecture": c.architecture,
         "dim": c.hidden_size,
         "vocab_size": c.vocab_size,
@@ -28,11 +33,12 @@ def model_facts(model: SimModel, tokenizer: Tokenizer, fmt: str, functions: dict
         "num_heads": c.num_heads,
         "max_position": c.max_position if c.absolute_positions else None,
         "tokenizer": {
-            "vocab": VOCAB,
-            "kind": "BERT WordPiece; every CJK character its own token",
-            "lowercase": True,
-            "strip_accents": True,
+            "vocab": tokenizer.FILE,
+            "kind": ("BERT WordPiece; every CJK character its own token" if tokenizer.FILE == "vocab.txt"
+                     else "the tokenizers library's tokenizer.json, without its post-processor"),
             "max_length": tokenizer.max_length,
+            "prompts": dict(tokenizer.prompts.by_name),
+            "default_prompt_name": tokenizer.prompts.default_name,
             "truncation": "keep [CLS] and [SEP], drop tokens from the end of the text",
             "special_ids": {"pad": tokenizer.pad_id, "unk": tokenizer.unk_id, "cls": tokenizer.cls_id,
                             "sep": tokenizer.sep_id, "mask": tokenizer.mask_id},
@@ -41,10 +47,15 @@ def model_facts(model: SimModel, tokenizer: Tokenizer, fmt: str, functions: dict
             "name": functions["encoder"],
             "inputs": inputs,
             "output": {VECTOR_OUTPUT: f"float32 [batch, {c.hidden_size}], L2-normalised"},
-            "pooling": "[CLS] of the last layer through the linear pooler, then L2",
+            "pooling": POOLING[c.pooling],
             "segment_ids": "all 0",
             "padding_mask": "1 on real tokens, 0 on padding",
         },
+        "exporter": exporter,
+    }
+    if not model.can_generate:
+        return facts
+    return facts | {
         "next_token": {
             "name": functions["next_token"],
             "inputs": inputs,
@@ -54,11 +65,10 @@ def model_facts(model: SimModel, tokenizer: Tokenizer, fmt: str, functions: dict
         },
         "kv_cache_step": "not exported: next_token recomputes the prefix at every step (exact, slower); "
                          "docker/README.md says why",
-        "exporter": exporter,
     }
 
 
 def write_manifest(directory: Path, facts: dict[str, Any], vocab: Path) -> None:
-    """model.json and a byte-for-byte copy of the checkpoint's vocab.txt into `directory`."""
+    """model.json and a byte-for-byte copy of the checkpoint's tokenizer file (vocab.txt or tokenizer.json)."""
     (directory / MANIFEST).write_text(json.dumps(facts, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    (directory / VOCAB).write_bytes(vocab.read_bytes())
+    (directory / vocab.name).write_bytes(vocab.read_bytes())

@@ -29,10 +29,15 @@ NEXT_TOKEN_FILE = "next_token.onnx"
 
 
 def write_onnx(model: SimModel, directory: str | Path) -> dict[str, str]:
-    """Write both files into `directory` (which must exist); returns the file of each function."""
+    """Write the files into `directory` (which must exist): the encoder's, and next_token's for a model
+    that generates; returns the file of each function."""
     tf2onnx = _import_tf2onnx()
-    files = {"encoder": ENCODER_FILE, "next_token": NEXT_TOKEN_FILE}
-    for fn, name in ((encoder_fn(model), ENCODER_FILE), (next_token_fn(model), NEXT_TOKEN_FILE)):
+    files = {"encoder": ENCODER_FILE}
+    functions = [(encoder_fn(model), ENCODER_FILE)]
+    if model.can_generate:
+        files["next_token"] = NEXT_TOKEN_FILE
+        functions.append((next_token_fn(model), NEXT_TOKEN_FILE))
+    for fn, name in functions:
         spec = input_signature()
         with _without_optimizer("reshape_optimizer"):
             proto, _ = tf2onnx.convert.from_function(

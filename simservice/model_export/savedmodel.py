@@ -18,10 +18,14 @@ NEXT_TOKEN_SIGNATURE = "next_token"
 
 
 def write_savedmodel(model: SimModel, directory: str | Path) -> dict[str, str]:
-    """Write the SavedModel into `directory` (created); returns the signature of each function."""
+    """Write the SavedModel into `directory` (created); returns the signature of each function
+    (next_token only for a model that generates)."""
     archive = keras.export.ExportArchive()
     archive.track(model)
     archive.add_endpoint(ENCODER_SIGNATURE, encoder_fn(model), input_signature=input_signature())
-    archive.add_endpoint(NEXT_TOKEN_SIGNATURE, next_token_fn(model), input_signature=input_signature())
+    signatures = {"encoder": ENCODER_SIGNATURE}
+    if model.can_generate:
+        archive.add_endpoint(NEXT_TOKEN_SIGNATURE, next_token_fn(model), input_signature=input_signature())
+        signatures["next_token"] = NEXT_TOKEN_SIGNATURE
     archive.write_out(str(directory), verbose=False)
-    return {"encoder": ENCODER_SIGNATURE, "next_token": NEXT_TOKEN_SIGNATURE}
+    return signatures

@@ -9,8 +9,11 @@ import argparse
 
 from simservice.precision import PRECISIONS
 
+POOLINGS = ("linear", "cls", "mean")  # model.config.POOLINGS, without importing Keras for --help
+
 FLAGS = {  # flag -> (settings field, type, help)
     "--model": ("model", str, "checkpoint directory (default models/demo)"),
+    "--family": ("family", str, "model family: roformer-sim or bert-embedding (default: told from the checkpoint)"),
     "--served-model-name": ("served_model_name", str, "the model's name in /v1 answers (default: its directory's)"),
     "--data-dir": ("data_dir", str, "directory of the embedded vector index (default data/index)"),
     "--milvus-uri": ("milvus_uri", str, "Milvus server for --index-backend milvus (default http://127.0.0.1:19530)"),
@@ -46,6 +49,8 @@ def register(subparsers) -> None:
                                   description=__doc__)
     for flag, (field, kind, help_text) in FLAGS.items():
         serve.add_argument(flag, dest=field, type=kind, default=None, help=help_text)
+    serve.add_argument("--pooling", dest="pooling", default=None, choices=POOLINGS,
+                       help="sentence vector: linear (SimBERT's pooler), cls or mean (default: the checkpoint's)")
     serve.add_argument("--index-backend", dest="index_backend", default=None, choices=["faiss", "milvus"],
                        help="faiss: embedded in --data-dir (default); milvus: a server shared by replicas")
     serve.add_argument("--protect-docs", dest="protect_docs", action="store_true", default=None,

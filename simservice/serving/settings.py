@@ -18,6 +18,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SIMSERVICE_", extra="forbid", protected_namespaces=())
 
     model: str = Field("models/demo", description="checkpoint directory (official TF1 or Hugging Face port)")
+    family: str | None = Field(None, description="model family: roformer-sim (RoFormer-Sim, SimBERT) or "
+                                                 "bert-embedding (e5, bge, text2vec); default: told from the checkpoint")
+    pooling: Literal["linear", "cls", "mean"] | None = Field(
+        None, description="sentence vector: linear ([CLS] through SimBERT's pooler), cls or mean; default: the "
+                          "checkpoint's sentence-transformers files, else its family's")
     served_model_name: str | None = Field(None, description="the model's name in /v1 answers (default: the "
                                                             "model directory's name)")
     index_backend: Literal["faiss", "milvus"] = Field(

@@ -110,7 +110,8 @@ class ServiceState:
 
         return load_model(self.settings.model, max_batch_rows=self.limits.max_rows,
                           max_batch_tokens=self.limits.max_tokens, jit_compile=self.settings.xla,
-                          precision=self.settings.precision)
+                          precision=self.settings.precision, family=self.settings.family,
+                          pooling=self.settings.pooling)
 
     def _input_limit(self, model: InferenceEngine) -> int:
         """Tokens per text: the setting, never more than the tokenizer's length or the batch budget."""

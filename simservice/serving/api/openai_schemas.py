@@ -7,7 +7,7 @@ from typing import Literal
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from simservice.serving.api.schemas import Strict, example
+from simservice.serving.api.schemas import PROMPT_NAME, Strict, example
 from simservice.serving.engine.errors import ErrorKind
 
 
@@ -22,6 +22,7 @@ class EmbeddingsRequest(Strict):
     dimensions: int | None = Field(None, ge=1, description="must be the model's dimension if given: its vectors "
                                                            "are not trained to be cut shorter")
     user: str | None = Field(None, description="accepted and ignored")
+    prompt_name: str | None = PROMPT_NAME
 
 
 class Embedding(BaseModel):
@@ -47,11 +48,20 @@ class EmbeddingsResponse(BaseModel):
 
 
 class ModelCard(BaseModel):
-    model_config = example(id="demo", object="model", created=0, owned_by="simservice")
+    model_config = example(id="demo", object="model", created=0, owned_by="simservice",
+                           capabilities=["embeddings", "paraphrase"], family="roformer-sim", pooling="linear",
+                           dim=384, prompts={})
     id: str
     object: Literal["model"] = "model"
     created: int = 0
     owned_by: str = "simservice"
+    capabilities: list[Literal["embeddings", "paraphrase"]] | None = Field(
+        None, description="what the model can do: every model embeds; paraphrase needs a generator "
+                          "(absent while the model loads)")
+    family: str | None = Field(None, description="model family: roformer-sim or bert-embedding")
+    pooling: str | None = Field(None, description="how a sentence vector is read: linear, cls or mean")
+    dim: int | None = Field(None, description="vector dimension")
+    prompts: dict[str, str] | None = Field(None, description="the prompts `prompt_name` may name, and their text")
 
 
 class ModelList(BaseModel):

@@ -77,12 +77,17 @@ class OneOrManyTexts(Strict):
 TRUNCATE = Field(False, description="cut texts over the token limit instead of refusing them")
 
 
+PROMPT_NAME = Field(None, max_length=64, description="the model's prompt to put before each text (e.g. query or "
+                   "passage for e5; /info lists them); default: the model's default prompt, if it has one")
+
+
 class EncodeRequest(OneOrManyTexts):
     """`text` answers one `vector`, `texts` a list of `vectors`."""
 
     model_config = example(texts=["怎么开通花呗", "花呗怎么开通"])
     normalize: bool = Field(True, description="L2-normalise the vectors (cosine = dot product)")
     truncate: bool = TRUNCATE
+    prompt_name: str | None = PROMPT_NAME
 
 
 class EncodeOne(BaseModel):

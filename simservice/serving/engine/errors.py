@@ -26,6 +26,7 @@ class ErrorKind(str, enum.Enum):
     UNAVAILABLE = "index_unavailable"
     FAILED = "collection_failed"
     BUSY = "too_many_connections"
+    UNSUPPORTED = "unsupported_by_model"
 
 
 STATUS = {
@@ -45,6 +46,7 @@ STATUS = {
     ErrorKind.UNAVAILABLE: 503,
     ErrorKind.FAILED: 503,
     ErrorKind.BUSY: 503,
+    ErrorKind.UNSUPPORTED: 400,
 }
 
 class ServiceError(Exception):

@@ -69,7 +69,7 @@ async def upsert_items(name: str, body: UpsertRequest, state: State, index: Inde
     check_count(len(body.items), state.settings.max_client_batch_size, "items")
     names = [f"items[{i}].text" for i in range(len(body.items))]
     vectors = await encode_texts(state, model, request, [item.text for item in body.items], body.truncate,
-                                 names=names)
+                                 names=names, prompt=model.tokenizer.prompts.document())
     items = [Item(item.id, vector, item.text, item.metadata) for item, vector in zip(body.items, vectors)]
     await run_in_threadpool(store.upsert, items)
     return UpsertResponse(upserted=len(items))

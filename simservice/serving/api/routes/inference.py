@@ -11,14 +11,14 @@ from simservice.inference.engine import InferenceEngine
 from simservice.inference.paraphrase import ParaphraseJob
 from simservice.inference.sampler import SamplingParams
 from simservice.serving.api.auth import require_api_key
-from simservice.serving.api.deps import Index, ReadyModel, State
+from simservice.serving.api.deps import GeneratorModel, Index, ReadyModel, State
 from simservice.serving.api.schemas import (MAX_K, EncodeMany, EncodeOne, EncodeRequest, Paraphrase, ParaphraseMany,
                                             ParaphraseOne, ParaphraseRequest, SimilarHit, SimilarityMany,
                                             SimilarityOne, SimilarityRequest, SimilarMany, SimilarOne,
                                             SimilarRequest)
 from simservice.serving.api.door import DoorRoute
 from simservice.serving.api.openapi import error_responses
-from simservice.serving.api.texts import check_count, field_names, tokenize
+from simservice.serving.api.texts import check_count, field_names, prompt_text, tokenize
 from simservice.serving.engine.errors import ErrorKind, ServiceError
 from simservice.serving.engine.jobs import JobKind
 from simservice.serving.state import ServiceState
@@ -27,11 +27,13 @@ router = APIRouter(tags=["model"], route_class=DoorRoute, dependencies=[Depends(
 
 
 async def encode_texts(state: ServiceState, model: InferenceEngine, request: Request, texts: list[str],
-                       truncate: bool, normalize: bool = True, names: list[str] | None = None) -> np.ndarray:
-    """Vectors [N, dim] of `texts` through the batching queue (unit rows when `normalize`);
-    `names` locate each text in the request for error messages."""
+                       truncate: bool, normalize: bool = True, names: list[str] | None = None,
+                       prompt: str = "") -> np.ndarray:
+    """Vectors [N, dim] of `texts` through the batching queue (unit rows when `normalize`), each
+    after `prompt`; `names` locate each text in the request for error messages."""
     check_count(len(texts), state.settings.max_client_batch_size)
-    ids, _ = await run_in_threadpool(tokenize, model.tokenizer, texts, state.max_input_tokens, truncate, names)
+    ids, _ = await run_in_threadpool(tokenize, model.tokenizer, texts, state.max_input_tokens, truncate, names,
+                                     prompt)
     return await embed_ids(state, request, ids, normalize)
 
 
@@ -45,8 +47,9 @@ async def embed_ids(state: ServiceState, request: Request, ids: list[list[int]],
 
 @router.post("/encode", response_model=EncodeOne | EncodeMany, summary="sentence vectors of texts")
 async def encode(body: EncodeRequest, state: State, model: ReadyModel, request: Request):
+    prompt = prompt_text(model.tokenizer, body.prompt_name)
     vectors = await encode_texts(state, model, request, body.all_texts(), body.truncate, body.normalize,
-                                 names=body.names())
+                                 names=body.names(), prompt=prompt)
     if body.text is not None:
         return EncodeOne(vector=vectors[0].tolist(), dim=vectors.shape[1])
     return EncodeMany(vectors=vectors.tolist(), dim=vectors.shape[1])
@@ -57,7 +60,8 @@ async def encode(body: EncodeRequest, state: State, model: ReadyModel, request: 
 async def similarity(body: SimilarityRequest, state: State, model: ReadyModel, request: Request):
     targets = body.all_targets()
     names = ["source", *(["target"] if body.target is not None else field_names("targets", len(targets)))]
-    vectors = await encode_texts(state, model, request, [body.source, *targets], body.truncate, names=names)
+    vectors = await encode_texts(state, model, request, [body.source, *targets], body.truncate, names=names,
+                                 prompt=model.tokenizer.prompts.text())
     scores = (vectors[1:] @ vectors[0]).tolist()
     return SimilarityOne(score=scores[0]) if body.target is not None else SimilarityMany(scores=scores)
 
@@ -73,7 +77,8 @@ async def similar(body: SimilarRequest, state: State, index: Index, model: Ready
     elif body.id is not None:
         hits = await run_in_threadpool(nearest_others, store, body, knobs)
     else:
-        vectors = await encode_texts(state, model, request, body.all_texts(), body.truncate, names=body.names())
+        vectors = await encode_texts(state, model, request, body.all_texts(), body.truncate, names=body.names(),
+                                     prompt=model.tokenizer.prompts.query())
         hits = await run_in_threadpool(store.search, vectors, body.k, body.filter, body.min_score, knobs)
     vectors = await run_in_threadpool(hit_vectors, store, hits) if body.with_vectors else None
     rows = [[SimilarHit(id=h.id, text=h.text, score=h.score, metadata=h.metadata if body.with_metadata else None,
@@ -121,7 +126,7 @@ def paraphrase_jobs(body: ParaphraseRequest, model: InferenceEngine, state: Serv
 
 @router.post("/paraphrase", response_model=ParaphraseOne | ParaphraseMany, response_model_exclude_none=True,
              summary="paraphrases of a text or of each text, best first")
-async def paraphrase(body: ParaphraseRequest, state: State, model: ReadyModel, request: Request):
+async def paraphrase(body: ParaphraseRequest, state: State, model: GeneratorModel, request: Request):
     jobs = await run_in_threadpool(paraphrase_jobs, body, model, state)
     results = await state.run(request, JobKind.PARAPHRASE, jobs, [len(job.source_ids) for job in jobs])
     rows = [[Paraphrase(text=t, score=s, logprob=result.logprobs[t] if body.with_logprob else None)

@@ -10,7 +10,7 @@ from simservice.augment.filters import Filters
 from simservice.augment.generators import Sampling
 from simservice.augment.rows import rows_from_records
 from simservice.serving.api.auth import require_api_key
-from simservice.serving.api.deps import ReadyModel, State
+from simservice.serving.api.deps import GeneratorModel, State
 from simservice.serving.api.door import DoorRoute
 from simservice.serving.api.openapi import error_responses
 from simservice.serving.api.job_schemas import AugmentRequest, BadRowOut, JobStatus
@@ -29,7 +29,7 @@ def job_status(job: AugmentJob) -> JobStatus:
 
 @router.post("/augment", response_model=JobStatus, status_code=202,
              summary="paraphrase every row of a dataset in the background (live requests go first)")
-async def start_augment(body: AugmentRequest, state: State, model: ReadyModel):
+async def start_augment(body: AugmentRequest, state: State, model: GeneratorModel):
     if body.n > state.settings.max_paraphrase_n:
         raise ServiceError(ErrorKind.INVALID, f"n={body.n} is over the limit of {state.settings.max_paraphrase_n}: "
                            "ask for fewer samples")

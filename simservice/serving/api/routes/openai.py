@@ -26,7 +26,7 @@ from simservice.serving.api.openapi import without_fastapi_422
 from simservice.serving.api.openai_schemas import (Embedding, EmbeddingsRequest, EmbeddingsResponse, ModelCard,
                                                    ModelList, OpenAIError, Usage, openai_error)
 from simservice.serving.api.routes.inference import embed_ids
-from simservice.serving.api.texts import check_count, field_names, tokenize
+from simservice.serving.api.texts import check_count, field_names, prompt_text, tokenize
 from simservice.serving.engine.errors import ErrorKind, ServiceError, kind_of_status
 from simservice.serving.state import ServiceState
 
@@ -55,7 +55,8 @@ async def embeddings(body: EmbeddingsRequest, state: State, model: ReadyModel, r
         if not text.strip():
             raise ServiceError(ErrorKind.INVALID, f"{name} is empty or only whitespace: send some text")
     check_count(len(texts), state.settings.max_client_batch_size, "inputs")
-    ids, _ = await run_in_threadpool(tokenize, model.tokenizer, texts, state.max_input_tokens, False, names)
+    prompt = prompt_text(model.tokenizer, body.prompt_name)
+    ids, _ = await run_in_threadpool(tokenize, model.tokenizer, texts, state.max_input_tokens, False, names, prompt)
     vectors = (await embed_ids(state, request, ids)).astype("<f4")
     if body.encoding_format == "base64":
         data = [Embedding(index=i, embedding=base64.b64encode(v.tobytes()).decode()) for i, v in enumerate(vectors)]
@@ -66,9 +67,31 @@ async def embeddings(body: EmbeddingsRequest, state: State, model: ReadyModel, r
                                                                                total_tokens=tokens))
 
 
-@router.get("/models", response_model=ModelList, responses=ERRORS, summary="the one model served")
+def model_card(state: ServiceState) -> ModelCard:
+    """The served model's card: its name, and what it can do once it is loaded."""
+    model = state.model
+    if model is None:
+        return ModelCard(id=served_name(state))
+    config = model.config
+    return ModelCard(id=served_name(state), capabilities=["embeddings", *(["paraphrase"] if model.can_generate
+                                                                          else [])],
+                     family=config.family, pooling=config.pooling, dim=model.dim,
+                     prompts=dict(model.tokenizer.prompts.by_name))
+
+
+@router.get("/models", response_model=ModelList, responses=ERRORS, summary="the one model served",
+            response_model_exclude_none=True)
 async def models(state: State):
-    return ModelList(data=[ModelCard(id=served_name(state))])
+    return ModelList(data=[model_card(state)])
+
+
+@router.get("/models/{model_id:path}", response_model=ModelCard, responses=ERRORS, response_model_exclude_none=True,
+            summary="the served model, by its name (404 for any other)")
+async def retrieve_model(model_id: str, state: State):
+    if model_id != served_name(state):
+        raise ServiceError(ErrorKind.NOT_FOUND, f"model {model_id!r} is not served here; this server serves "
+                           f"{served_name(state)!r}")
+    return model_card(state)
 
 
 def create_openai_app(state: ServiceState) -> FastAPI:

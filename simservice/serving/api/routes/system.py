@@ -25,13 +25,21 @@ class Status(BaseModel):
 
 
 class Info(BaseModel):
-    model_config = example(version="0.1.0", model="models/demo", architecture="roformer", layers=6, dim=384,
+    model_config = example(version="0.1.0", model="models/demo", architecture="roformer", family="roformer-sim",
+                           pooling="linear", can_paraphrase=True, prompts={}, default_prompt_name=None, layers=6,
+                           dim=384,
                            max_input_tokens=64, max_client_batch_size=64, max_batch_size=32, max_batch_tokens=2048,
                            max_batch_samples=256, max_concurrent_requests=128, max_paraphrase_n=128,
                            request_timeout=30.0)
     version: str = Field(description="simservice version")
     model: str = Field(description="model directory")
     architecture: str = Field(description="roformer or bert")
+    family: str = Field(description="model family: roformer-sim (RoFormer-Sim, SimBERT) or bert-embedding "
+                                    "(e5, bge, text2vec)")
+    pooling: str = Field(description="sentence vector: linear ([CLS] through the pooler), cls or mean")
+    can_paraphrase: bool = Field(description="whether the model has a generator (/paraphrase, augment)")
+    prompts: dict[str, str] = Field(description="the model's prompts by name (`prompt_name` of /encode)")
+    default_prompt_name: str | None = Field(description="the prompt used when a request names none")
     layers: int = Field(description="transformer layers of the model")
     dim: int = Field(description="vector dimension")
     max_input_tokens: int = Field(description="longest text in tokens, [CLS] and [SEP] included")
@@ -70,7 +78,10 @@ async def ready(state: State):
 @router.get("/info", response_model=Info, summary="model, dimension, limits and version")
 async def info(state: State, model: ReadyModel):
     s = state.settings
+    prompts = model.tokenizer.prompts
     return Info(version=__version__, model=s.model, architecture=model.config.architecture,
+                family=model.config.family, pooling=model.config.pooling, can_paraphrase=model.can_generate,
+                prompts=dict(prompts.by_name), default_prompt_name=prompts.default_name,
                 layers=model.config.num_layers, dim=model.dim,
                 max_input_tokens=state.max_input_tokens, max_client_batch_size=s.max_client_batch_size,
                 max_batch_size=s.max_batch_size, max_batch_tokens=s.max_batch_tokens,

@@ -29,9 +29,10 @@ const tabs = {
   status: initStatus(section("status")),
 };
 let active = null;
+let firstTab = "paraphrase";
 
 function openTab(name) {
-  if (!(name in tabs)) name = "paraphrase";
+  if (!(name in tabs)) name = firstTab;
   if (name === active) return;
   if (active) tabs[active]?.hide?.();
   active = name;
@@ -56,10 +57,21 @@ keyField.addEventListener("change", () => { const name = active; active = null; 
 
 document.getElementById("lang").addEventListener("click", () => applyLanguage(lang() === "zh" ? "en" : "zh"));
 
+// An embedding model (e5, bge, text2vec) cannot paraphrase: its tab goes away, Compare opens first.
+async function applyCapabilities() {
+  const info = await api.info();
+  if (info.can_paraphrase !== false) return;
+  delete tabs.paraphrase;
+  firstTab = "compare";
+  document.querySelector("[role=tab][data-tab=paraphrase]").hidden = true;
+  section("paraphrase").hidden = true;
+  if (active === "paraphrase") { active = null; openTab(firstTab); }
+}
+
 async function watchReady() {
   try {
     const ready = await api.ready();
-    if (ready.status === "ok") return showBanner("");
+    if (ready.status === "ok") { showBanner(""); return applyCapabilities().catch(() => {}); }
     showBanner(t("warming", { status: ready.status }));
   } catch (err) {
     showBanner(err.message);
