@@ -1,5 +1,7 @@
-"""The JSON layout of the golden files, shared by both reference scripts (no TF or torch here)."""
+"""The JSON layout of the golden files and the pick of dev questions, shared by the reference scripts
+(no TF or torch here)."""
 
+import csv
 import json
 import re
 
@@ -17,3 +19,15 @@ def dump_json(obj):
 def write_json(path, obj):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(dump_json(obj), encoding="utf-8")
+
+
+def dev_questions_by_length(tsv):
+    """First-column questions of a dev TSV (header skipped), distinct, grouped by length in file order."""
+    rows = list(csv.reader(open(tsv, encoding="utf-8"), delimiter="\t"))[1:]
+    seen, by_len = set(), {}
+    for r in rows:
+        t = r[0]
+        if t not in seen:
+            seen.add(t)
+            by_len.setdefault(len(t), []).append(t)
+    return by_len

@@ -9,7 +9,6 @@ Everything is deterministic: fixed numpy seeds, no dependence on TF's RNG.
 """
 
 import collections
-import csv
 import json
 import os
 import shutil
@@ -29,7 +28,7 @@ from bert4keras.models import build_transformer_model
 from bert4keras.snippets import AutoRegressiveDecoder, sequence_padding
 from bert4keras.tokenizers import Tokenizer
 
-from golden_json import write_json  # noqa: E402  (next to this script)
+from golden_json import dev_questions_by_length, write_json  # noqa: E402  (next to this script)
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures"
@@ -191,13 +190,7 @@ def softmax32(logits):
 
 
 def pick_texts():
-    rows = list(csv.reader(open(LCQMC_DEV, encoding="utf-8"), delimiter="\t"))[1:]
-    seen, by_len = set(), {}
-    for r in rows:
-        t = r[0]
-        if t not in seen:
-            seen.add(t)
-            by_len.setdefault(len(t), []).append(t)
+    by_len = dev_questions_by_length(LCQMC_DEV)
     texts = [by_len[n][0] for n in (5, 8, 12, 16, 20, 25, 30)]
     texts.append("红米1s密码忘了！如何格式化？Hello World 2024")
     # longer than 64 tokens: several dev questions joined, truncated by encode(maxlen=64)
