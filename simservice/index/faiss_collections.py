@@ -23,7 +23,7 @@ from . import faiss_index, faiss_snapshots, snapshot
 from . import validation as check
 from .collections_base import CollectionsBase
 from .errors import (BackendUnavailable, CollectionExists, CollectionFailed, CollectionNotFound, DimensionMismatch,
-                     SnapshotMismatch, SnapshotNotFound)
+                     InvalidArgument, SnapshotMismatch, SnapshotNotFound)
 from .faiss_store import ITEMS_FILE, FaissStore
 from .item_table import ItemTable
 from .types import CollectionConfig, CollectionInfo, IndexSpec, SnapshotInfo
@@ -177,6 +177,9 @@ class FaissCollections(CollectionsBase):
     def replace_collection(self, name: str, source: str) -> None:
         """Move collection `source` over `name`: readers see the old one until the rename, then the new."""
         check.check_name(name)
+        if source == name:
+            raise InvalidArgument(f"collection {name!r} cannot replace itself: the source must be another "
+                                  "collection (one built beside it), which then takes its place")
         with self._lock:
             if not self._exists(source):
                 raise self._missing(source)
