@@ -2,8 +2,9 @@
 
 Each collection lives in `<data_dir>/<name>/` (items.sqlite, index.snap), its snapshot files in
 `<data_dir>/.snapshots/<name>/` (faiss_snapshots.py; kept when the collection is dropped). A collection is
-created under a temporary name and renamed into place, and dropped by renaming it away before
-deleting it, so a crash never leaves half a collection under a real name. A collection
+created under a temporary name and renamed into place, dropped by renaming it away before
+deleting it, and replaced (restore, replace) by a planned swap that the next start finishes
+(faiss_swap.py), so a crash never leaves half a collection, or none, under a real name. A collection
 that cannot be opened (a corrupt file, an index outside the whitelist) is set aside as failed,
 with its reason: its routes answer CollectionFailed, the others keep serving.
 """
@@ -19,11 +20,11 @@ import uuid
 from dataclasses import asdict
 from typing import Any, BinaryIO
 
-from . import faiss_index, faiss_snapshots, snapshot
+from . import faiss_index, faiss_snapshots, faiss_swap, snapshot
 from . import validation as check
 from .collections_base import CollectionsBase
 from .errors import (BackendUnavailable, CollectionExists, CollectionFailed, CollectionNotFound, DimensionMismatch,
-                     SnapshotMismatch, SnapshotNotFound)
+                     InvalidArgument, SnapshotMismatch, SnapshotNotFound)
 from .faiss_store import ITEMS_FILE, FaissStore
 from .item_table import ItemTable
 from .types import CollectionConfig, CollectionInfo, IndexSpec, SnapshotInfo
@@ -46,9 +47,11 @@ class FaissCollections(CollectionsBase):
         self._failed: dict[str, str] = {}
         self._lock = threading.Lock()
         os.makedirs(data_dir, exist_ok=True)
+        if not faiss_swap.recover(data_dir):  # a swap it could not finish: its folders may be the only copy
+            return
         for entry in os.listdir(data_dir):
             if entry.startswith((".creating-", ".dropped-")):
-                log.warning("removing %s left by an interrupted create or drop", entry)
+                log.warning("removing %s left by an interrupted create, drop or swap", entry)
                 shutil.rmtree(os.path.join(data_dir, entry), ignore_errors=True)
 
     def create(self, name: str, dim: int, metric: str = "cosine", index: IndexSpec | None = None, *,
@@ -170,38 +173,38 @@ class FaissCollections(CollectionsBase):
             _adopt_table(staging, name, snapshot, dim, manifest, self._options)
             self._move_into_place(staging, name, replace)
         finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            if not os.path.exists(faiss_swap.plan_path(self.data_dir, name)):  # else the next start needs it
+                shutil.rmtree(staging, ignore_errors=True)
         log.info("restored collection %s from %s (%d items)", name, snapshot, manifest.get("count", -1))
         return self.describe(name)
 
     def replace_collection(self, name: str, source: str) -> None:
-        """Move collection `source` over `name`: readers see the old one until the rename, then the new."""
+        """Move collection `source` over `name`: readers see the old one until the swap, then the new;
+        crash-atomic (faiss_swap)."""
         check.check_name(name)
+        if source == name:
+            raise InvalidArgument(f"collection {name!r} cannot replace itself: the source must be another "
+                                  "collection (one built beside it), which then takes its place")
         with self._lock:
-            if not self._exists(source):
-                raise self._missing(source)
-            store = self._stores.pop(source, None)
-            if store is not None:
-                store.close()
-            table = ItemTable(os.path.join(self._path(source), ITEMS_FILE))
-            try:
-                table.set_config(CollectionConfig(**{**asdict(table.config), "name": name}))
-            finally:
-                table.close()
-        self._move_into_place(self._path(source), name, replace=True)
+            self._open(source).close()  # a source that cannot be opened is refused before the swap
+            del self._stores[source]
+            doomed = self._swap_in(self._path(source), name)
+        shutil.rmtree(doomed, ignore_errors=True)
 
     def _move_into_place(self, directory: str, name: str, replace: bool) -> None:
         with self._lock:
-            doomed = None
-            if self._exists(name):
-                if not replace:
-                    raise CollectionExists(f"collection {name!r} was created meanwhile: restore again with replace")
-                doomed = self._set_aside(name)
-            self._failed.pop(name, None)
-            os.rename(directory, self._path(name))
-            snapshot.fsync_dir(self.data_dir)
-        if doomed:
-            shutil.rmtree(doomed, ignore_errors=True)
+            if self._exists(name) and not replace:
+                raise CollectionExists(f"collection {name!r} was created meanwhile: restore again with replace")
+            doomed = self._swap_in(directory, name)
+        shutil.rmtree(doomed, ignore_errors=True)
+
+    def _swap_in(self, directory: str, name: str) -> str:
+        """Under the lock: close `name`'s open store and swap `directory` in (faiss_swap); the old folder's path."""
+        store = self._stores.pop(name, None)
+        if store is not None:
+            store.close(snapshot=False)
+        self._failed.pop(name, None)
+        return faiss_swap.swap(self.data_dir, name, directory)
 
     def _set_aside(self, name: str) -> str:
         """Under the lock: close the open store and rename its directory away (removed at the next

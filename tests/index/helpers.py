@@ -1,20 +1,22 @@
 """Helpers shared by the tests of simservice.index (imported by tests/index/test_*.py).
 
-Also the writer process of the crash test: `python tests/index/helpers.py <dir> <index>
+Also the child processes of the crash tests: `python tests/index/helpers.py <dir> <index>
 <first_op>` applies the deterministic op stream from `first_op` on and prints each op's
-number once the store has acknowledged it.
+number once the store has acknowledged it; `python tests/index/helpers.py swap <data_dir>
+<replace|restore> <step>` swaps collection `faq` and kills itself at that step of the swap.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 
-from simservice.index import CollectionConfig, FaissStore, Item, NumpyStore  # noqa: E402
+from simservice.index import CollectionConfig, FaissCollections, FaissStore, Item, NumpyStore  # noqa: E402
 
 DIM = 16
 ID_POOL = 300
@@ -95,5 +97,24 @@ def writer(directory: str, index: str, first_op: int) -> None:
         print(number, flush=True)
 
 
+def swap_and_die(data_dir: str, kind: str, step: str) -> None:
+    """Move `faq-next` over `faq` (replace) or restore `faq`'s snapshot over it, SIGKILLed at `step`."""
+    from simservice.index import faiss_swap
+
+    def reached(at: str) -> None:
+        if at == step:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    faiss_swap.reached = reached
+    manager = FaissCollections(data_dir)
+    if kind == "replace":
+        manager.replace_collection("faq", "faq-next")
+    else:
+        manager.restore_snapshot("faq", manager.list_snapshots("faq")[0].name, dim=DIM, labels={}, replace=True)
+
+
 if __name__ == "__main__":
-    writer(sys.argv[1], sys.argv[2], int(sys.argv[3]))
+    if sys.argv[1] == "swap":
+        swap_and_die(*sys.argv[2:])
+    else:
+        writer(sys.argv[1], sys.argv[2], int(sys.argv[3]))

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from simservice.index import (CollectionExists, DimensionMismatch, FaissCollections, NumpyCollections)
-from simservice.index.errors import SnapshotMismatch, SnapshotNotFound, Unsupported
+from simservice.index.errors import InvalidArgument, SnapshotMismatch, SnapshotNotFound, Unsupported
 from tests.index.helpers import DIM, random_items
 
 LABELS = {"model": "tiny"}
@@ -115,3 +115,13 @@ def test_replace_collection_swaps_in_one_step(tmp_path):
     assert manager.list() == ["faq"]
     assert [item.id for item in manager.get("faq").page()] == ["only"]
     assert manager.get("faq").config.name == "faq"
+
+
+def test_replacing_a_collection_with_itself_is_refused_and_keeps_it(tmp_path):
+    manager, store = filled(tmp_path, count=30)
+    before = every_item(store)
+    with pytest.raises(InvalidArgument, match="itself"):
+        manager.replace_collection("faq", "faq")
+    assert every_item(manager.get("faq")) == before
+    manager.close()
+    assert every_item(FaissCollections(str(tmp_path / "data")).get("faq")) == before

@@ -159,6 +159,16 @@ def test_replace_swaps_a_collection_in_one_step(roformer, tmp_path):
         assert_error(client.post("/collections/faq/replace", json={"source": "gone"}), 404, "gone")
 
 
+def test_replacing_a_collection_with_itself_is_refused_and_keeps_it(roformer, tmp_path):
+    with running_app(roformer, tmp_path, model=MODEL) as client:
+        client.post("/collections", json={"name": "x"})
+        client.post("/collections/x/items/bulk", content=ndjson([{"id": "a", "text": TEXTS[0]}]), headers=NDJSON)
+        assert_error(client.post("/collections/x/replace", json={"source": "x"}), 422, "itself")
+        assert all_items(client, "x") == {"a": (TEXTS[0], {})}
+    with running_app(roformer, tmp_path, model=MODEL) as client:  # and after a restart
+        assert all_items(client, "x") == {"a": (TEXTS[0], {})}
+
+
 def test_a_backend_without_snapshots_refuses_them_clearly(roformer, tmp_path):
     from simservice.index import NumpyCollections
 
