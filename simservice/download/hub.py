@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 from simservice.download.errors import DownloadError, OfflineError
-from simservice.download.registry import HF_FILES, HF_WEIGHTS, Release
+from simservice.download.registry import HF_FILES, HF_SENTENCE_FILES, HF_TOKENIZERS, HF_WEIGHTS, Release
 
-ALLOW_PATTERNS = [*HF_FILES, *HF_WEIGHTS]
+ALLOW_PATTERNS = [*HF_FILES, *HF_TOKENIZERS, *HF_WEIGHTS, *HF_SENTENCE_FILES]
 
 
 def fetch_hub(release: Release, dest: Path, *, endpoint: str | None = None) -> None:

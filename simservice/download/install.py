@@ -17,8 +17,8 @@ from simservice.download.archive import require_files, unpack_zip
 from simservice.download.errors import DownloadError
 from simservice.download.fetch_url import fetch
 from simservice.download.hub import fetch_hub
-from simservice.download.registry import (BASE_URL_ENV, DEFAULT_BASE_URL, HF_FILES, HF_WEIGHTS, TF1_FILES,
-                                          Release, lookup)
+from simservice.download.registry import (BASE_URL_ENV, DEFAULT_BASE_URL, HF_FILES, HF_TOKENIZERS, HF_WEIGHTS,
+                                          TF1_FILES, Release, lookup)
 
 
 def download(name: str, models_dir: str | Path = "models", *, base_url: str | None = None,
@@ -76,8 +76,11 @@ def check_tf1_dir(directory: Path, release: Release) -> None:
 
 
 def check_hf_dir(directory: Path, release: Release) -> None:
-    """config.json, vocab.txt and one weights file, as `find_checkpoint` expects of a port."""
+    """config.json, a tokenizer (vocab.txt or tokenizer.json) and one weights file, as
+    `find_checkpoint` expects of a Hugging Face checkpoint."""
     require_files(directory, HF_FILES, release.name)
+    if not any((directory / name).is_file() for name in HF_TOKENIZERS):
+        raise DownloadError(f"{release.name}: the hub copy has neither {' nor '.join(HF_TOKENIZERS)}")
     if not any((directory / weights).is_file() for weights in HF_WEIGHTS):
         raise DownloadError(f"{release.name}: the hub copy has neither {' nor '.join(HF_WEIGHTS)}")
 

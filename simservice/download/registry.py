@@ -18,8 +18,12 @@ DEFAULT_BASE_URL = "https://open.zhuiyi.ai/releases/nlp/models/zhuiyi"
 BASE_URL_ENV = "SIMSERVICE_DOWNLOAD_BASE_URL"
 
 TF1_FILES = ("bert_config.json", "bert_model.ckpt.index", "bert_model.ckpt.data-*", "vocab.txt")
-HF_FILES = ("config.json", "vocab.txt")
+HF_FILES = ("config.json",)
+HF_TOKENIZERS = ("vocab.txt", "tokenizer.json")  # one of them at least
 HF_WEIGHTS = ("model.safetensors", "pytorch_model.bin")
+# What an embedding model's pooling, prompts and length come from (each optional).
+HF_SENTENCE_FILES = ("modules.json", "*_Pooling/config.json", "config_sentence_transformers.json",
+                     "sentence_bert_config.json", "tokenizer_config.json", "special_tokens_map.json")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,6 +71,10 @@ RELEASES: dict[str, Release] = {r.name: r for r in (
     _hf("junnyu/roformer_chinese_sim_char_small", "Hugging Face port of RoFormer-Sim small"),
     _hf("junnyu/roformer_chinese_sim_char_ft_base", "Hugging Face port of RoFormer-Sim base -ft"),
     _hf("junnyu/roformer_chinese_sim_char_ft_small", "Hugging Face port of RoFormer-Sim small -ft"),
+    _hf("BAAI/bge-small-zh-v1.5", "bge small zh v1.5: embeddings only, CLS pooling (MIT)"),
+    _hf("BAAI/bge-base-zh-v1.5", "bge base zh v1.5: embeddings only, CLS pooling (MIT)"),
+    _hf("intfloat/multilingual-e5-small", "multilingual-e5-small: embeddings only, mean pooling, prompts (MIT)"),
+    _hf("shibing624/text2vec-base-chinese", "text2vec base chinese: embeddings only, mean pooling (Apache-2.0)"),
 )}
 
 
