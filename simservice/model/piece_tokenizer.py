@@ -27,6 +27,7 @@ class PieceTokenizer(Tokenizer):
     model; our truncation (keep the opening and closing tokens, cut the end of the text)."""
 
     FILE = "tokenizer.json"
+    KIND = "the tokenizers library's tokenizer.json (normalizer, pre-tokenizer, model), without its post-processor"
 
     def __init__(self, path: str | Path, max_length: int = 64, prompts: Prompts = Prompts()):
         try:

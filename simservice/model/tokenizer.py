@@ -54,6 +54,7 @@ class Tokenizer:
     """Text <-> ids for the char-level RoFormer-Sim and SimBERT vocabularies."""
 
     FILE = "vocab.txt"  # the checkpoint file it is read from
+    KIND = "BERT WordPiece (bert4keras's rules: lower-cased, accents stripped); every CJK character its own token"
 
     def __init__(self, vocab: dict[str, int], max_length: int = 64, prompts: Prompts = Prompts()):
         for special in (PAD, UNK, CLS, SEP, MASK):

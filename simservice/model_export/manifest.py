@@ -34,8 +34,7 @@ def model_facts(model: SimModel, tokenizer: Tokenizer, fmt: str, functions: dict
         "max_position": c.max_position if c.absolute_positions else None,
         "tokenizer": {
             "vocab": tokenizer.FILE,
-            "kind": ("BERT WordPiece; every CJK character its own token" if tokenizer.FILE == "vocab.txt"
-                     else "the tokenizers library's tokenizer.json, without its post-processor"),
+            "kind": tokenizer.KIND,
             "max_length": tokenizer.max_length,
             "prompts": dict(tokenizer.prompts.by_name),
             "default_prompt_name": tokenizer.prompts.default_name,
