@@ -139,6 +139,14 @@ def test_surrogate_pairs_are_whole_characters(client):
     assert client.post("/encode", content=raw, headers={"content-type": "application/json"}).status_code == 200
 
 
+# -- issue 31: NaN and Infinity are not JSON ------------------------------------------------
+
+def test_nan_and_infinity_are_422_naming_the_field(client):
+    raw = b'{"items": [{"id": "n", "text": "x", "metadata": {"w": [1, NaN]}}]}'
+    assert_error(client.post("/collections/default/items", content=raw, headers={"content-type": "application/json"}),
+                 422, "items[0].metadata.w[1]: NaN is not a JSON number")
+
+
 # -- 8: gaps: ids with '/', schema limits, Allow, non-UTF-8 bodies --------------------------
 
 def test_ids_with_a_slash_are_fetchable(client):
