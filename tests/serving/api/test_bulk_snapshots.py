@@ -64,6 +64,8 @@ HOSTILE_LINES = [  # (NDJSON line, words of its reason): each skipped, none a 50
     ('{"id": "d2", "text": "x", "metadata": ' + "[" * 70 + "]" * 70 + "}", "metadata[0]"),
     ('{"id": "n1", "text": "x", "score": NaN}', "score: NaN is not a JSON number"),
     ('{"id": "n2", "text": "x", "metadata": {"w": -Infinity}}', "metadata.w: -Infinity"),
+    ('{"id": "t1", "text": "x", "metadata": [1]}', "metadata must be a JSON object"),
+    ('{"id": true, "text": "x"}', "is a bool"),
 ]
 
 
