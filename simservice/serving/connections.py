@@ -34,9 +34,10 @@ class HeadDeadlineH11(H11Protocol):
 
     async def _limited(self, app, scope, receive, send) -> None:
         """uvicorn's rule (open connections or running requests at the limit: 503); this request's
-        own task is already among the running ones."""
+        own task is already among the running ones. /health is exempt: a crowded server is alive."""
         limit = self.connection_limit
-        if len(self.connections) >= limit or len(self.tasks) > limit:
+        crowded = len(self.connections) >= limit or len(self.tasks) > limit
+        if crowded and scope.get("path") != "/health":
             self.logger.warning("Exceeded concurrency limit.")
             error = ServiceError(ErrorKind.BUSY, f"the server has {limit} connections or requests open "
                                                  "(--max-connections): retry shortly",

@@ -108,10 +108,12 @@ def test_past_the_connection_limit_the_answer_is_the_json_503(roformer, tmp_path
         try:
             refused = httpx.post(base + "/encode", json={"texts": ["你好"]})
             refused_v1 = httpx.post(base + "/v1/embeddings", json={"model": "m", "input": "你好"})
+            alive = httpx.get(base + "/health")  # liveness is not a connection to ration
         finally:
             for sock in idle:
                 sock.close()
         assert refused.status_code == 503 and refused.headers["retry-after"] == "1"
+        assert alive.status_code == 200 and alive.json() == {"status": "ok"}
         assert refused.json()["error_type"] == "too_many_connections"
         assert "--max-connections" in refused.json()["error"]
         assert refused_v1.status_code == 503  # in OpenAI's shape on /v1

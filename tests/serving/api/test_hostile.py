@@ -232,6 +232,11 @@ def test_the_key_is_checked_before_the_body_is_parsed(roformer, tmp_path):
             assert_error(client.post("/collections", content=raw, headers=json_header), 401)
         assert_error(client.post("/encode", content=b'{"texts": [',
                                  headers={**json_header, "authorization": "Bearer s3cret"}), 400, "not valid JSON")
+        huge = b" " * (2 << 20)  # over the body limit: still 401 without the key, 413 with it
+        for path in ("/encode", "/collections/default/items", "/v1/embeddings"):
+            assert client.post(path, content=huge, headers=json_header).status_code == 401, path
+            keyed = client.post(path, content=huge, headers={**json_header, "authorization": "Bearer s3cret"})
+            assert keyed.status_code == 413, (path, keyed.text)
         assert_error(client.get("/metrics"), 401)
         assert client.get("/health").status_code == 200
 
