@@ -38,9 +38,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(model: str, data_dir: str, port: int) -> subprocess.Popen:
+def start_server(model: str, data_dir: str, port: int, *flags: str) -> subprocess.Popen:
     process = subprocess.Popen([sys.executable, "-m", "simservice", "serve", "--model", model, "--data-dir", data_dir,
-                                "--port", str(port), "--log-level", "warning"], cwd=ROOT)
+                                "--port", str(port), "--log-level", "warning", *flags], cwd=ROOT)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         try:

@@ -1,5 +1,5 @@
-"""Reading a dataset to augment: TXT (a sentence a line), TSV / CSV (a text column by name) or
-JSONL (a text key), as numbered rows; bad rows are reported with their line numbers."""
+"""Reading a dataset to augment or import: TXT (a sentence a line), TSV / CSV (a text column by name)
+or JSONL (a text key, each line under `json_input`'s rule), as numbered rows; bad rows keep their line numbers."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import io
 import json
 from pathlib import Path
 from typing import Iterator
+
+from simservice import json_input
 
 FORMATS = ("txt", "tsv", "csv", "jsonl")
 
@@ -96,9 +98,11 @@ def _jsonl(lines: list[bytes], key: str) -> Iterator[Row | BadRow]:
             yield BadRow(number, i + 1, "not UTF-8")
         else:
             try:
-                record = json.loads(text)
+                record = json_input.loads(text, "the line")
             except json.JSONDecodeError as exc:
                 record, reason = None, f"malformed JSON ({exc.msg})"
+            except json_input.BadJson as exc:
+                record, reason = None, str(exc)
             else:
                 reason = None if isinstance(record, dict) else "not a JSON object"
             if reason:

@@ -57,20 +57,26 @@ def import_rows(rows: Iterable[Row | BadRow], columns: Columns) -> list[ImportRo
 def _item(row: Row, columns: Columns) -> ImportRow | BadRow:
     record = row.record or {}
     given = record.get(columns.id)
-    item_id = stable_id(row.text) if given in (None, "") else str(given) if isinstance(given, (str, int)) else given
-    metadata = _metadata(record, columns)
     try:
-        check_id(item_id)
-        metadata, _ = check_metadata(metadata)
+        item_id = check_id(stable_id(row.text) if given in (None, "") else _id_text(given))
+        metadata, _ = check_metadata(_metadata(record, columns))
     except IndexStoreError as exc:
         return BadRow(row.number, row.line, str(exc))
     return ImportRow(row.number, row.line, item_id, row.text, metadata)
 
 
-def _metadata(record: dict, columns: Columns) -> dict:
+def _id_text(given):
+    """A JSONL id as text: a string, or an integer in decimal (a boolean or float stays refused)."""
+    return str(given) if type(given) is int else given
+
+
+def _metadata(record: dict, columns: Columns):
     if columns.metadata is not None:
         return {key: record[key] for key in columns.metadata if key in record}
-    merged = dict(record["metadata"]) if isinstance(record.get("metadata"), dict) else {}
+    given = record.get("metadata")
+    if not isinstance(given, (dict, type(None))):
+        return given  # refused by check_metadata, as /items refuses it
+    merged = dict(given or {})
     merged.update((k, v) for k, v in record.items() if k not in (columns.id, columns.text, *SKIPPED_KEYS))
     return merged
 

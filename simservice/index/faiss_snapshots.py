@@ -21,6 +21,8 @@ import tarfile
 import uuid
 from typing import Any
 
+from simservice import json_input
+
 from .errors import SnapshotMismatch, SnapshotNotFound
 from .types import SnapshotInfo
 
@@ -77,7 +79,7 @@ def read_manifest(path: str) -> dict[str, Any]:
     try:
         with tarfile.open(path, "r") as tar:
             member = tar.getmember(MANIFEST)
-            manifest = json.loads(tar.extractfile(member).read())
+            manifest = json_input.loads(tar.extractfile(member).read(), "the manifest")
     except (tarfile.TarError, KeyError, ValueError, OSError) as exc:
         raise SnapshotMismatch(f"{os.path.basename(path)} is not a simservice snapshot ({exc}): make one with "
                                "POST /collections/{name}/snapshots or `simservice snapshot create`") from None

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from simservice.json_input import is_utf8
+
 from . import filters
 from .errors import DimensionMismatch, InvalidArgument, InvalidId, InvalidVector
 from .types import INDEX_KINDS, METRICS, CollectionConfig, IndexSpec, Item
@@ -101,15 +103,6 @@ def check_id(item_id: Any) -> str:
     if not is_utf8(item_id):
         raise InvalidId(f"item id {item_id!r} holds a lone surrogate: send whole characters")
     return item_id
-
-
-def is_utf8(text: str) -> bool:
-    """False for strings holding lone surrogates ('\\ud800'), which no UTF-8 file or database holds."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def in_order_asked(ids: Sequence[str], items: Iterable[Item]) -> list[Item]:

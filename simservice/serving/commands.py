@@ -35,6 +35,8 @@ FLAGS = {  # flag -> (settings field, type, help)
     "--header-timeout": ("header_timeout", float, "seconds to send a request head before the connection "
                                                   "is closed (default 10)"),
     "--body-timeout": ("body_timeout", float, "seconds for a request body to arrive before 408 (default 30)"),
+    "--send-timeout": ("send_timeout", float, "seconds a response may wait for a client that stopped reading "
+                                              "before the connection is dropped (default 30)"),
     "--keep-alive-timeout": ("keep_alive_timeout", float, "seconds an idle keep-alive connection stays open "
                                                           "(default 5)"),
     "--max-connections": ("max_connections", int, "open connections and requests before 503 (default 1024)"),

@@ -1,12 +1,15 @@
 """Slow and idle clients cut off: uvicorn's options (keep-alive, connection limit) plus what it
-lacks, a deadline for the request head (idle or trickled headers: the connection is closed)
-and one for the body (a trickled body: 408), and the connection limit's 503 in the service's
-JSON error body. `server_config` is what `simservice serve` runs."""
+lacks, a deadline for the request head (idle or trickled headers: the connection is closed),
+one for the body (a trickled body: 408) and one for a client that stops reading the response
+(dropped), and the connection limit's 503 in the service's JSON error body. `server_config`
+is what `simservice serve` runs."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import socket
+import struct
 import time
 
 import uvicorn
@@ -20,10 +23,12 @@ from simservice.serving.settings import Settings
 
 class HeadDeadlineH11(H11Protocol):
     """uvicorn's h11 protocol, closing a connection that has not sent a whole request head
-    within `header_timeout` seconds of connecting or of its last response, and answering past
-    the connection limit with the service's JSON error rather than uvicorn's plain text."""
+    within `header_timeout` seconds of connecting or of its last response, dropping one whose
+    client stopped reading for `send_timeout` seconds, and answering past the connection limit
+    with the service's JSON error rather than uvicorn's plain text."""
 
     header_timeout = 10.0  # set per server by `server_config`
+    send_timeout = 30.0
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -34,9 +39,10 @@ class HeadDeadlineH11(H11Protocol):
 
     async def _limited(self, app, scope, receive, send) -> None:
         """uvicorn's rule (open connections or running requests at the limit: 503); this request's
-        own task is already among the running ones."""
+        own task is already among the running ones. /health is exempt: a crowded server is alive."""
         limit = self.connection_limit
-        if len(self.connections) >= limit or len(self.tasks) > limit:
+        crowded = len(self.connections) >= limit or len(self.tasks) > limit
+        if crowded and scope.get("path") != "/health":
             self.logger.warning("Exceeded concurrency limit.")
             error = ServiceError(ErrorKind.BUSY, f"the server has {limit} connections or requests open "
                                                  "(--max-connections): retry shortly",
@@ -49,6 +55,7 @@ class HeadDeadlineH11(H11Protocol):
         self._waiting_since: float | None = time.monotonic()
         self._seen_cycle = None
         self._timer = self.loop.call_later(self.header_timeout, self._check_head)
+        self._stalled: asyncio.TimerHandle | None = None  # while the send buffer is full
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
@@ -61,9 +68,30 @@ class HeadDeadlineH11(H11Protocol):
         if self.cycle is not self._seen_cycle:  # a pipelined request already started
             self._seen_cycle, self._waiting_since = self.cycle, None
 
+    def pause_writing(self) -> None:
+        """The send buffer is full (uvicorn's sends now wait for the client): past `send_timeout`
+        without it draining, the connection is dropped."""
+        super().pause_writing()
+        self._stalled = self.loop.call_later(self.send_timeout, self._drop)
+
+    def _drop(self) -> None:
+        """Reset the connection, so neither this process nor the kernel keeps its unsent output."""
+        sock = self.transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.transport.abort()
+
+    def resume_writing(self) -> None:
+        if self._stalled:
+            self._stalled.cancel()
+        super().resume_writing()
+
     def connection_lost(self, exc) -> None:
         self._timer.cancel()
+        if self._stalled:
+            self._stalled.cancel()
         super().connection_lost(exc)
+        self.flow.resume_writing()  # a send waiting for the buffer to drain returns (to a closed connection)
 
     def _check_head(self) -> None:
         if self.transport.is_closing():
@@ -107,7 +135,8 @@ class BodyDeadline:
 
 def server_config(app, settings: Settings, log_level: str = "info", **options) -> uvicorn.Config:
     """The uvicorn configuration of the service: its address, timeouts and connection limit."""
-    protocol = type("Guarded", (HeadDeadlineH11,), {"header_timeout": settings.header_timeout})
+    protocol = type("Guarded", (HeadDeadlineH11,), {"header_timeout": settings.header_timeout,
+                                                    "send_timeout": settings.send_timeout})
     return uvicorn.Config(BodyDeadline(app, settings.body_timeout), host=settings.host, port=settings.port,
                           http=protocol, log_level=log_level, timeout_keep_alive=settings.keep_alive_timeout,
                           limit_concurrency=settings.max_connections, timeout_graceful_shutdown=10,

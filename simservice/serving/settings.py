@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     header_timeout: float = Field(10.0, gt=0, description="seconds a connection may take to send a request's "
                                                           "head (idle or trickled headers: closed)")
     body_timeout: float = Field(30.0, gt=0, description="seconds a request's body may take to arrive (408 past it)")
+    send_timeout: float = Field(30.0, gt=0, description="seconds a response may wait for a client that stopped "
+                                                       "reading (its connection is dropped past it)")
     keep_alive_timeout: float = Field(5.0, gt=0, description="seconds an idle keep-alive connection stays open")
     max_connections: int = Field(1024, ge=1, description="open connections and requests before the server answers 503")
     warmup: bool = Field(True, description="run each batch shape once before /ready answers 200")

@@ -99,12 +99,14 @@ def test_bad_rows_are_reported_with_their_lines(tmp_path):
     assert [(b.line, b.reason) for b in got[1:]] == [(3, "empty text"), (4, "not UTF-8"),
                                                      (5, "1 columns, the header has 2")]
     jsonl = tmp_path / "in.jsonl"
-    jsonl.write_text('{"text": "好的", "y": 1}\n{"text": \n[1]\n{"q": "x"}\n', encoding="utf-8")
+    jsonl.write_text('{"text": "好的", "y": 1}\n{"text": \n[1]\n{"q": "x"}\n{"text": "\\ud800"}\n'
+                     '{"text": "a", "y": NaN}\n{"text": "a", "y": ' + "[" * 3000 + "]" * 3000 + "}\n", encoding="utf-8")
     _, rows = read_rows(jsonl, "jsonl", "text")
     got = list(rows)
     assert got[0].record == {"text": "好的", "y": 1}
-    assert [b.line for b in got[1:]] == [2, 3, 4] and "malformed JSON" in got[1].reason
+    assert [b.line for b in got[1:]] == [2, 3, 4, 5, 6, 7] and "malformed JSON" in got[1].reason
     assert all(isinstance(b, BadRow) for b in got[1:])
+    assert ["lone surrogate" in got[4].reason, "y: NaN" in got[5].reason, "nested" in got[6].reason] == [True] * 3
 
 
 def test_cli_fails_before_writing_on_bad_rows_and_says_where(tmp_path, capsys):

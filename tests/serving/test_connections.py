@@ -11,9 +11,12 @@ import threading
 import time
 
 import httpx
+import numpy as np
 import pytest
 import uvicorn
+from tests.index.helpers import random_items
 
+from simservice.index import FaissCollections
 from simservice.serving import Settings, create_app
 from simservice.serving.api.request_log import JsonFormatter
 from simservice.serving.connections import server_config
@@ -101,6 +104,28 @@ def test_slow_and_idle_clients_are_cut_off_while_others_are_served(server):
     assert httpx.get(base + "/health").status_code == 200
 
 
+def test_a_client_that_stops_reading_is_dropped_while_others_are_served(roformer, tmp_path):
+    """Exports of ~10 MB to readers that never read: each is dropped --send-timeout after the
+    server's send buffer filled (before: held open with its output buffered, for ever)."""
+    manager = FaissCollections(str(tmp_path))
+    manager.create("big", roformer.dim).upsert(random_items(np.random.default_rng(0), [f"item-{i:04d}" for i in range(8000)], roformer.dim))
+    manager.close()
+    with running_server(roformer, tmp_path, send_timeout=TIMEOUT, keep_alive_timeout=60.0) as (port, base):
+        stalled = [socket.socket() for _ in range(4)]
+        for sock in stalled:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.connect(("127.0.0.1", port))
+            sock.sendall(b"GET /collections/big/export?vectors=true HTTP/1.1\r\nHost: x\r\n\r\n")
+        whole = httpx.get(base + "/collections/big/export?vectors=true", timeout=60).text.splitlines()
+        assert len(whole) == 8000 and json.loads(whole[-1])["id"] == "item-7999"
+        time.sleep(3 * TIMEOUT)  # the stalled sends time out meanwhile
+        for sock in stalled:
+            closed, received = closed_within(sock, 10 * TIMEOUT)  # reset: what was on its way is gone
+            assert closed and not received.endswith(b"0\r\n\r\n"), "a reader that stopped was served to the end"
+            sock.close()
+        assert httpx.get(base + "/health").status_code == 200
+
+
 def test_past_the_connection_limit_the_answer_is_the_json_503(roformer, tmp_path):
     with running_server(roformer, tmp_path, max_connections=3, header_timeout=30.0) as (port, base):
         idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
@@ -108,10 +133,12 @@ def test_past_the_connection_limit_the_answer_is_the_json_503(roformer, tmp_path
         try:
             refused = httpx.post(base + "/encode", json={"texts": ["你好"]})
             refused_v1 = httpx.post(base + "/v1/embeddings", json={"model": "m", "input": "你好"})
+            alive = httpx.get(base + "/health")  # liveness is not a connection to ration
         finally:
             for sock in idle:
                 sock.close()
         assert refused.status_code == 503 and refused.headers["retry-after"] == "1"
+        assert alive.status_code == 200 and alive.json() == {"status": "ok"}
         assert refused.json()["error_type"] == "too_many_connections"
         assert "--max-connections" in refused.json()["error"]
         assert refused_v1.status_code == 503  # in OpenAI's shape on /v1

@@ -1,4 +1,5 @@
-"""ASGI middleware refusing request bodies over a byte limit with 413, declared or streamed."""
+"""ASGI middleware refusing request bodies over a byte limit with 413, declared or streamed, when the
+route reads the body: after its API key check, so a missing or wrong key is 401 whatever the size."""
 
 from __future__ import annotations
 
@@ -6,9 +7,6 @@ import re
 from typing import Sequence
 
 from starlette.exceptions import HTTPException
-
-from simservice.serving.api.error_handlers import door_error_response
-from simservice.serving.engine.errors import ErrorKind, ServiceError
 
 
 class BodyLimitMiddleware:
@@ -29,19 +27,19 @@ class BodyLimitMiddleware:
             return await self.app(scope, receive, send)
         limit = self._limit(scope.get("path", ""))
         declared = dict(scope.get("headers") or ()).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            error = ServiceError(ErrorKind.TOO_LARGE, self._message(declared.decode(), limit))
-            response = door_error_response(scope, error)
-            return await response(scope, receive, send)
+        too_large = declared is not None and declared.isdigit() and int(declared) > limit
         seen = 0
 
         async def counting_receive():
+            # Raised when the route reads the body (after the API key: a wrong key is 401 first),
+            # before a byte of a body declared too large is read; the app's handler answers it.
             nonlocal seen
+            if too_large:
+                raise HTTPException(413, self._message(declared.decode(), limit))
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    # Raised inside the route, so the app's handler answers it in the common format.
                     raise HTTPException(413, self._message(f"more than {limit}", limit))
             return message
 

@@ -1,10 +1,9 @@
 """The door of the JSON routes: the API key first, then admission (429) for model routes, then
-the body parsed off the event loop and checked once (UTF-8, nesting depth, lone surrogates),
+the body parsed off the event loop and checked once (UTF-8, then `json_input`'s rule),
 so no request can make the event loop or the worker choke on its body before it is let in."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import Request
@@ -13,40 +12,9 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from simservice.index.validation import is_utf8
+from simservice import json_input
 from simservice.serving.api.auth import check_api_key, require_api_key
 from simservice.serving.api.deps import get_ready_model
-
-MAX_BODY_DEPTH = 64  # arrays and objects nested in a request body
-
-
-def check_json(value: Any, max_depth: int = MAX_BODY_DEPTH, where: str = "") -> None:
-    """Refuse (422, naming the field) values nested past `max_depth` and strings or keys holding
-    lone surrogates (`"\\ud800"`), which no UTF-8 text, tokenizer or database can hold."""
-    stack = [(value, where, 0)]
-    while stack:
-        value, path, depth = stack.pop()
-        if isinstance(value, str):
-            _check_text(value, path)
-        elif isinstance(value, (dict, list)):
-            if depth >= max_depth:
-                raise HTTPException(422, f"{_short(path)}: nested deeper than {max_depth} levels: flatten it")
-            if isinstance(value, dict):
-                for key, child in value.items():
-                    _check_text(key, f"a key of {path}")
-                    stack.append((child, f"{path}.{key}" if path else key, depth + 1))
-            else:
-                stack.extend((child, f"{path}[{i}]", depth + 1) for i, child in enumerate(value))
-
-
-def _short(path: str) -> str:
-    return path if len(path) <= 80 else f"{path[:60]}...{path[-17:]}"
-
-
-def _check_text(text: str, path: str) -> None:
-    if not text.isascii() and not is_utf8(text):
-        raise HTTPException(422, f"{_short(path)} holds a lone surrogate (like \\ud800): send whole characters "
-                                 "(a pair such as \\ud83d\\ude00 is fine)")
 
 
 def parse_body(raw: bytes) -> Any:
@@ -57,11 +25,9 @@ def parse_body(raw: bytes) -> Any:
         raise HTTPException(400, f"body is not UTF-8 (byte {exc.start}: {raw[exc.start:exc.start + 1]!r}): "
                                  "send JSON encoded as UTF-8") from None
     try:
-        value = json.loads(text)
-    except RecursionError:
-        raise HTTPException(422, f"the body is nested deeper than {MAX_BODY_DEPTH} levels: flatten it") from None
-    check_json(value)
-    return value
+        return json_input.loads(text, "the body")
+    except json_input.BadJson as exc:
+        raise HTTPException(422, str(exc)) from None
 
 
 class CheckedRequest(Request):

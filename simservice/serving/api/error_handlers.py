@@ -67,9 +67,20 @@ def describe_validation(errors: list[dict], model=None) -> str:
             message = err.get("msg", "invalid value").removeprefix("Value error, ")
             if err.get("type") in ("literal_error", "enum"):
                 message += f", not {str(err.get('input'))[:64]!r}"
+            elif err.get("type", "").endswith("_type") and "input" in err:
+                message += f", not {json_kind(err['input'])} (types are strict)"
             named = message.startswith(loc) and message[len(loc):][:1] in (":", ".", "[")
             lines.append(message if named else f"{loc}: {message}")  # a message may name its own place, deeper
     return "; ".join(lines)
+
+
+JSON_KINDS = ((bool, "a boolean"), (int, "an integer"), (float, "a number"), (str, "a string"), (list, "an array"),
+              (dict, "an object"), (type(None), "null"))
+
+
+def json_kind(value) -> str:
+    """What a JSON value is, in JSON's words ("a string", "an array")."""
+    return next((name for kind, name in JSON_KINDS if isinstance(value, kind)), type(value).__name__)
 
 
 async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:

@@ -44,7 +44,9 @@ def example(**fields) -> ConfigDict:
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """A request body: unknown fields refused, and strict types (`"5"` or `true` is not an integer)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 def exactly_one(model: BaseModel, *names: str) -> BaseModel:

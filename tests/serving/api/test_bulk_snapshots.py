@@ -57,6 +57,31 @@ def test_bulk_import_reports_bad_lines_and_exports_back(roformer, tmp_path):
         assert_error(client.post("/collections/nope/items/bulk", content=body, headers=NDJSON), 404, "nope")
 
 
+HOSTILE_LINES = [  # (NDJSON line, words of its reason): each skipped, none a 500
+    ('{"id": "s1", "text": "\\ud800"}', "text holds a lone surrogate"),
+    ('{"id": "s2", "text": "x", "metadata": {"\\udc00": 1}}', "a key of metadata"),
+    ('{"id": "d1", "text": "x", "metadata": ' + '{"a": ' * 3000 + "1" + "}" * 3001, "nested deeper than 64"),
+    ('{"id": "d2", "text": "x", "metadata": ' + "[" * 70 + "]" * 70 + "}", "metadata[0]"),
+    ('{"id": "n1", "text": "x", "score": NaN}', "score: NaN is not a JSON number"),
+    ('{"id": "n2", "text": "x", "metadata": {"w": -Infinity}}', "metadata.w: -Infinity"),
+    ('{"id": "t1", "text": "x", "metadata": [1]}', "metadata must be a JSON object"),
+    ('{"id": true, "text": "x"}', "is a bool"),
+]
+
+
+def test_hostile_bulk_lines_are_skipped_with_the_reason(roformer, tmp_path):
+    body = "\n".join([line for line, _ in HOSTILE_LINES] + ['{"id": 7, "text": "好的"}']).encode()
+    with running_app(roformer, tmp_path, model=MODEL) as client:
+        answer = client.post("/collections/default/items/bulk", content=body, headers=NDJSON)
+        assert answer.status_code == 200, answer.text
+        reasons = {s["line"]: s["reason"] for s in answer.json()["skipped"]}
+        for line, (_, words) in enumerate(HOSTILE_LINES, start=1):
+            assert words in reasons.get(line, ""), (line, reasons.get(line))
+        assert all_items(client, "default") == {"7": ("好的", {})}
+        refused = client.post("/collections/default/items/bulk?on_bad_row=fail", content=body, headers=NDJSON)
+        assert_error(refused, 422, f"{len(HOSTILE_LINES)} bad lines, nothing written")
+
+
 def test_the_bulk_route_takes_bodies_over_the_general_limit(roformer, tmp_path):
     records = [{"id": f"r{i}", "text": f"{TEXTS[i % len(TEXTS)]}{i}", "note": "x" * 40} for i in range(400)]
     body = ndjson(records)
@@ -138,13 +163,13 @@ def test_restore_is_refused_on_a_dimension_mismatch(roformer, tmp_path):
         assert client.get("/collections/faq").status_code == 404
         assert_error(client.post("/collections/faq/snapshots/upload", content=b"junk" * 100), 422,
                      "not a simservice snapshot")
-        crafted = io.BytesIO()  # a tar whose manifest is JSON but not an object (the other damage: tests/index)
-        with tarfile.open(fileobj=crafted, mode="w") as tar:
-            member = tarfile.TarInfo("manifest.json")
-            member.size = 2
-            tar.addfile(member, io.BytesIO(b"[]"))
-        assert_error(client.post("/collections/faq/snapshots/upload", content=crafted.getvalue()), 422,
-                     "has format 'list'")
+        for manifest, words in ((b"[]", "has format 'list'"), (b"[" * 5000 + b"]" * 5000, "nested deeper than 64")):
+            crafted = io.BytesIO()  # a tar whose manifest is JSON but not an object (the other damage: tests/index)
+            with tarfile.open(fileobj=crafted, mode="w") as tar:
+                member = tarfile.TarInfo("manifest.json")
+                member.size = len(manifest)
+                tar.addfile(member, io.BytesIO(manifest))
+            assert_error(client.post("/collections/faq/snapshots/upload", content=crafted.getvalue()), 422, words)
 
 
 def test_replace_swaps_a_collection_in_one_step(roformer, tmp_path):

@@ -139,6 +139,40 @@ def test_surrogate_pairs_are_whole_characters(client):
     assert client.post("/encode", content=raw, headers={"content-type": "application/json"}).status_code == 200
 
 
+# -- issue 31: strict types; NaN and Infinity are not JSON ---------------------------------
+
+@pytest.mark.parametrize("route, body, field", [
+    ("/similar", {"text": "x", "k": "5"}, "k: "),
+    ("/similar", {"text": "x", "k": True}, "k: "),
+    ("/similar", {"text": "x", "k": 5.0}, "k: "),
+    ("/similar", {"text": "x", "with_vectors": "yes"}, "with_vectors: "),
+    ("/similar", {"text": "x", "min_score": "0.5"}, "min_score: "),
+    ("/similar", {"text": "x", "search_params": {"ef": "8"}}, "search_params.ef: "),
+    ("/encode", {"text": "x", "normalize": 1}, "normalize: "),
+    ("/similarity", {"source": "x", "target": "y", "truncate": "false"}, "truncate: "),
+    ("/paraphrase", {"text": "x", "n": "16"}, "n: "),
+    ("/paraphrase", {"text": "x", "top_p": "0.9"}, "top_p: "),
+    ("/collections", {"name": "s", "index": "hnsw", "index_params": {"m": "8"}}, "index_params.m: "),
+    ("/collections/default/items", {"items": [{"id": 5, "text": "x"}]}, "items.0.id: "),
+    ("/collections/default/items", {"items": [{"id": "a", "text": "x", "metadata": [1]}]}, "items.0.metadata: "),
+    ("/jobs/augment", {"rows": [{"text": "x"}], "n": "8"}, "n: "),
+])
+def test_loose_types_are_422_naming_the_field(client, route, body, field):
+    assert_error(client.post(route, json=body), 422, field, "strict")
+
+
+def test_strict_types_still_take_an_integer_for_a_number(client):
+    assert client.post("/similar", json={"text": "你好", "min_score": 0, "k": 2}).status_code == 200
+    assert client.post("/paraphrase", json={"text": "你好", "n": 2, "k": 1, "top_p": 1}).status_code == 200
+    assert client.get("/collections/default/items?limit=5&with_vectors=true").status_code == 200  # query strings
+
+
+def test_nan_and_infinity_are_422_naming_the_field(client):
+    raw = b'{"items": [{"id": "n", "text": "x", "metadata": {"w": [1, NaN]}}]}'
+    assert_error(client.post("/collections/default/items", content=raw, headers={"content-type": "application/json"}),
+                 422, "items[0].metadata.w[1]: NaN is not a JSON number")
+
+
 # -- 8: gaps: ids with '/', schema limits, Allow, non-UTF-8 bodies --------------------------
 
 def test_ids_with_a_slash_are_fetchable(client):
@@ -198,6 +232,11 @@ def test_the_key_is_checked_before_the_body_is_parsed(roformer, tmp_path):
             assert_error(client.post("/collections", content=raw, headers=json_header), 401)
         assert_error(client.post("/encode", content=b'{"texts": [',
                                  headers={**json_header, "authorization": "Bearer s3cret"}), 400, "not valid JSON")
+        huge = b" " * (2 << 20)  # over the body limit: still 401 without the key, 413 with it
+        for path in ("/encode", "/collections/default/items", "/v1/embeddings"):
+            assert client.post(path, content=huge, headers=json_header).status_code == 401, path
+            keyed = client.post(path, content=huge, headers={**json_header, "authorization": "Bearer s3cret"})
+            assert keyed.status_code == 413, (path, keyed.text)
         assert_error(client.get("/metrics"), 401)
         assert client.get("/health").status_code == 200
 

@@ -86,3 +86,7 @@ def test_job_errors(roformer, tmp_path):
         assert_error(client.post("/jobs/augment", json={"rows": [{"text": "a"}] * 4}), 422, "4 rows", "limit of 3")
         assert_error(client.post("/jobs/augment", json={"rows": [{"text": "a"}], "n": 2, "k": 3}), 422, "k=3")
         assert_error(client.post("/jobs/augment", json={"rows": []}), 422, "rows")
+        for raw, field in ((b'{"rows": [{"text": "a", "w": NaN}]}', "rows[0].w: NaN"),
+                           (b'{"rows": [{"text": "a", "w": [Infinity]}]}', "rows[0].w[0]: Infinity")):
+            assert_error(client.post("/jobs/augment", content=raw, headers={"content-type": "application/json"}),
+                         422, field, "not a JSON number")

@@ -50,6 +50,8 @@ def test_base64_is_float32_little_endian(base):
     ({"model": "m", "input": "你好", "encoding_format": "int8"}, "encoding_format"),
     ({"input": "你好"}, "model"),
     ({"model": "m", "input": "你好", "top_k": 3}, "top_k"),
+    ({"model": "m", "input": "你好", "dimensions": "64"}, "dimensions: Input should be a valid integer, not a string"),
+    ({"model": 7, "input": "你好"}, "model: Input should be a valid string"),
 ])
 def test_errors_have_openai_shape(base, body, words):
     response = httpx.post(f"{base}/v1/embeddings", json=body)

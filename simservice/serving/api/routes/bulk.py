@@ -28,6 +28,7 @@ MAX_BULK_BYTES = 64 << 20  # an NDJSON body: ~500k short items; split larger fil
 BULK_PATH = re.compile(r"/collections/[^/]+/items/bulk")
 ENCODE_CHUNK = 1024  # texts queued at once: the queue forms its token-budget batches from them
 EXPORT_PAGE = 1000
+EXPORT_CHUNK = 64 << 10  # bytes sent at once: uvicorn's send buffer holds about one
 
 router = APIRouter(prefix="/collections", tags=["bulk"], route_class=DoorRoute,
                    dependencies=[Depends(require_api_key)])
@@ -79,13 +80,22 @@ async def export_items(name: CollectionName, index: Index,
                        vectors: bool = Query(False, description="include each item's stored vector")):
     store = await run_in_threadpool(index.get, name)
 
-    def lines():
-        offset = 0
+    def chunks():
+        """Lines in chunks of about EXPORT_CHUNK bytes, each made when the client has taken the last one
+        (uvicorn's send waits while its buffer is full), so a slow reader holds one page and one chunk."""
+        offset, chunk, size = 0, [], 0
         while page := store.page(offset, EXPORT_PAGE):
-            yield "".join(_line(item, vectors) for item in page).encode()
             offset += len(page)
+            for item in page:
+                chunk.append(_line(item, vectors))
+                size += len(chunk[-1])
+                if size >= EXPORT_CHUNK:
+                    yield "".join(chunk).encode()
+                    chunk, size = [], 0
+        if chunk:
+            yield "".join(chunk).encode()
 
-    return StreamingResponse(lines(), media_type="application/x-ndjson")
+    return StreamingResponse(chunks(), media_type="application/x-ndjson")
 
 
 def _line(item: Item, with_vector: bool) -> str:
