@@ -8,49 +8,7 @@ import logging
 import sys
 
 from simservice.backend import import_tensorflow
-from simservice.precision import PRECISIONS
-from simservice.serving.commands import POOLINGS
-
-DEFAULT_MODEL = "models/demo"
-
-
-def text_arg(value: str) -> str:
-    """A text from the command line: whole UTF-8 characters, not blank."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:  # bytes the locale could not decode arrive as lone surrogates
-        raise argparse.ArgumentTypeError(f"{value!r} is not valid UTF-8 (character {exc.start}): pass UTF-8 text")
-    if not value.strip():
-        raise argparse.ArgumentTypeError("text is empty or only whitespace: pass some text")
-    return value
-
-
-def positive_int(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"{number} is not a positive integer")
-    return number
-
-
-def add_model_args(parser: argparse.ArgumentParser) -> None:
-    """--model, --precision and --xla: what `load_args_model` loads."""
-    parser.add_argument("--model", default=DEFAULT_MODEL,
-                        help=f"checkpoint directory, official TF1 or Hugging Face (default: {DEFAULT_MODEL})")
-    parser.add_argument("--precision", choices=PRECISIONS, default="float32",
-                        help="compute precision (default float32); int8 needs --xla")
-    parser.add_argument("--xla", action="store_true", help="compile the encoder and the decode loop with XLA")
-    parser.add_argument("--family", default=None, help="model family: roformer-sim or bert-embedding "
-                                                       "(default: told from the checkpoint)")
-    parser.add_argument("--pooling", choices=POOLINGS, default=None,
-                        help="sentence vector: linear (SimBERT's pooler), cls or mean (default: the checkpoint's)")
-
-
-def load_args_model(args: argparse.Namespace):
-    """The model that `add_model_args`' flags name (ValueError for int8 without --xla)."""
-    from simservice.loading import load_model
-
-    return load_model(args.model, precision=args.precision, jit_compile=args.xla, family=args.family,
-                      pooling=args.pooling)
+from simservice.cli_args import add_model_args, load_args_model, positive_int, text_arg
 
 
 def _encode(args: argparse.Namespace) -> int:

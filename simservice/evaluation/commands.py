@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from simservice.cli import add_model_args, load_args_model
+from simservice.cli_args import add_model_args, load_args_model
 
 
 def add_eval_parser(subparsers) -> argparse.ArgumentParser:
