@@ -17,7 +17,8 @@ from starlette.exceptions import HTTPException
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from simservice.serving.api.error_handlers import door_error_response
-from simservice.serving.engine.errors import ErrorKind, ServiceError
+from simservice.service.errors import ErrorKind
+from simservice.serving.api.status_codes import ApiError
 from simservice.serving.settings import Settings
 
 
@@ -44,7 +45,7 @@ class HeadDeadlineH11(H11Protocol):
         crowded = len(self.connections) >= limit or len(self.tasks) > limit
         if crowded and scope.get("path") != "/health":
             self.logger.warning("Exceeded concurrency limit.")
-            error = ServiceError(ErrorKind.BUSY, f"the server has {limit} connections or requests open "
+            error = ApiError(ErrorKind.BUSY, f"the server has {limit} connections or requests open "
                                                  "(--max-connections): retry shortly",
                                  {"Retry-After": "1", "Connection": "close"})
             return await door_error_response(scope, error)(scope, receive, send)

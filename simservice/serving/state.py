@@ -17,13 +17,13 @@ from simservice.index import (DEFAULT, BackendUnavailable, CollectionFailed, Col
                               open_collections)
 from simservice.inference.batching import BatchLimits
 from simservice.inference.engine import InferenceEngine
-from simservice.serving.engine.admission import Admission, await_ticket
-from simservice.serving.engine.background import AugmentJobs
-from simservice.serving.engine.errors import ErrorKind, ServiceError
-from simservice.serving.engine.jobs import JobKind
-from simservice.serving.engine.metrics import Metrics
-from simservice.serving.engine.queue import BatchQueue
-from simservice.serving.engine.runner import ModelRunner
+from simservice.service.engine.admission import Admission, await_ticket
+from simservice.service.engine.background import AugmentJobs
+from simservice.service.errors import ErrorKind, ServiceError
+from simservice.service.engine.jobs import JobKind
+from simservice.service.engine.metrics import Metrics
+from simservice.service.engine.queue import BatchQueue
+from simservice.service.engine.runner import ModelRunner
 from simservice.serving.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -127,16 +127,23 @@ class ServiceState:
     def _not_ready(self, meanwhile: str) -> ServiceError:
         reason = self.startup_error or meanwhile
         return ServiceError(ErrorKind.NOT_READY, f"not ready: {reason}; retry when /ready answers 200",
-                            {"Retry-After": "5"})
+                            5)
 
     async def run(self, request: Request, kind: JobKind, payloads: Sequence[Any], lengths: Sequence[int]) -> list:
         """Queue a request's units and wait for their results (499, 503 as admission decides); the
         route's door has admitted the request (429) before its body was parsed."""
         ticket = self.queue.submit(kind, payloads, lengths)
         try:
-            return await await_ticket(ticket, request, self.settings.request_timeout, self.metrics)
+            return await await_ticket(ticket, lambda: _disconnected(request), self.settings.request_timeout,
+                                      self.metrics)
         finally:
             request.state.batch_size = ticket.batch_size  # for the request log
+
+
+async def _disconnected(request: Request) -> None:
+    """Returns when the client goes away (the body has been read, so only that message is left)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
 
 
 def open_index(settings: Settings) -> CollectionManager:

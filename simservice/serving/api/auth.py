@@ -11,7 +11,8 @@ import secrets
 from fastapi import Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from simservice.serving.engine.errors import ErrorKind, ServiceError
+from simservice.service.errors import ErrorKind
+from simservice.serving.api.status_codes import ApiError
 
 bearer = HTTPBearer(auto_error=False, description="the server's API key, when it was started with one")
 CHECKED = "simservice.api_key_checked"  # scope key: the door has checked this request's key
@@ -24,7 +25,7 @@ def check_api_key(request: Request) -> None:
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not secrets.compare_digest(given.strip().encode(),
                                                                     key.get_secret_value().encode()):
-            raise ServiceError(ErrorKind.UNAUTHORIZED, "missing or wrong API key: send 'Authorization: Bearer <key>'",
+            raise ApiError(ErrorKind.UNAUTHORIZED, "missing or wrong API key: send 'Authorization: Bearer <key>'",
                                {"WWW-Authenticate": "Bearer"})
     request.scope[CHECKED] = True
 

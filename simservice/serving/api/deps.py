@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 
 from simservice.index import CollectionManager
 from simservice.inference.engine import InferenceEngine
-from simservice.serving.engine.errors import ErrorKind, ServiceError
+from simservice.service.errors import ErrorKind, ServiceError
 from simservice.serving.state import ServiceState
 
 NO_GENERATOR = ("this model only encodes: it has no generator, so it cannot paraphrase; serve a RoFormer-Sim or "

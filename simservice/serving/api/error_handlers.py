@@ -11,36 +11,17 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from simservice.index import errors as index_errors
+from simservice.service.errors import ErrorKind, ServiceError, index_error
 from simservice.serving.api.field_hints import body_model, model_at, suggest
 from simservice.serving.api.openai_schemas import openai_error
-from simservice.serving.engine.errors import ErrorKind, ServiceError, kind_of_status
+from simservice.serving.api.status_codes import ApiError, headers_of, kind_of_status, status_of
 
 log = logging.getLogger(__name__)
 
 
-INDEX_ERROR_KINDS = {
-    index_errors.CollectionNotFound: ErrorKind.NOT_FOUND,
-    index_errors.ItemNotFound: ErrorKind.NOT_FOUND,
-    index_errors.CollectionExists: ErrorKind.CONFLICT,
-    index_errors.DimensionMismatch: ErrorKind.INVALID,
-    index_errors.InvalidVector: ErrorKind.INVALID,
-    index_errors.InvalidId: ErrorKind.INVALID,
-    index_errors.InvalidArgument: ErrorKind.INVALID,
-    index_errors.CorruptSnapshot: ErrorKind.INTERNAL,
-    index_errors.BackendUnavailable: ErrorKind.UNAVAILABLE,
-    index_errors.CollectionFailed: ErrorKind.FAILED,
-}
-
-
-def index_error(error: index_errors.IndexStoreError) -> ServiceError:
-    """The service error of an index error (503 with Retry-After when the backend is away)."""
-    kind = next((k for t, k in INDEX_ERROR_KINDS.items() if isinstance(error, t)), ErrorKind.INTERNAL)
-    return ServiceError(kind, str(error), {"Retry-After": "5"} if kind is ErrorKind.UNAVAILABLE else None)
-
-
 def error_response(error: ServiceError) -> JSONResponse:
     return JSONResponse({"error": error.message, "error_type": error.kind.value},
-                        status_code=error.status_code, headers=error.headers)
+                        status_code=status_of(error), headers=headers_of(error))
 
 
 def door_error_response(scope, error: ServiceError) -> JSONResponse:
@@ -48,7 +29,7 @@ def door_error_response(scope, error: ServiceError) -> JSONResponse:
     /v1, as the /v1 routes answer theirs, else in the service's."""
     path = scope.get("path", "").removeprefix(scope.get("root_path", ""))
     if path == "/v1" or path.startswith("/v1/"):
-        return openai_error(error.status_code, error.kind, error.message, headers=error.headers)
+        return openai_error(status_of(error), error.kind, error.message, headers=headers_of(error))
     return error_response(error)
 
 
@@ -109,7 +90,7 @@ async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
         allowed = allowed_methods(request)
         headers["Allow"] = ", ".join(allowed)
         message = f"{request.method[:16]} is not allowed on {request.url.path[:200]}: use {' or '.join(allowed)}"
-    return error_response(ServiceError(kind_of_status(exc.status_code), message, headers))
+    return error_response(ApiError(kind_of_status(exc.status_code), message, headers))
 
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import time
 
-from simservice.serving.engine.errors import STATUS
-from simservice.serving.engine.metrics import Metrics
+from simservice.serving.api.status_codes import STATUS
+from simservice.service.engine.metrics import Metrics
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 STATUSES = frozenset({200, 201, 204, 304, 400, 404, 405, 408, 411, 413, 415, 422, *STATUS.values()})

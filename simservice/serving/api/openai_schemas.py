@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from simservice.serving.api.schemas import PROMPT_NAME, Strict, example
-from simservice.serving.engine.errors import ErrorKind
+from simservice.service.errors import ErrorKind
 
 
 class EmbeddingsRequest(Strict):

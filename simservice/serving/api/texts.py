@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from simservice.model.tokenizer import Tokenizer
-from simservice.serving.engine.errors import ErrorKind, ServiceError
+from simservice.service.errors import ErrorKind, ServiceError
 
 
 def check_count(count: int, limit: int, what: str = "texts") -> None:

@@ -21,8 +21,8 @@ from simservice.serving.api.openapi import error_responses
 from simservice.serving.api.corpus_schemas import BulkResponse, ReplaceRequest, SkippedLine
 from simservice.serving.api.deps import Index, ReadyModel, State
 from simservice.serving.api.schemas import CollectionName
-from simservice.serving.engine.errors import ErrorKind, ServiceError
-from simservice.serving.engine.jobs import JobKind
+from simservice.service.errors import ErrorKind, ServiceError
+from simservice.service.engine.jobs import JobKind
 
 MAX_BULK_BYTES = 64 << 20  # an NDJSON body: ~500k short items; split larger files over requests
 BULK_PATH = re.compile(r"/collections/[^/]+/items/bulk")

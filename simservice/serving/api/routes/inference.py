@@ -19,8 +19,8 @@ from simservice.serving.api.schemas import (MAX_K, EncodeMany, EncodeOne, Encode
 from simservice.serving.api.door import DoorRoute
 from simservice.serving.api.openapi import error_responses
 from simservice.serving.api.texts import check_count, field_names, prompt_text, tokenize
-from simservice.serving.engine.errors import ErrorKind, ServiceError
-from simservice.serving.engine.jobs import JobKind
+from simservice.service.errors import ErrorKind, ServiceError
+from simservice.service.engine.jobs import JobKind
 from simservice.serving.state import ServiceState
 
 router = APIRouter(tags=["model"], route_class=DoorRoute, dependencies=[Depends(require_api_key)])

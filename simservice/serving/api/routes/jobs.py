@@ -15,8 +15,8 @@ from simservice.serving.api.door import DoorRoute
 from simservice.serving.api.openapi import error_responses
 from simservice.serving.api.job_schemas import AugmentRequest, BadRowOut, JobStatus
 from simservice.serving.api.texts import check_count
-from simservice.serving.engine.background import AugmentJob
-from simservice.serving.engine.errors import ErrorKind, ServiceError
+from simservice.service.engine.background import AugmentJob
+from simservice.service.errors import ErrorKind, ServiceError
 
 router = APIRouter(prefix="/jobs", tags=["jobs"], route_class=DoorRoute, dependencies=[Depends(require_api_key)])
 

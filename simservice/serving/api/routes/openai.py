@@ -23,11 +23,12 @@ from simservice.serving.api.door import DoorRoute
 from simservice.serving.api.error_handlers import describe_validation, install_error_handlers
 from simservice.serving.api.field_hints import body_model
 from simservice.serving.api.openapi import without_fastapi_422
+from simservice.serving.api.status_codes import headers_of, kind_of_status, status_of
 from simservice.serving.api.openai_schemas import (Embedding, EmbeddingsRequest, EmbeddingsResponse, ModelCard,
                                                    ModelList, OpenAIError, Usage, openai_error)
 from simservice.serving.api.routes.inference import embed_ids
 from simservice.serving.api.texts import check_count, field_names, prompt_text, tokenize
-from simservice.serving.engine.errors import ErrorKind, ServiceError, kind_of_status
+from simservice.service.errors import ErrorKind, ServiceError
 from simservice.serving.state import ServiceState
 
 router = APIRouter(route_class=DoorRoute, dependencies=[Depends(require_api_key)], tags=["openai"])
@@ -104,8 +105,8 @@ def create_openai_app(state: ServiceState) -> FastAPI:
     install_error_handlers(app)  # then OpenAI's body over each of them
 
     async def service_error(_: Request, exc: ServiceError):
-        status = 400 if exc.kind in (ErrorKind.INVALID, ErrorKind.MALFORMED) else exc.status_code
-        return openai_error(status, exc.kind, exc.message, headers=exc.headers)
+        status = 400 if exc.kind in (ErrorKind.INVALID, ErrorKind.MALFORMED) else status_of(exc)
+        return openai_error(status, exc.kind, exc.message, headers=headers_of(exc))
 
     async def validation_error(request: Request, exc: RequestValidationError):
         errors = list(exc.errors())

@@ -10,7 +10,7 @@ from importlib import resources
 
 from fastapi import APIRouter, Response
 
-from simservice.serving.engine.errors import ErrorKind, ServiceError
+from simservice.service.errors import ErrorKind, ServiceError
 
 MEDIA_TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
                ".js": "text/javascript; charset=utf-8"}

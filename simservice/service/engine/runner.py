@@ -7,10 +7,10 @@ import time
 
 from simservice.inference.batching import padded_tokens
 from simservice.inference.engine import InferenceEngine
-from simservice.serving.engine.errors import ErrorKind, ServiceError
-from simservice.serving.engine.jobs import JobKind
-from simservice.serving.engine.metrics import Metrics
-from simservice.serving.engine.tickets import Unit
+from simservice.service.errors import ErrorKind, ServiceError
+from simservice.service.engine.jobs import JobKind
+from simservice.service.engine.metrics import Metrics
+from simservice.service.engine.tickets import Unit
 
 log = logging.getLogger(__name__)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from simservice.inference.batching import BatchLimits, padded_tokens
 from simservice.inference.paraphrase import ParaphraseJob
 from simservice.inference.sampler import SamplingParams
-from simservice.serving.engine.jobs import JobKind
-from simservice.serving.engine.packing import pick_encode_batch, pick_paraphrase_batch
-from simservice.serving.engine.tickets import Unit
+from simservice.service.engine.jobs import JobKind
+from simservice.service.engine.packing import pick_encode_batch, pick_paraphrase_batch
+from simservice.service.engine.tickets import Unit
 
 
 def units(*lengths):

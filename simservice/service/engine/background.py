@@ -24,9 +24,9 @@ from simservice.augment.output import Output
 from simservice.augment.rows import BadRow, Row
 from simservice.augment.run import augment
 from simservice.inference.engine import InferenceEngine
-from simservice.serving.engine.errors import ErrorKind, ServiceError
-from simservice.serving.engine.jobs import JobKind
-from simservice.serving.engine.queue import BatchQueue
+from simservice.service.errors import ErrorKind, ServiceError
+from simservice.service.engine.jobs import JobKind
+from simservice.service.engine.queue import BatchQueue
 
 log = logging.getLogger(__name__)
 WAIT = 24 * 3600.0  # a background unit may wait this long behind live traffic
@@ -98,7 +98,7 @@ class AugmentJobs:
             running = sum(job.status == "running" for job in self._jobs.values())
             if running >= self.max_running:
                 raise ServiceError(ErrorKind.OVERLOADED, f"{running} augmentation jobs are running, the most at once: "
-                                   "wait for one to finish or cancel one", {"Retry-After": "30"})
+                                   "wait for one to finish or cancel one", 30)
             job = AugmentJob(uuid.uuid4().hex, len(items))
             job.result = self._directory / f"{job.id}.jsonl"
             self._jobs[job.id] = job

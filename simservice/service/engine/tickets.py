@@ -7,7 +7,7 @@ import dataclasses
 import time
 from typing import Any
 
-from simservice.serving.engine.jobs import JobKind
+from simservice.service.engine.jobs import JobKind
 
 
 class Ticket:

@@ -16,18 +16,18 @@ import time
 from typing import Any, Callable, Sequence
 
 from simservice.inference.batching import BatchLimits
-from simservice.serving.engine.jobs import JobKind
-from simservice.serving.engine.packing import pick_encode_batch, pick_paraphrase_batch
-from simservice.serving.engine.errors import ErrorKind, ServiceError
-from simservice.serving.engine.metrics import Metrics
-from simservice.serving.engine.tickets import Ticket, Unit
+from simservice.service.engine.jobs import JobKind
+from simservice.service.engine.packing import pick_encode_batch, pick_paraphrase_batch
+from simservice.service.errors import ErrorKind, ServiceError
+from simservice.service.engine.metrics import Metrics
+from simservice.service.engine.tickets import Ticket, Unit
 
 log = logging.getLogger(__name__)
 
 
 def timeout_error(seconds: float) -> ServiceError:
     return ServiceError(ErrorKind.TIMEOUT, f"the request waited more than {seconds:g} s for the model: "
-                        "retry later or send fewer texts", {"Retry-After": "1"})
+                        "retry later or send fewer texts", 1)
 
 
 class BatchQueue:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from simservice.inference.batching import BatchLimits
-from simservice.serving.engine.tickets import Unit
+from simservice.service.engine.tickets import Unit
 
 
 def pick_encode_batch(waiting: Sequence[Unit], limits: BatchLimits, taken: Sequence[Unit] = ()) -> list[Unit]:

@@ -1,18 +1,17 @@
-"""Backpressure: refuse past `max_concurrent_requests` at once (429), and wait for a ticket
-until it resolves, the client disconnects (work dropped before compute) or the deadline (503)."""
+"""Backpressure: refuse past `max_concurrent_requests` at once (overloaded), and wait for a ticket
+until it resolves, the caller goes away (work dropped before compute) or the deadline (timeout)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import time
+from typing import Awaitable, Callable
 
-from starlette.requests import Request
-
-from simservice.serving.engine.queue import timeout_error
-from simservice.serving.engine.errors import ErrorKind, ServiceError
-from simservice.serving.engine.metrics import Metrics
-from simservice.serving.engine.tickets import Ticket
+from simservice.service.engine.queue import timeout_error
+from simservice.service.errors import ErrorKind, ServiceError
+from simservice.service.engine.metrics import Metrics
+from simservice.service.engine.tickets import Ticket
 
 
 class Admission:
@@ -28,7 +27,7 @@ class Admission:
         if self.in_flight >= self.limit:
             self.metrics.rejected.labels("overloaded").inc()
             raise ServiceError(ErrorKind.OVERLOADED, f"the server is busy ({self.limit} requests in flight): "
-                               "retry after the Retry-After seconds", {"Retry-After": "1"})
+                               "retry after the Retry-After seconds", 1)
         self.in_flight += 1
         self.metrics.in_flight.set(self.in_flight)
         try:
@@ -38,14 +37,10 @@ class Admission:
             self.metrics.in_flight.set(self.in_flight)
 
 
-async def _disconnected(request: Request) -> None:
-    """Returns when the client goes away (the body has been read, so only that message is left)."""
-    while (await request.receive())["type"] != "http.disconnect":
-        pass
-
-
-async def await_ticket(ticket: Ticket, request: Request, timeout: float, metrics: Metrics) -> list:
-    watcher = asyncio.ensure_future(_disconnected(request))
+async def await_ticket(ticket: Ticket, disconnected: Callable[[], Awaitable[None]] | None, timeout: float,
+                       metrics: Metrics) -> list:
+    """The ticket's results; `disconnected()`, when given, returns once the caller has gone away."""
+    watcher = asyncio.ensure_future(disconnected() if disconnected else asyncio.Event().wait())
     try:
         remaining = max(0.0, ticket.deadline - time.monotonic())
         done, _ = await asyncio.wait({ticket.future, watcher}, timeout=remaining,
