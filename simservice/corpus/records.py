@@ -98,6 +98,14 @@ def token_ids(tokenizer, texts: Sequence[str], limit: int, truncate: bool, to_cu
     return [seq for seq, _ in encoded], reasons
 
 
+def item_record(item_id: str, text: str, metadata: dict, vector=None) -> dict:
+    """One exported item (the layout `simservice import` reads back)."""
+    record = {"id": item_id, "text": text, "metadata": metadata}
+    if vector is not None:
+        record["vector"] = [round(float(x), 7) for x in vector]
+    return record
+
+
 def parse_columns(id_column: str, text_column: str, metadata_columns: str | None) -> Columns:
     metadata: Sequence[str] | None = None
     if metadata_columns is not None:

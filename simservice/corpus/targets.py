@@ -11,8 +11,9 @@ import urllib.request
 from typing import Iterator, Protocol, Sequence
 
 from simservice.augment.generators import _error_message
-from simservice.corpus.records import ImportRow, token_ids
-from simservice.index import ItemNotFound, open_collections
+from simservice.corpus.records import ImportRow, item_record, token_ids
+from simservice.index import open_collections
+from simservice.service.corpus_ops import count_existing
 
 
 class Target(Protocol):
@@ -119,26 +120,6 @@ class LocalTarget:
 
     def close(self) -> None:
         self.manager.close()
-
-
-def count_existing(store, ids: Sequence[str]) -> int:
-    """How many of `ids` the store holds (an upsert of them updates these and adds the rest)."""
-    found = 0
-    for item_id in ids:
-        try:
-            store.get(item_id)
-            found += 1
-        except ItemNotFound:
-            pass
-    return found
-
-
-def item_record(item_id: str, text: str, metadata: dict, vector=None) -> dict:
-    """One exported item (the layout `simservice import` reads back)."""
-    record = {"id": item_id, "text": text, "metadata": metadata}
-    if vector is not None:
-        record["vector"] = [round(float(x), 7) for x in vector]
-    return record
 
 
 class HttpTarget:

@@ -1,149 +1,36 @@
-"""The wiring: settings, the engine (admission, queue, runner), the index, and readiness.
-
-The model is loaded and warmed on the worker thread that will own it; until that ends,
-/ready answers 503 and model routes answer 503 with Retry-After. The index backend is
-chosen here, in one place, from the settings.
-"""
+"""The wiring of a server: the service core built from the settings, with the index backend
+chosen here, in one place, and the model loaded with the settings' options."""
 
 from __future__ import annotations
 
-import logging
-import time
-from typing import Any, Sequence
-
-from starlette.requests import Request
-
-from simservice.index import (DEFAULT, BackendUnavailable, CollectionFailed, CollectionManager, MilvusOptions,
-                              open_collections)
-from simservice.inference.batching import BatchLimits
+from simservice.index import CollectionManager, MilvusOptions, open_collections
 from simservice.inference.engine import InferenceEngine
-from simservice.service.engine.admission import Admission, await_ticket
-from simservice.service.engine.background import AugmentJobs
-from simservice.service.errors import ErrorKind, ServiceError
-from simservice.service.engine.jobs import JobKind
-from simservice.service.engine.metrics import Metrics
-from simservice.service.engine.queue import BatchQueue
-from simservice.service.engine.runner import ModelRunner
+from simservice.service.config import ServiceConfig
+from simservice.service.core import Service
 from simservice.serving.settings import Settings
 
-log = logging.getLogger(__name__)
 
-
-class ServiceState:
-    def __init__(self, settings: Settings, model: InferenceEngine | None = None,
-                 index: CollectionManager | None = None):
-        """`model` and `index` may be given (tests, embedding apps); `model`'s batch limits must
-        then be the settings' (one encoder, one set of limits)."""
-        self.settings = settings
-        self.limits = BatchLimits(settings.max_batch_size, settings.max_batch_tokens)
-        if model is not None and model.limits != self.limits:
-            raise ValueError(f"the model's batch limits {model.limits} are not the settings' {self.limits}: "
-                             "load it with load_model(..., max_batch_rows=, max_batch_tokens=) to match")
-        self.metrics = Metrics()
-        self.queue = BatchQueue(self.limits, settings.max_batch_samples, settings.request_timeout, self.metrics)
-        self.admission = Admission(settings.max_concurrent_requests, self.metrics)
-        self.jobs = AugmentJobs(self.queue, settings.max_augment_jobs)
-        self.index = index
-        self.model: InferenceEngine | None = None  # set once loaded and warmed
-        self.max_input_tokens = 0  # set with the model
-        self.startup_error: str | None = None
-        self._given_model = model
-        self._owns_index = index is None
-
-    @property
-    def ready(self) -> bool:
-        return self.model is not None
-
-    def start(self) -> None:
-        self.queue.start(self._startup)
-
-    def stop(self) -> None:
-        self.jobs.close()
-        self.queue.stop()
-        if self._owns_index and self.index is not None:
-            self.index.close()
-
-    def _startup(self) -> ModelRunner:
-        """On the worker thread: open the index, load, warm up, open the default collection, then report ready."""
-        try:
-            start = time.perf_counter()
-            if self.index is None:
-                self.index = self._while_unavailable(lambda: open_index(self.settings))
-            model = self._given_model or self._load()
-            max_input_tokens = self._input_limit(model)
-            if self.settings.warmup:
-                model.warm_up(max_input_tokens)
-            try:
-                self._while_unavailable(lambda: self.index.ensure(DEFAULT, model.dim))
-            except CollectionFailed as exc:  # the other collections and the model routes still serve
-                log.error("%s", exc)
-            self.max_input_tokens = max_input_tokens
-            self.startup_error = None
-            self.model = model
-            self.metrics.pending_compiles.set_function(model.pending_compiles)
-            log.info("model %s (%s, %d layers, dim %d) ready in %.1f s; index %s", self.settings.model,
-                     model.config.architecture, model.config.num_layers, model.dim, time.perf_counter() - start,
-                     self.settings.index_backend)
-            return ModelRunner(model, self.metrics)
-        except Exception as exc:
-            self.startup_error = f"{type(exc).__name__}: {exc}"
-            raise
-
-    def _while_unavailable(self, call):
-        """`call()`, retried while the index backend is unreachable (reported by /ready meanwhile)."""
-        while True:
-            try:
-                return call()
-            except BackendUnavailable as exc:
-                self.startup_error = f"index unavailable, retrying: {exc}"
-                log.warning("%s", self.startup_error)
-                if self.queue.wait_stopping(2.0):
-                    raise
-
-    def require_index(self) -> CollectionManager:
-        if self.index is None:
-            raise self._not_ready("the index is opening")
-        return self.index
-
-    def _load(self) -> InferenceEngine:
+def build_service(settings: Settings, model: InferenceEngine | None = None,
+                  index: CollectionManager | None = None) -> Service:
+    """The service of these settings; `model` and `index` may be given (tests, embedding apps)."""
+    def load() -> InferenceEngine:
         from simservice import load_model
 
-        return load_model(self.settings.model, max_batch_rows=self.limits.max_rows,
-                          max_batch_tokens=self.limits.max_tokens, jit_compile=self.settings.xla,
-                          precision=self.settings.precision, family=self.settings.family,
-                          pooling=self.settings.pooling)
+        return load_model(settings.model, max_batch_rows=settings.max_batch_size,
+                          max_batch_tokens=settings.max_batch_tokens, jit_compile=settings.xla,
+                          precision=settings.precision, family=settings.family, pooling=settings.pooling)
 
-    def _input_limit(self, model: InferenceEngine) -> int:
-        """Tokens per text: the setting, never more than the tokenizer's length or the batch budget."""
-        longest = model.tokenizer.max_length
-        limit = min(self.settings.max_input_tokens or longest, longest)
-        return min(limit, self.limits.max_tokens)
-
-    def require_ready(self) -> InferenceEngine:
-        if self.model is None:
-            raise self._not_ready("the model is loading and warming up")
-        return self.model
-
-    def _not_ready(self, meanwhile: str) -> ServiceError:
-        reason = self.startup_error or meanwhile
-        return ServiceError(ErrorKind.NOT_READY, f"not ready: {reason}; retry when /ready answers 200",
-                            5)
-
-    async def run(self, request: Request, kind: JobKind, payloads: Sequence[Any], lengths: Sequence[int]) -> list:
-        """Queue a request's units and wait for their results (499, 503 as admission decides); the
-        route's door has admitted the request (429) before its body was parsed."""
-        ticket = self.queue.submit(kind, payloads, lengths)
-        try:
-            return await await_ticket(ticket, lambda: _disconnected(request), self.settings.request_timeout,
-                                      self.metrics)
-        finally:
-            request.state.batch_size = ticket.batch_size  # for the request log
+    return Service(service_config(settings), load, model=model, index=index, open_index=lambda: open_index(settings))
 
 
-async def _disconnected(request: Request) -> None:
-    """Returns when the client goes away (the body has been read, so only that message is left)."""
-    while (await request.receive())["type"] != "http.disconnect":
-        pass
+def service_config(settings: Settings) -> ServiceConfig:
+    s = settings
+    return ServiceConfig(model_path=s.model, max_input_tokens=s.max_input_tokens,
+                         max_client_batch_size=s.max_client_batch_size, max_paraphrase_n=s.max_paraphrase_n,
+                         max_job_rows=s.max_job_rows, max_batch_size=s.max_batch_size,
+                         max_batch_tokens=s.max_batch_tokens, max_batch_samples=s.max_batch_samples,
+                         max_concurrent_requests=s.max_concurrent_requests, request_timeout=s.request_timeout,
+                         max_augment_jobs=s.max_augment_jobs, warmup=s.warmup)
 
 
 def open_index(settings: Settings) -> CollectionManager:

@@ -29,7 +29,7 @@ from simservice.serving.api.metrics_middleware import MetricsMiddleware
 from simservice.serving.api.openapi import document_errors
 from simservice.serving.api.request_log import RequestLog
 from simservice.serving.settings import Settings
-from simservice.serving.state import ServiceState
+from simservice.serving.state import build_service
 
 DESCRIPTION = ("Chinese sentence similarity and paraphrases on RoFormer-Sim (SimBERTv2) and SimBERT: "
                "sentence vectors, nearest items of an embedded index, and gen_synonyms paraphrases.")
@@ -41,19 +41,20 @@ def create_app(settings: Settings | None = None, *, pipeline: InferenceEngine | 
     `index` (a CollectionManager) may be given, e.g. by tests, instead of being loaded from
     `settings.model` and opened from the settings' index backend."""
     settings = settings or Settings()
-    state = ServiceState(settings, model=pipeline, index=index)
+    service = build_service(settings, model=pipeline, index=index)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI):
-        state.start()
+        service.start()
         try:
             yield
         finally:
-            state.stop()
+            service.stop()
 
     app = FastAPI(title="simservice", version=__version__, description=DESCRIPTION, lifespan=lifespan,
                   docs_url=None, redoc_url=None, openapi_url=None)  # routes_docs serves them, without a CDN
-    app.state.service = state
+    app.state.service = service
+    app.state.settings = settings
     install_error_handlers(app)
     app.include_router(routes_system.open_router)
     app.include_router(routes_system.router)
@@ -62,14 +63,14 @@ def create_app(settings: Settings | None = None, *, pipeline: InferenceEngine | 
     app.include_router(routes_jobs.router)
     app.include_router(routes_bulk.router)
     app.include_router(routes_snapshots.router)
-    app.mount("/v1", routes_openai.create_openai_app(state))
+    app.mount("/v1", routes_openai.create_openai_app(service, settings))
     app.include_router(routes_playground.router)  # the page loads without a key; its API calls need one
     app.include_router(routes_docs.docs_router(protect=settings.protect_docs))
     app.openapi = _documented(app, app.openapi, keyed=settings.api_key is not None)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
                        path_limits=[(routes_bulk.BULK_PATH.pattern, routes_bulk.MAX_BULK_BYTES),
                                     (routes_snapshots.UPLOAD_PATH.pattern, routes_snapshots.MAX_UPLOAD_BYTES)])
-    app.add_middleware(MetricsMiddleware, metrics=state.metrics)
+    app.add_middleware(MetricsMiddleware, metrics=service.metrics)
     app.add_middleware(RequestLog)
     if settings.cors_origins:  # outermost, so preflights and error answers carry the CORS headers
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],

@@ -20,7 +20,7 @@ CHECKED = "simservice.api_key_checked"  # scope key: the door has checked this r
 
 def check_api_key(request: Request) -> None:
     """401 unless the request carries the configured key (nothing to check without one)."""
-    key = request.app.state.service.settings.api_key
+    key = request.app.state.settings.api_key
     if key is not None and not request.scope.get(CHECKED):
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not secrets.compare_digest(given.strip().encode(),

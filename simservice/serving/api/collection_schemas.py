@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from simservice.index import CollectionInfo, Item
 from simservice.index import validation as index_checks
 from simservice.index.validation import MAX_ID_LENGTH, MAX_METADATA_BYTES, MAX_METADATA_DEPTH
 from simservice.serving.api.schemas import (example, exactly_one, index_check, TRUNCATE, CollectionName, Metadata, Strict,
@@ -50,6 +51,14 @@ class CollectionResponse(BaseModel):
     count: int = Field(description="items stored")
     disk_bytes: int = Field(description="size on disk")
     note: str = Field("", description="anything worth knowing about the index state")
+
+
+def collection_response(info: CollectionInfo) -> CollectionResponse:
+    spec = info.spec
+    return CollectionResponse(name=info.name, dim=info.dim, metric=info.metric,
+                              index=spec.kind if spec else "custom", index_params=spec.params() if spec else {},
+                              backend=info.backend, backend_index=info.index, active_index=info.active_index,
+                              count=info.count, disk_bytes=info.disk_bytes, note=info.note)
 
 
 class CollectionList(BaseModel):
@@ -104,6 +113,12 @@ class ItemOut(BaseModel):
     metadata: dict[str, Any] | None = Field(None, description="the item's metadata (unless `with_metadata` is "
                                                               "false)")
     vector: list[float] | None = Field(None, description="the stored vector (only with `with_vectors`)")
+
+
+def item_out(item: Item, with_vectors: bool = False, with_metadata: bool = True) -> ItemOut:
+    """An item as answered: its vector only when asked for, its metadata unless asked not to."""
+    vector = [float(x) for x in item.vector] if with_vectors else None
+    return ItemOut(id=item.id, text=item.text, metadata=item.metadata if with_metadata else None, vector=vector)
 
 
 class ItemPage(BaseModel):

@@ -58,7 +58,7 @@ class DoorRoute(APIRoute):
             request = CheckedRequest(request.scope, request.receive, request._send)
             if not admitted:
                 return await handler(request)
-            with request.app.state.service.admission.slot():  # 429 before parsing and tokenizing
+            with request.app.state.service.admit():  # 429 before parsing and tokenizing
                 return await handler(request)
 
         return door

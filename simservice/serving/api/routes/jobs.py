@@ -8,15 +8,12 @@ from fastapi.responses import FileResponse
 
 from simservice.augment.filters import Filters
 from simservice.augment.generators import Sampling
-from simservice.augment.rows import rows_from_records
-from simservice.serving.api.auth import require_api_key
-from simservice.serving.api.deps import GeneratorModel, State
-from simservice.serving.api.door import DoorRoute
-from simservice.serving.api.openapi import error_responses
-from simservice.serving.api.job_schemas import AugmentRequest, BadRowOut, JobStatus
-from simservice.serving.api.texts import check_count
 from simservice.service.engine.background import AugmentJob
-from simservice.service.errors import ErrorKind, ServiceError
+from simservice.serving.api.auth import require_api_key
+from simservice.serving.api.deps import GeneratorModel, ServiceDep
+from simservice.serving.api.door import DoorRoute
+from simservice.serving.api.job_schemas import AugmentRequest, BadRowOut, JobStatus
+from simservice.serving.api.openapi import error_responses
 
 router = APIRouter(prefix="/jobs", tags=["jobs"], route_class=DoorRoute, dependencies=[Depends(require_api_key)])
 
@@ -29,34 +26,28 @@ def job_status(job: AugmentJob) -> JobStatus:
 
 @router.post("/augment", response_model=JobStatus, status_code=202,
              summary="paraphrase every row of a dataset in the background (live requests go first)")
-async def start_augment(body: AugmentRequest, state: State, model: GeneratorModel):
-    if body.n > state.settings.max_paraphrase_n:
-        raise ServiceError(ErrorKind.INVALID, f"n={body.n} is over the limit of {state.settings.max_paraphrase_n}: "
-                           "ask for fewer samples")
-    check_count(len(body.rows), state.settings.max_job_rows, "rows")
+async def start_augment(body: AugmentRequest, service: ServiceDep, model: GeneratorModel):
     filters = Filters(body.min_score, body.max_score, body.min_edit, body.min_length_ratio, body.max_length_ratio,
                       body.dedupe)
     sampling = Sampling(body.n, body.top_p, body.max_length, body.mask_fraction, body.seed)
-    job = state.jobs.start(model, rows_from_records(body.rows, body.text_key), body.text_key, sampling, filters,
-                           body.k, body.truncate)
+    job = await service.start_augment(body.rows, sampling=sampling, filters=filters, k=body.k,
+                                      text_key=body.text_key, truncate=body.truncate)
     return job_status(job)
 
 
 @router.get("/{job_id}", response_model=JobStatus, summary="a job's progress")
-async def get_job(job_id: str, state: State):
-    return job_status(state.jobs.get(job_id))
+async def get_job(job_id: str, service: ServiceDep):
+    return job_status(await service.get_job(job_id))
 
 
 @router.get("/{job_id}/result", summary="a finished job's paraphrases as JSON lines (the row's keys, the "
                                          "paraphrase under text_key, source_row and score)",
             response_class=FileResponse, responses=error_responses(409))
-async def job_result(job_id: str, state: State):
-    job = state.jobs.get(job_id)
-    if job.status != "done":
-        raise ServiceError(ErrorKind.CONFLICT, f"job {job_id} is {job.status}: the result is there once it is done")
-    return FileResponse(job.result, media_type="application/x-ndjson", filename=f"augment-{job_id}.jsonl")
+async def job_result(job_id: str, service: ServiceDep):
+    path = await service.job_result(job_id)
+    return FileResponse(path, media_type="application/x-ndjson", filename=f"augment-{job_id}.jsonl")
 
 
 @router.delete("/{job_id}", response_model=JobStatus, summary="cancel a job (its queued work is dropped)")
-async def cancel_job(job_id: str, state: State):
-    return job_status(state.jobs.cancel(job_id))
+async def cancel_job(job_id: str, service: ServiceDep):
+    return job_status(await service.cancel_job(job_id))

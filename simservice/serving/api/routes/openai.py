@@ -13,36 +13,34 @@ import os
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
+from simservice.service.core import Service
+from simservice.service.errors import ErrorKind, ServiceError
+from simservice.service.texts import field_names
 from simservice.serving.api.auth import require_api_key
-from simservice.serving.api.deps import ReadyModel, State
+from simservice.serving.api.deps import CallerDep, ReadyModel, ServiceDep, SettingsDep
 from simservice.serving.api.door import DoorRoute
 from simservice.serving.api.error_handlers import describe_validation, install_error_handlers
 from simservice.serving.api.field_hints import body_model
-from simservice.serving.api.openapi import without_fastapi_422
-from simservice.serving.api.status_codes import headers_of, kind_of_status, status_of
 from simservice.serving.api.openai_schemas import (Embedding, EmbeddingsRequest, EmbeddingsResponse, ModelCard,
                                                    ModelList, OpenAIError, Usage, openai_error)
-from simservice.serving.api.routes.inference import embed_ids
-from simservice.serving.api.texts import check_count, field_names, prompt_text, tokenize
-from simservice.service.errors import ErrorKind, ServiceError
-from simservice.serving.state import ServiceState
+from simservice.serving.api.openapi import without_fastapi_422
+from simservice.serving.api.status_codes import headers_of, kind_of_status, status_of
+from simservice.serving.settings import Settings
 
 router = APIRouter(route_class=DoorRoute, dependencies=[Depends(require_api_key)], tags=["openai"])
 ERRORS = {status: {"model": OpenAIError} for status in (400, 401, 404, 413, 429, 503)}
 
 
-def served_name(state: ServiceState) -> str:
-    settings = state.settings
+def served_name(settings: Settings) -> str:
     return settings.served_model_name or os.path.basename(os.path.normpath(settings.model))
 
 
 @router.post("/embeddings", response_model=EmbeddingsResponse, responses=ERRORS,
              summary="sentence vectors, as OpenAI's embeddings API")
-async def embeddings(body: EmbeddingsRequest, state: State, model: ReadyModel, request: Request):
+async def embeddings(body: EmbeddingsRequest, service: ServiceDep, settings: SettingsDep, model: ReadyModel,
+                     caller: CallerDep):
     texts = [body.input] if isinstance(body.input, str) else list(body.input)
     if not texts:
         raise ServiceError(ErrorKind.INVALID, "input is an empty list: send a text or a list of texts")
@@ -55,52 +53,50 @@ async def embeddings(body: EmbeddingsRequest, state: State, model: ReadyModel, r
     for text, name in zip(texts, names):
         if not text.strip():
             raise ServiceError(ErrorKind.INVALID, f"{name} is empty or only whitespace: send some text")
-    check_count(len(texts), state.settings.max_client_batch_size, "inputs")
-    prompt = prompt_text(model.tokenizer, body.prompt_name)
-    ids, _ = await run_in_threadpool(tokenize, model.tokenizer, texts, state.max_input_tokens, False, names, prompt)
-    vectors = (await embed_ids(state, request, ids)).astype("<f4")
+    embedded = await service.embed(texts, prompt_name=body.prompt_name, names=names, what="inputs", caller=caller)
+    vectors = embedded.vectors.astype("<f4")
     if body.encoding_format == "base64":
         data = [Embedding(index=i, embedding=base64.b64encode(v.tobytes()).decode()) for i, v in enumerate(vectors)]
     else:
         data = [Embedding(index=i, embedding=v.tolist()) for i, v in enumerate(vectors)]
-    tokens = sum(len(seq) for seq in ids)
-    return EmbeddingsResponse(data=data, model=served_name(state), usage=Usage(prompt_tokens=tokens,
-                                                                               total_tokens=tokens))
+    return EmbeddingsResponse(data=data, model=served_name(settings),
+                              usage=Usage(prompt_tokens=embedded.tokens, total_tokens=embedded.tokens))
 
 
-def model_card(state: ServiceState) -> ModelCard:
+def model_card(service: Service, settings: Settings) -> ModelCard:
     """The served model's card: its name, and what it can do once it is loaded."""
-    model = state.model
+    model = service.model
     if model is None:
-        return ModelCard(id=served_name(state))
+        return ModelCard(id=served_name(settings))
     config = model.config
-    return ModelCard(id=served_name(state), capabilities=["embeddings", *(["paraphrase"] if model.can_generate
-                                                                          else [])],
+    return ModelCard(id=served_name(settings), capabilities=["embeddings", *(["paraphrase"] if model.can_generate
+                                                                             else [])],
                      family=config.family, pooling=config.pooling, dim=model.dim,
                      prompts=dict(model.tokenizer.prompts.by_name))
 
 
 @router.get("/models", response_model=ModelList, responses=ERRORS, summary="the one model served",
             response_model_exclude_none=True)
-async def models(state: State):
-    return ModelList(data=[model_card(state)])
+async def models(service: ServiceDep, settings: SettingsDep):
+    return ModelList(data=[model_card(service, settings)])
 
 
 @router.get("/models/{model_id:path}", response_model=ModelCard, responses=ERRORS, response_model_exclude_none=True,
             summary="the served model, by its name (404 for any other)")
-async def retrieve_model(model_id: str, state: State):
-    if model_id != served_name(state):
+async def retrieve_model(model_id: str, service: ServiceDep, settings: SettingsDep):
+    if model_id != served_name(settings):
         raise ServiceError(ErrorKind.NOT_FOUND, f"model {model_id!r} is not served here; this server serves "
-                           f"{served_name(state)!r}")
-    return model_card(state)
+                           f"{served_name(settings)!r}")
+    return model_card(service, settings)
 
 
-def create_openai_app(state: ServiceState) -> FastAPI:
-    """The /v1 sub-application: shares the service's state, answers errors in OpenAI's shape
+def create_openai_app(service: Service, settings: Settings) -> FastAPI:
+    """The /v1 sub-application: shares the service and its settings, answers errors in OpenAI's shape
     (validation errors are 400, as OpenAI answers them)."""
     app = FastAPI(title="simservice OpenAI-compatible API", docs_url=None, redoc_url=None,
-                  openapi_url=None if state.settings.api_key and state.settings.protect_docs else "/openapi.json")
-    app.state.service = state
+                  openapi_url=None if settings.api_key and settings.protect_docs else "/openapi.json")
+    app.state.service = service
+    app.state.settings = settings
     app.openapi = without_fastapi_422(app.openapi)  # validation errors answer 400 here, in OpenAI's shape
     install_error_handlers(app)  # then OpenAI's body over each of them
 

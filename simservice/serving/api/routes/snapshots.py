@@ -12,14 +12,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
-from simservice.corpus.targets import model_label
 from simservice.serving.api.auth import require_api_key
+from simservice.serving.api.collection_schemas import CollectionResponse, collection_response
+from simservice.serving.api.corpus_schemas import SnapshotList, SnapshotOut
+from simservice.serving.api.deps import Index, ReadyModel, ServiceDep
 from simservice.serving.api.door import DoorRoute
 from simservice.serving.api.openapi import error_responses
-from simservice.serving.api.corpus_schemas import SnapshotList, SnapshotOut
-from simservice.serving.api.deps import Index, ReadyModel, State
-from simservice.serving.api.routes.collections import collection_response
-from simservice.serving.api.collection_schemas import CollectionResponse
 from simservice.serving.api.schemas import CollectionName
 
 MAX_UPLOAD_BYTES = 16 << 30  # a snapshot file sent to /snapshots/upload
@@ -35,49 +33,46 @@ def _out(snapshot) -> SnapshotOut:
 
 @router.post("", response_model=SnapshotOut, status_code=201,
              summary="snapshot the collection (consistent while writes continue; carries the model and dimension)")
-async def create_snapshot(name: CollectionName, state: State, index: Index):
-    labels = {"model": model_label(state.settings.model)}
-    return _out(await run_in_threadpool(index.create_snapshot, name, labels))
+async def create_snapshot(name: CollectionName, service: ServiceDep, index: Index):
+    return _out(await service.create_snapshot(name))
 
 
 @router.get("", response_model=SnapshotList, summary="the collection's snapshots, oldest first")
-async def list_snapshots(name: CollectionName, index: Index):
-    return SnapshotList(snapshots=[_out(s) for s in await run_in_threadpool(index.list_snapshots, name)])
+async def list_snapshots(name: CollectionName, service: ServiceDep, index: Index):
+    return SnapshotList(snapshots=[_out(s) for s in await service.list_snapshots(name)])
 
 
 @router.post("/upload", response_model=SnapshotOut, status_code=201,
              summary=f"store a snapshot file sent as the body (up to {MAX_UPLOAD_BYTES >> 30} GiB), to restore it",
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}})
-async def upload_snapshot(name: CollectionName, index: Index, request: Request):
+async def upload_snapshot(name: CollectionName, service: ServiceDep, index: Index, request: Request):
     with tempfile.TemporaryFile() as spool:
         async for chunk in request.stream():
             await run_in_threadpool(spool.write, chunk)
         spool.seek(0)
-        return _out(await run_in_threadpool(index.add_snapshot, name, spool))
+        return _out(await service.add_snapshot(name, spool))
 
 
 @router.get("/{snapshot}", response_class=FileResponse, summary="download a snapshot file",
             responses={200: {"content": {"application/x-tar": {"schema": {"type": "string", "format": "binary"}}}}})
-async def download_snapshot(name: CollectionName, snapshot: str, index: Index):
-    path = await run_in_threadpool(index.snapshot_file, name, snapshot)
+async def download_snapshot(name: CollectionName, snapshot: str, service: ServiceDep, index: Index):
+    path = await service.snapshot_file(name, snapshot)
     return FileResponse(path, media_type="application/x-tar", filename=snapshot)
 
 
 @router.delete("/{snapshot}", status_code=204, summary="delete a snapshot file")
-async def delete_snapshot(name: CollectionName, snapshot: str, index: Index):
-    await run_in_threadpool(index.delete_snapshot, name, snapshot)
+async def delete_snapshot(name: CollectionName, snapshot: str, service: ServiceDep, index: Index):
+    await service.delete_snapshot(name, snapshot)
 
 
 @router.post("/{snapshot}/restore", response_model=CollectionResponse,
              summary="make the collection the snapshot's state (its index rebuilt); refused for another model "
                      "or dimension", responses=error_responses(409))
-async def restore_snapshot(name: CollectionName, snapshot: str, state: State, index: Index, model: ReadyModel,
+async def restore_snapshot(name: CollectionName, snapshot: str, service: ServiceDep, index: Index, model: ReadyModel,
                            replace: bool = Query(False, description="overwrite the collection if it exists"),
                            allow_other_model: bool = Query(
                                False, description="accept a snapshot of another model of the same dimension "
                                                   "(then reindex: its vectors do not match this model's queries)")):
-    labels = {} if allow_other_model else {"model": model_label(state.settings.model)}
-    info = await run_in_threadpool(lambda: index.restore_snapshot(name, snapshot, dim=model.dim, labels=labels,
-                                                                  replace=replace))
-    return collection_response(info)
+    return collection_response(await service.restore_snapshot(name, snapshot, replace=replace,
+                                                              allow_other_model=allow_other_model))

@@ -6,14 +6,12 @@ from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 
 from simservice import __version__
-from simservice.index import DEFAULT, BackendUnavailable
 from simservice.serving.api.auth import require_api_key
+from simservice.serving.api.deps import ReadyModel, ServiceDep, SettingsDep
 from simservice.serving.api.door import DoorRoute
 from simservice.serving.api.schemas import example
-from simservice.serving.api.deps import ReadyModel, State
 
 open_router = APIRouter(tags=["operations"])
 router = APIRouter(tags=["operations"], route_class=DoorRoute, dependencies=[Depends(require_api_key)])
@@ -59,31 +57,22 @@ async def health():
 
 @open_router.get("/ready", response_model=Status, summary="model loaded and warmed, index open (503 until then)",
                  responses={503: {"model": Status}})
-async def ready(state: State):
-    if state.ready:
-        try:
-            index = state.require_index()
-            await run_in_threadpool(index.check)
-            failed = index.failed().get(DEFAULT)  # other collections that failed answer for themselves
-            if failed is None:
-                return Status(status="ok")
-            reason = failed
-        except BackendUnavailable as exc:
-            reason = f"index unavailable: {exc}"
-    else:
-        reason = f"failed: {state.startup_error}" if state.startup_error else "warming up"
+async def ready(service: ServiceDep):
+    reason = await service.not_ready()
+    if reason is None:
+        return Status(status="ok")
     return JSONResponse(Status(status=reason).model_dump(), status_code=503, headers={"Retry-After": "5"})
 
 
 @router.get("/info", response_model=Info, summary="model, dimension, limits and version")
-async def info(state: State, model: ReadyModel):
-    s = state.settings
+async def info(service: ServiceDep, settings: SettingsDep, model: ReadyModel):
+    s = settings
     prompts = model.tokenizer.prompts
     return Info(version=__version__, model=s.model, architecture=model.config.architecture,
                 family=model.config.family, pooling=model.config.pooling, can_paraphrase=model.can_generate,
                 prompts=dict(prompts.by_name), default_prompt_name=prompts.default_name,
                 layers=model.config.num_layers, dim=model.dim,
-                max_input_tokens=state.max_input_tokens, max_client_batch_size=s.max_client_batch_size,
+                max_input_tokens=service.max_input_tokens, max_client_batch_size=s.max_client_batch_size,
                 max_batch_size=s.max_batch_size, max_batch_tokens=s.max_batch_tokens,
                 max_batch_samples=s.max_batch_samples, max_concurrent_requests=s.max_concurrent_requests,
                 max_paraphrase_n=s.max_paraphrase_n,
@@ -91,5 +80,5 @@ async def info(state: State, model: ReadyModel):
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
-async def metrics(state: State):
-    return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+async def metrics(service: ServiceDep):
+    return Response(generate_latest(service.metrics.registry), media_type=CONTENT_TYPE_LATEST)

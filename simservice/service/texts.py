@@ -1,4 +1,4 @@
-"""Checks on the texts of a request that need settings or the tokenizer: count and token length."""
+"""Checks of a call that need limits or the tokenizer: how many texts, how many samples, how many tokens."""
 
 from __future__ import annotations
 
@@ -12,6 +12,11 @@ def check_count(count: int, limit: int, what: str = "texts") -> None:
     if count > limit:
         raise ServiceError(ErrorKind.INVALID, f"{count} {what} in one request is over the limit of {limit}: "
                            "split them over several requests")
+
+
+def check_samples(n: int, limit: int) -> None:
+    if n > limit:
+        raise ServiceError(ErrorKind.INVALID, f"n={n} is over the limit of {limit}: ask for fewer samples")
 
 
 def field_names(field: str, count: int) -> list[str]:

@@ -1,0 +1,113 @@
+"""A corpus in and out of a collection: rows imported (NDJSON lines, or rows a command read from a
+file), every item exported as records, and one collection moved over another (reindex)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Iterator, Sequence
+
+from simservice.augment.rows import BadRow, jsonl_rows
+from simservice.corpus.records import Columns, ImportRow, import_rows, item_record, token_ids
+from simservice.index import Item, ItemNotFound, VectorStore
+from simservice.service.base import in_thread
+from simservice.service.collection_ops import CollectionOperations
+from simservice.service.config import NOBODY, Caller
+from simservice.service.engine.jobs import JobKind
+from simservice.service.errors import ErrorKind, ServiceError
+
+ENCODE_CHUNK = 1024  # texts queued at once: the queue forms its token-budget batches from them
+EXPORT_PAGE = 1000
+
+
+@dataclasses.dataclass(frozen=True)
+class BulkResult:
+    added: int
+    updated: int
+    checked: int  # rows that were (or, checking only, would be) imported
+    skipped: list[BadRow]  # rows not imported, with the reason
+
+
+class CorpusOperations(CollectionOperations):
+    async def import_lines(self, name: str, body: bytes, *, truncate: bool = False, check_only: bool = False,
+                           fail_on_bad: bool = False, caller: Caller = NOBODY) -> BulkResult:
+        """Insert or replace the items of NDJSON lines; bad lines are skipped with their reason, or
+        with `fail_on_bad` refuse the whole call before anything is written."""
+        store = await in_thread(self.require_index().get, name)
+        model = self.require_ready()
+        with self.admit():
+            rows = await in_thread(lambda: import_rows(jsonl_rows(body, "text"), Columns()))
+            good = [r for r in rows if isinstance(r, ImportRow)]
+            ids, reasons = await in_thread(token_ids, model.tokenizer, [r.text for r in good], self.max_input_tokens,
+                                           truncate, "send truncate=true")
+            bad = sorted([r for r in rows if isinstance(r, BadRow)] +
+                         [BadRow(r.number, r.line, why) for r, why in zip(good, reasons) if why], key=lambda b: b.line)
+            keep = [(row, seq) for row, seq, why in zip(good, ids, reasons) if why is None]
+            if bad and fail_on_bad:
+                listed = "; ".join(f"line {b.line}: {b.reason}" for b in bad[:10])
+                raise ServiceError(ErrorKind.INVALID, f"{len(bad)} bad lines, nothing written ({listed}"
+                                   f"{'; ...' if len(bad) > 10 else ''}): fix them or send on_bad_row=skip")
+            if check_only or not keep:
+                return BulkResult(0, 0, len(keep), bad)
+            updated = 0
+            for first in range(0, len(keep), ENCODE_CHUNK):
+                part = keep[first:first + ENCODE_CHUNK]
+                updated += await self._write(store, [row for row, _ in part], [seq for _, seq in part], caller)
+        return BulkResult(len(keep) - updated, updated, len(keep), bad)
+
+    async def upsert_rows(self, name: str, rows: Sequence[ImportRow], *, truncate: bool = False,
+                          to_cut: str = "pass --truncate", caller: Caller = NOBODY) -> tuple[int, int, list[str | None]]:
+        """Encode and upsert the rows, durable on return: (added, updated, why each row was refused or None)."""
+        store = await in_thread(self.require_index().get, name)
+        ids, reasons = await self._tokens(rows, truncate, to_cut)
+        keep = [i for i, reason in enumerate(reasons) if reason is None]
+        if not keep:
+            return 0, 0, reasons
+        updated = await self._write(store, [rows[i] for i in keep], [ids[i] for i in keep], caller)
+        return len(keep) - updated, updated, reasons
+
+    async def check_rows(self, rows: Sequence[ImportRow], *, truncate: bool = False,
+                         to_cut: str = "pass --truncate") -> list[str | None]:
+        """For each row, why it cannot be imported (no tokens, too many), or None; writes nothing."""
+        return (await self._tokens(rows, truncate, to_cut))[1]
+
+    async def export(self, name: str, with_vectors: bool = False) -> Iterator[dict]:
+        """Every item as {"id", "text", "metadata"[, "vector"]}, ordered by id, read a page at a time
+        as the records are taken (NOT_FOUND at once for a missing collection)."""
+        return _records(await in_thread(self.require_index().get, name), with_vectors)
+
+    async def replace_collection(self, name: str, source: str) -> None:
+        """Move collection `source` over `name` in one step (reindex: build beside, then swap)."""
+        await in_thread(self.require_index().replace_collection, name, source)
+
+    async def _tokens(self, rows: Sequence[ImportRow], truncate: bool, to_cut: str):
+        tokenizer = self.require_ready().tokenizer
+        return await in_thread(token_ids, tokenizer, [row.text for row in rows], self.max_input_tokens, truncate, to_cut)
+
+    async def _write(self, store: VectorStore, rows: Sequence[ImportRow], ids: Sequence[Sequence[int]],
+                     caller: Caller) -> int:
+        """Encode tokenized rows and upsert them; how many replaced an item of the same id."""
+        vectors = await self._run(JobKind.ENCODE, ids, [len(seq) for seq in ids], caller)
+        items = [Item(row.id, vector, row.text, row.metadata) for row, vector in zip(rows, vectors)]
+        updated = await in_thread(count_existing, store, [item.id for item in items])
+        await in_thread(store.upsert, items)
+        return updated
+
+
+def count_existing(store: VectorStore, ids: Sequence[str]) -> int:
+    """How many of `ids` the store holds (an upsert of them updates these and adds the rest)."""
+    found = 0
+    for item_id in ids:
+        try:
+            store.get(item_id)
+            found += 1
+        except ItemNotFound:
+            pass
+    return found
+
+
+def _records(store: VectorStore, with_vectors: bool) -> Iterator[dict]:
+    offset = 0
+    while page := store.page(offset, EXPORT_PAGE):
+        offset += len(page)
+        for item in page:
+            yield item_record(item.id, item.text, item.metadata, item.vector if with_vectors else None)
