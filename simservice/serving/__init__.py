@@ -1,4 +1,4 @@
-"""The HTTP service: FastAPI app factory, routes, settings, the batching queue, metrics, errors.
+"""The server: its settings, the service core built from them (`state.py`), and the HTTP layer (`api/`).
 
     from simservice.serving import Settings, create_app
     app = create_app(Settings(model="models/demo", data_dir="data/index"))

@@ -1,4 +1,4 @@
-"""`simservice serve`: the argparse subcommand that runs the service under uvicorn.
+"""`simservice serve`: the argparse subcommand that runs the service (under uvicorn: serving/api/server.py).
 
 Flags override `SIMSERVICE_*` environment variables, which override the defaults in Settings.
 """
@@ -93,11 +93,9 @@ def serve_command(args: argparse.Namespace) -> int:
     import logging
     import os
 
-    import uvicorn
-
     from simservice.serving.api.app import create_app
     from simservice.serving.api.request_log import configure_logging
-    from simservice.serving.connections import server_config
+    from simservice.serving.api.server import run_server
 
     settings = settings_from_args(args)
     if not os.path.isdir(settings.model):
@@ -105,5 +103,5 @@ def serve_command(args: argparse.Namespace) -> int:
     configure_logging(args.log_format, args.log_level)
     if warning := settings.exposure_warning():
         logging.getLogger("simservice").warning("%s", warning)
-    uvicorn.Server(server_config(create_app(settings), settings, args.log_level)).run()
+    run_server(create_app(settings), settings, args.log_level)
     return 0

@@ -19,7 +19,7 @@ from tests.index.helpers import random_items
 from simservice.index import FaissCollections
 from simservice.serving import Settings, create_app
 from simservice.serving.api.request_log import JsonFormatter
-from simservice.serving.connections import server_config
+from simservice.serving.api.server import server_config
 
 TIMEOUT = 1.0  # header and body deadlines of the server under test
 

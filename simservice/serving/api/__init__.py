@@ -1,4 +1,3 @@
-"""The HTTP layer: the app factory, schemas, auth, error handlers, middleware and routes.
-
-It validates each request once, at the door, hands the work to the engine and awaits it.
+"""The HTTP layer: the app factory, schemas, auth, the error table and handlers, middleware, routes,
+and the uvicorn server. Routes parse a request, call the service core and shape its answer.
 """

@@ -1,8 +1,8 @@
 """Slow and idle clients cut off: uvicorn's options (keep-alive, connection limit) plus what it
 lacks, a deadline for the request head (idle or trickled headers: the connection is closed),
 one for the body (a trickled body: 408) and one for a client that stops reading the response
-(dropped), and the connection limit's 503 in the service's JSON error body. `server_config`
-is what `simservice serve` runs."""
+(dropped), and the connection limit's 503 in the service's JSON error body. `run_server` is what
+`simservice serve` runs."""
 
 from __future__ import annotations
 
@@ -142,3 +142,8 @@ def server_config(app, settings: Settings, log_level: str = "info", **options) -
                           http=protocol, log_level=log_level, timeout_keep_alive=settings.keep_alive_timeout,
                           limit_concurrency=settings.max_connections, timeout_graceful_shutdown=10,
                           access_log=False, log_config=None, **options)  # requests: request_log.py
+
+
+def run_server(app, settings: Settings, log_level: str = "info") -> None:
+    """Serve `app` under uvicorn with the service's configuration until the process is told to stop."""
+    uvicorn.Server(server_config(app, settings, log_level)).run()
