@@ -3,35 +3,38 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 import sys
 
 from simservice.backend import import_tensorflow
-from simservice.cli_args import add_model_args, load_args_model, positive_int, text_arg
+from simservice.cli_args import add_model_args, local_service, positive_int, text_arg
 
 
 def _encode(args: argparse.Namespace) -> int:
-    model = load_args_model(args)
-    vectors = model.encode(args.texts)
+    vectors = asyncio.run(local_service(args).embed(args.texts, truncate=True)).vectors
     for text, vector in zip(args.texts, vectors):
         print(json.dumps({"text": text, "vector": [round(float(x), 6) for x in vector]}, ensure_ascii=False))
     return 0
 
 
 def _similarity(args: argparse.Namespace) -> int:
-    model = load_args_model(args)
-    vectors = model.encode([args.source, *args.targets])
-    for target, score in zip(args.targets, vectors[1:] @ vectors[0]):
+    scores = asyncio.run(local_service(args).similarity(args.source, args.targets, truncate=True))
+    for target, score in zip(args.targets, scores):
         print(f"{score:.4f}\t{target}")
     return 0
 
 
 def _paraphrase(args: argparse.Namespace) -> int:
-    model = load_args_model(args)
+    from simservice.service.model_ops import ParaphraseOptions
+
+    service = local_service(args)
+    options = ParaphraseOptions(n=args.n, k=args.k, top_p=args.top_p, seed=args.seed, truncate=True)
     for text in args.texts:
         print(text)
-        for candidate, score in model.paraphrase(text, n=args.n, k=args.k, top_p=args.top_p, seed=args.seed):
+        [result] = asyncio.run(service.paraphrase([text], options))
+        for candidate, score in result.paraphrases:
             print(f"  {score:.4f}\t{candidate}")
     return 0
 
@@ -99,6 +102,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"simservice {args.command}: {e}", file=sys.stderr)
         return 2
     except (ValueError, OSError) as e:  # CheckpointError is a ValueError
+        print(f"simservice {args.command}: {e}", file=sys.stderr)
+        return 2
+    except Exception as e:
+        from simservice.service.errors import ServiceError  # here: commands that never use the core skip its import
+
+        if not isinstance(e, ServiceError):
+            raise
         print(f"simservice {args.command}: {e}", file=sys.stderr)
         return 2
 

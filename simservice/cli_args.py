@@ -1,5 +1,5 @@
 """Arguments the model commands share (`encode`, `similarity`, `paraphrase`, `eval`): the model's
-flags, and the checks on texts and counts given on the command line."""
+flags and the local service over it, and the checks on texts and counts given on the command line."""
 
 from __future__ import annotations
 
@@ -48,3 +48,10 @@ def load_args_model(args: argparse.Namespace):
 
     return load_model(args.model, precision=args.precision, jit_compile=args.xla, family=args.family,
                       pooling=args.pooling)
+
+
+def local_service(args: argparse.Namespace):
+    """The service core over the model the flags name, for one user on this thread (see `Service.local`)."""
+    from simservice.service.core import Service
+
+    return Service.local(lambda: load_args_model(args), model_path=args.model)

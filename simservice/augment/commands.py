@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import dataclasses
 import sys
 from pathlib import Path
 
 from simservice.augment.filters import Filters
-from simservice.augment.generators import HttpGenerator, LocalGenerator, Sampling
+from simservice.augment.generators import HttpGenerator, Sampling
 from simservice.augment.output import Output
 from simservice.augment.rows import BadRow, detect_format, read_rows
 from simservice.augment.run import augment
@@ -63,17 +64,26 @@ def run_command(args: argparse.Namespace) -> int:
         for b in bad[:20]:
             print(f"{args.file}:{b.line}: {b.reason}", file=sys.stderr)
         raise ValueError(f"{len(bad)} bad rows in {args.file}; nothing written (--on-bad-row skip skips them)")
-    if args.url:
-        generator = HttpGenerator(args.url, sampling, args.api_key, args.truncate)
-    else:
-        from simservice import load_model
-
-        generator = LocalGenerator(load_model(args.model), sampling, args.truncate)
     options = {"input": str(args.file.resolve()), "text_column": args.text_column, "k": args.k,
                "sampling": dataclasses.asdict(sampling), "filters": repr(filters), "truncate": args.truncate,
                "source": args.url or str(Path(args.model).resolve())}
-    output = Output(args.output, fmt, header, args.text_column)
-    summary = augment(items, generator, filters, args.k, output, options, progress=False if args.quiet else None)
+    progress = False if args.quiet else None
+    if args.url:
+        generator = HttpGenerator(args.url, sampling, args.api_key, args.truncate)
+        output = Output(args.output, fmt, header, args.text_column)
+        summary = augment(items, generator, filters, args.k, output, options, progress=progress)
+    else:
+        summary = asyncio.run(_local(args.model).augment_rows(
+            items, Output(args.output, fmt, header, args.text_column), sampling=sampling, filters=filters, k=args.k,
+            options=options, truncate=args.truncate, progress=progress))
     for line in summary.lines():
         print(line, file=sys.stderr)
     return 0
+
+
+def _local(model_path: str):
+    """The service core over the model at `model_path`, loaded when the first row is paraphrased."""
+    from simservice.loading import load_model
+    from simservice.service.core import Service
+
+    return Service.local(lambda: load_model(model_path), model_path=model_path)

@@ -158,38 +158,38 @@ def _snapshot(args: argparse.Namespace) -> int:
 
 
 def _local_snapshot(args: argparse.Namespace):
+    import asyncio
     import dataclasses
 
-    from simservice.corpus.targets import model_label
     from simservice.index import open_collections
+    from simservice.loading import load_model
+    from simservice.service.core import Service
 
     manager = open_collections("faiss", data_dir=args.data_dir)
+    service = Service.local(lambda: load_model(args.model), manager, args.model)
     try:
         name = args.collection
         if args.action == "create":
-            return dataclasses.asdict(manager.create_snapshot(name, {"model": model_label(args.model)}))
+            return dataclasses.asdict(asyncio.run(service.create_snapshot(name)))
         if args.action == "list":
-            return [dataclasses.asdict(s) for s in manager.list_snapshots(name)]
+            return [dataclasses.asdict(s) for s in asyncio.run(service.list_snapshots(name))]
         if args.action == "delete":
-            return manager.delete_snapshot(name, args.snapshot)
+            return asyncio.run(service.delete_snapshot(name, args.snapshot))
         if args.action == "download":
             output = args.output or Path(args.snapshot)
-            shutil.copyfile(manager.snapshot_file(name, args.snapshot), output)
+            shutil.copyfile(asyncio.run(service.snapshot_file(name, args.snapshot)), output)
             return {"written": str(output)}
-        from simservice import load_model
-
-        dim = load_model(args.model).dim
-        labels = {} if args.allow_other_model else {"model": model_label(args.model)}
+        service.require_ready()  # the model's dimension, before a file is taken in
         snapshot, uploaded = args.snapshot, Path(args.snapshot).is_file()
         if uploaded:
             with open(snapshot, "rb") as f:
-                snapshot = manager.add_snapshot(name, f).name
+                snapshot = asyncio.run(service.add_snapshot(name, f)).name
         try:
-            return dataclasses.asdict(manager.restore_snapshot(name, snapshot, dim=dim, labels=labels,
-                                                               replace=args.replace))
+            return dataclasses.asdict(asyncio.run(service.restore_snapshot(
+                name, snapshot, replace=args.replace, allow_other_model=args.allow_other_model)))
         except Exception:
             if uploaded:  # a refused file is not kept among the collection's snapshots
-                manager.delete_snapshot(name, snapshot)
+                asyncio.run(service.delete_snapshot(name, snapshot))
             raise
     finally:
         manager.close()

@@ -3,17 +3,18 @@ server (`--url`). Both answer the same four questions, so the import and export 
 
 from __future__ import annotations
 
+import asyncio
 import json
-import os
 import urllib.error
 import urllib.parse
 import urllib.request
 from typing import Iterator, Protocol, Sequence
 
 from simservice.augment.generators import _error_message
-from simservice.corpus.records import ImportRow, item_record, token_ids
-from simservice.index import open_collections
-from simservice.service.corpus_ops import count_existing
+from simservice.corpus.records import ImportRow
+from simservice.index import CollectionNotFound, open_collections
+from simservice.loading import load_model
+from simservice.service.core import Service
 
 
 class Target(Protocol):
@@ -30,92 +31,54 @@ class Target(Protocol):
         """Every item as {"id", "text", "metadata"[, "vector"]}, ordered by id."""
 
 
-def model_label(model_path: str) -> str:
-    """How a snapshot names the model: its directory's name (models/demo -> "demo")."""
-    return os.path.basename(os.path.normpath(os.path.abspath(model_path)))
-
-
 class LocalTarget:
-    """A collection in a FAISS data directory; the model is loaded only when texts must be encoded."""
+    """A collection in a FAISS data directory, through the service core; the model is loaded only
+    when texts must be encoded."""
 
     def __init__(self, data_dir: str, collection: str, model_path: str, truncate: bool = False, create: bool = True):
         self.manager = open_collections("faiss", data_dir=data_dir)
+        self.service = Service.local(lambda: load_model(model_path), self.manager, model_path)
         self.collection = collection
-        self.model_path = model_path
         self.truncate = truncate
-        self._create = create
-        self._pipeline = None
-        self._store = None
-
-    @property
-    def pipeline(self):
-        if self._pipeline is None:
-            from simservice import load_model
-
-            self._pipeline = load_model(self.model_path)
-        return self._pipeline
-
-    @property
-    def store(self):
-        if self._store is None:
-            self._store = (self.manager.ensure(self.collection, self.pipeline.dim) if self._create
-                           else self.manager.get(self.collection))
-        return self._store
-
-    def _tokens(self, rows: Sequence[ImportRow]) -> tuple[list[list[int]], list[str | None]]:
-        tokenizer = self.pipeline.tokenizer
-        return token_ids(tokenizer, [row.text for row in rows], tokenizer.max_length, self.truncate)
+        self._create = create  # the collection is made (if absent) on the first write
 
     def refusals(self, rows: Sequence[ImportRow]) -> list[str | None]:
-        return self._tokens(rows)[1]
+        return asyncio.run(self.service.check_rows(rows, truncate=self.truncate))
 
     def write(self, rows: Sequence[ImportRow]) -> tuple[int, int, list[str | None]]:
-        from simservice.index import Item
-
-        ids, reasons = self._tokens(rows)
-        keep = [i for i, reason in enumerate(reasons) if reason is None]
-        if not keep:
-            return 0, 0, reasons
-        vectors = self.pipeline.encoder.encode_ids([ids[i] for i in keep])
-        updated = count_existing(self.store, [rows[i].id for i in keep])
-        self.store.upsert([Item(rows[i].id, vector, rows[i].text, rows[i].metadata) for i, vector in zip(keep, vectors)])
-        return len(keep) - updated, updated, reasons
+        if self._create:
+            asyncio.run(self.service.ensure_collection(self.collection))
+            self._create = False
+        return asyncio.run(self.service.upsert_rows(self.collection, rows, truncate=self.truncate))
 
     def count(self) -> int:
-        return self.manager.get(self.collection).count()
+        return asyncio.run(self.service.describe_collection(self.collection)).count
 
     def index_spec(self) -> tuple[str, dict]:
         """The collection's neutral index kind and numbers ("exact" for a FAISS string without a name)."""
-        spec = self.manager.describe(self.collection).spec
+        spec = asyncio.run(self.service.describe_collection(self.collection)).spec
         return (spec.kind, spec.params()) if spec else ("exact", {})
 
     def create(self, kind: str, params: dict) -> None:
         """Create the collection (empty) with that index; an existing one is dropped first."""
-        from simservice.index import CollectionNotFound, IndexSpec
-
         try:
-            self.manager.drop(self.collection)
+            asyncio.run(self.service.drop_collection(self.collection))
         except CollectionNotFound:
             pass
-        self._store = self.manager.create(self.collection, self.pipeline.dim, "cosine", IndexSpec(kind, **params))
+        asyncio.run(self.service.create_collection(self.collection, kind=kind, params=params))
+        self._create = False
 
     def swap_into(self, name: str) -> None:
         """Move this collection over `name` in one step."""
-        self._store = None
-        self.manager.replace_collection(name, self.collection)
+        asyncio.run(self.service.replace_collection(name, self.collection))
 
     def items(self, with_vectors: bool) -> Iterator[dict]:
-        store = self.manager.get(self.collection)
-        offset = 0
-        while page := store.page(offset, 1000):
-            for item in page:
-                yield item_record(item.id, item.text, item.metadata, item.vector if with_vectors else None)
-            offset += len(page)
+        return asyncio.run(self.service.export(self.collection, with_vectors))
 
     def sibling(self, collection: str) -> "LocalTarget":
         """Another collection of the same directory, sharing this one's open index and model."""
         other = object.__new__(LocalTarget)
-        other.__dict__.update(self.__dict__, collection=collection, _store=None, _create=True)
+        other.__dict__.update(self.__dict__, collection=collection, _create=True)
         return other
 
     def close(self) -> None:

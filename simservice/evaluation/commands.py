@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 from pathlib import Path
 
-from simservice.cli_args import add_model_args, load_args_model
+from simservice.cli_args import add_model_args, local_service
 
 
 def add_eval_parser(subparsers) -> argparse.ArgumentParser:
@@ -22,9 +23,14 @@ def add_eval_parser(subparsers) -> argparse.ArgumentParser:
 def run_eval(args: argparse.Namespace) -> int:
     from simservice.evaluation.report import evaluate_file
 
-    pipeline = load_args_model(args)
+    service = local_service(args)
+    service.require_ready()  # the model loads (or refuses its flags) before any file is read
+
+    def encode(texts):
+        return asyncio.run(service.embed(texts, truncate=True)).vectors
+
     for path in args.files:
-        result = evaluate_file(path, pipeline.encode)
+        result = evaluate_file(path, encode)
         print(json.dumps(result.as_dict(), allow_nan=False) if args.json else result.line(), flush=True)
     return 0
 
