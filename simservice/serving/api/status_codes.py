@@ -1,4 +1,5 @@
-"""The one table from error kinds to HTTP status codes, and the headers an error answers with.
+"""The one table from error kinds to HTTP status codes (with OpenAI's one difference under /v1), and
+the headers an error answers with.
 
 Every error the service answers (the core's `ServiceError`, an index error, or one the HTTP layer
 raises itself: the key, the method, the connection limit) gets its status here and nowhere else.
@@ -37,7 +38,10 @@ class ApiError(ServiceError):
         self.headers = headers or {}
 
 
-def status_of(error: ServiceError) -> int:
+def status_of(error: ServiceError, openai: bool = False) -> int:
+    """The error's status; under /v1 (`openai`) an invalid request is 400, as OpenAI answers it."""
+    if openai and error.kind is ErrorKind.INVALID:
+        return STATUS[ErrorKind.MALFORMED]
     return STATUS[error.kind]
 
 

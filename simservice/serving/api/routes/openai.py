@@ -26,7 +26,7 @@ from simservice.serving.api.field_hints import body_model
 from simservice.serving.api.openai_schemas import (Embedding, EmbeddingsRequest, EmbeddingsResponse, ModelCard,
                                                    ModelList, OpenAIError, Usage, openai_error)
 from simservice.serving.api.openapi import without_fastapi_422
-from simservice.serving.api.status_codes import headers_of, kind_of_status, status_of
+from simservice.serving.api.status_codes import ApiError, headers_of, kind_of_status, status_of
 from simservice.serving.settings import Settings
 
 router = APIRouter(route_class=DoorRoute, dependencies=[Depends(require_api_key)], tags=["openai"])
@@ -101,18 +101,18 @@ def create_openai_app(service: Service, settings: Settings) -> FastAPI:
     install_error_handlers(app)  # then OpenAI's body over each of them
 
     async def service_error(_: Request, exc: ServiceError):
-        status = 400 if exc.kind in (ErrorKind.INVALID, ErrorKind.MALFORMED) else status_of(exc)
-        return openai_error(status, exc.kind, exc.message, headers=headers_of(exc))
+        return openai_error(status_of(exc, openai=True), exc.kind, exc.message, headers=headers_of(exc))
 
     async def validation_error(request: Request, exc: RequestValidationError):
         errors = list(exc.errors())
         param = next((str(p) for e in errors for p in e.get("loc", ()) if p != "body"), None)
-        return openai_error(400, ErrorKind.INVALID, describe_validation(errors, body_model(request)), param)
+        error = ServiceError(ErrorKind.INVALID, describe_validation(errors, body_model(request)))
+        return openai_error(status_of(error, openai=True), error.kind, error.message, param)
 
-    async def http_error(_: Request, exc: HTTPException):
-        kind = kind_of_status(exc.status_code)
-        status = 400 if exc.status_code == 422 else exc.status_code
-        return openai_error(status, kind, str(exc.detail), headers=dict(exc.headers or {}))
+    async def http_error(_: Request, exc: HTTPException):  # the framework's own status, but 422 is 400 here
+        error = ApiError(kind_of_status(exc.status_code), str(exc.detail), dict(exc.headers or {}))
+        status = status_of(error, openai=True) if exc.status_code == 422 else exc.status_code
+        return openai_error(status, error.kind, error.message, headers=error.headers)
 
     app.add_exception_handler(ServiceError, service_error)
     app.add_exception_handler(RequestValidationError, validation_error)
