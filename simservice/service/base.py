@@ -51,10 +51,13 @@ class ServiceBase:
             raise ValueError(f"the model's batch limits {model.limits} are not the settings' {self.limits}: "
                              "load it with load_model(..., max_batch_rows=, max_batch_tokens=) to match")
         self.metrics = Metrics()
-        self.queue = BatchQueue(self.limits, config.max_batch_samples, config.request_timeout, self.metrics) \
-            if queued else None
-        self.admission = Admission(config.max_concurrent_requests, self.metrics) if queued else None
-        self.jobs = AugmentJobs(self.queue, config.max_augment_jobs) if queued else None
+        self.queue: BatchQueue | None = None  # served: the engine; on the command line, none
+        self.admission: Admission | None = None
+        self.jobs: AugmentJobs | None = None
+        if queued:
+            self.queue = BatchQueue(self.limits, config.max_batch_samples, config.request_timeout, self.metrics)
+            self.admission = Admission(config.max_concurrent_requests, self.metrics)
+            self.jobs = AugmentJobs(self.queue, config.max_augment_jobs)
         self.index = index
         self.model: InferenceEngine | None = None  # set once loaded (and, when queued, warmed)
         self.max_input_tokens = 0  # set with the model
