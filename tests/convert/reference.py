@@ -46,33 +46,38 @@ def erf(x: np.ndarray) -> np.ndarray:
     return np.sign(x) * (1.0 - poly * np.exp(-x * x))
 
 
-def bert_mean_vectors(weights: dict[str, np.ndarray], config: dict, batch: list[list[int]]) -> np.ndarray:
-    """L2-normalised mean of the last hidden states (all tokens) of each id list, one at a time."""
-    w = {k: v.astype(np.float64) for k, v in weights.items()}
+def bert_mean_vectors(w: dict[str, np.ndarray], config: dict, batch: list[list[int]]) -> np.ndarray:
+    """L2-normalised mean of the last hidden states (all tokens) of each id list: the tokens of
+    the whole batch in one matrix, attention within each list."""
     heads, eps = config["num_attention_heads"], config["layer_norm_eps"]
-    vectors = []
-    for ids in batch:
-        n = len(ids)
-        x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:n]
-        x = layer_norm(x + w["embeddings.token_type_embeddings.weight"][0],
-                       w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], eps)
-        for i in range(config["num_hidden_layers"]):
-            p = f"encoder.layer.{i}."
+    ids = np.concatenate(batch)
+    positions = np.concatenate([np.arange(len(b)) for b in batch])
+    bounds = np.cumsum([0] + [len(b) for b in batch])
+    x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][positions]
+    x = layer_norm(x + w["embeddings.token_type_embeddings.weight"][0],
+                   w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], eps)
+    for i in range(config["num_hidden_layers"]):
+        p = f"encoder.layer.{i}."
 
-            def dense(h, name):
-                return h @ w[p + name + ".weight"].T + w[p + name + ".bias"]
+        def dense(h, name):
+            return h @ w[p + name + ".weight"].T + w[p + name + ".bias"]
 
-            q, k, v = (dense(x, f"attention.self.{m}").reshape(n, heads, -1).transpose(1, 0, 2)
-                       for m in ("query", "key", "value"))
-            att = q @ k.transpose(0, 2, 1) / np.sqrt(q.shape[-1])
-            att = np.exp(att - att.max(-1, keepdims=True))
-            ctx = ((att / att.sum(-1, keepdims=True)) @ v).transpose(1, 0, 2).reshape(n, -1)
-            x = layer_norm(x + dense(ctx, "attention.output.dense"),
-                           w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"], eps)
-            mid = dense(x, "intermediate.dense")
-            mid = 0.5 * mid * (1.0 + erf(mid / np.sqrt(2.0)))
-            x = layer_norm(x + dense(mid, "output.dense"),
-                           w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"], eps)
-        mean = x.mean(0)
-        vectors.append(mean / np.linalg.norm(mean))
-    return np.array(vectors)
+        q, k, v = (dense(x, f"attention.self.{m}") for m in ("query", "key", "value"))
+        ctx = np.concatenate([attention(q[a:b], k[a:b], v[a:b], heads) for a, b in zip(bounds[:-1], bounds[1:])])
+        x = layer_norm(x + dense(ctx, "attention.output.dense"),
+                       w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"], eps)
+        mid = dense(x, "intermediate.dense")
+        mid = 0.5 * mid * (1.0 + erf(mid / np.sqrt(2.0)))
+        x = layer_norm(x + dense(mid, "output.dense"), w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"],
+                       eps)
+    means = np.array([x[a:b].mean(0) for a, b in zip(bounds[:-1], bounds[1:])])
+    return means / np.linalg.norm(means, axis=1, keepdims=True)
+
+
+def attention(q: np.ndarray, k: np.ndarray, v: np.ndarray, heads: int) -> np.ndarray:
+    """Softmax attention of one sequence, [tokens, hidden] in and out."""
+    n = q.shape[0]
+    q, k, v = (t.reshape(n, heads, -1).transpose(1, 0, 2) for t in (q, k, v))
+    scores = q @ k.transpose(0, 2, 1) / np.sqrt(q.shape[-1])
+    scores = np.exp(scores - scores.max(-1, keepdims=True))
+    return ((scores / scores.sum(-1, keepdims=True)) @ v).transpose(1, 0, 2).reshape(n, -1)
