@@ -104,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     paraphrase.set_defaults(func=_paraphrase)
 
     from simservice.augment.commands import register as register_augment
+    from simservice.convert.commands import register as register_convert
     from simservice.corpus.commands import register as register_corpus
     from simservice.download.commands import register as register_download
     from simservice.evaluation.commands import register as register_eval
@@ -118,10 +119,11 @@ def build_parser() -> argparse.ArgumentParser:
     register_export_model(sub)
     register_augment(sub)
     register_corpus(sub)
+    register_convert(sub)
     return parser
 
 
-NO_TENSORFLOW = ("download",)  # commands that never load a model
+NO_TENSORFLOW = ("download", "convert")  # commands that never load a model
 
 
 def main(argv: list[str] | None = None) -> int:
