@@ -3,8 +3,9 @@
 Collection `name` is the Milvus collection `prefix + name`, so simservice can share a Milvus
 with other applications. What describe() needs (dimension, metric, backend-neutral index) is
 kept in the Milvus collection's description, so any replica can open a collection another
-one created. Every call is bounded by `timeout`; an unreachable server raises
-BackendUnavailable at once (the constructor included), never a hang.
+one created. Every call gives up within `timeout` (creating and opening, which load the
+collection, within LOAD_TIMEOUT); an unreachable server raises BackendUnavailable (the
+constructor included), never a hang.
 """
 
 from __future__ import annotations
@@ -41,7 +42,6 @@ class MilvusCollections(CollectionsBase):
         self._link = MilvusLink(self.options)
         self._alias = self._link.alias
         self._rpc = self._link.rpc
-        self._seconds = self._link.seconds
         self._stores: dict[str, MilvusStore] = {}
         self._lock = threading.Lock()
 
@@ -58,7 +58,7 @@ class MilvusCollections(CollectionsBase):
             FieldSchema("vector", DataType.FLOAT_VECTOR, dim=config.dim),
         ], description=description)
         full = self._full(name)
-        with self._lock, self._calling("create", name):
+        with self._lock, self._calling("create", name, LOAD_TIMEOUT):
             if self._link.handler().has_collection(full, **self._rpc):
                 raise CollectionExists(f"collection {name!r} already exists: drop it first or use it")
             collection = Collection(full, schema, using=self._alias, consistency_level=CONSISTENCY,
@@ -69,7 +69,8 @@ class MilvusCollections(CollectionsBase):
                                                    "params": params}, **slow)
                 collection.load(**slow)
             except Exception:
-                utility.drop_collection(full, using=self._alias, timeout=self._seconds)
+                with self._link.deadlines.operation(self.options.timeout):  # its own budget
+                    utility.drop_collection(full, using=self._alias, timeout=self.options.timeout)
                 raise
             store = self._stores[name] = self._store(name, collection, config, spec)
         log.info("created Milvus collection %s (dim %d, %s, %s)", full, dim, metric, kind)
@@ -80,7 +81,7 @@ class MilvusCollections(CollectionsBase):
         recreated by another replica is never served from a stale copy."""
         check.check_name(name)
         full = self._full(name)
-        with self._calling("get", name):
+        with self._calling("get", name, LOAD_TIMEOUT):
             if not self._link.handler().has_collection(full, **self._rpc):
                 raise self._missing(name)
             collection = Collection(full, using=self._alias, **self._rpc)
@@ -99,7 +100,7 @@ class MilvusCollections(CollectionsBase):
 
     def list(self) -> list[str]:
         with self._calling("list"):
-            names = utility.list_collections(using=self._alias, timeout=self._seconds)
+            names = utility.list_collections(using=self._alias, timeout=self.options.timeout)
         prefix = self.options.prefix
         return sorted(n[len(prefix):] for n in names if n.startswith(prefix) and len(n) > len(prefix))
 
@@ -109,7 +110,7 @@ class MilvusCollections(CollectionsBase):
         with self._lock, self._calling("drop", name):
             if not self._link.handler().has_collection(full, **self._rpc):
                 raise self._missing(name)
-            utility.drop_collection(full, using=self._alias, timeout=self._seconds)
+            utility.drop_collection(full, using=self._alias, timeout=self.options.timeout)
             self._stores.pop(name, None)
         log.info("dropped Milvus collection %s", full)
 
@@ -141,5 +142,5 @@ class MilvusCollections(CollectionsBase):
     def _full(self, name: str) -> str:
         return self.options.prefix + name
 
-    def _calling(self, what: str, name: str | None = None):
-        return self._link.calling(what if name is None else f"{what} of collection {name!r}", name)
+    def _calling(self, what: str, name: str | None = None, seconds: float = 0.0):
+        return self._link.calling(what if name is None else f"{what} of collection {name!r}", name, seconds)
