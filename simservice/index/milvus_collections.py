@@ -1,11 +1,12 @@
 """MilvusCollections: the named collections of one Milvus server, shared by many replicas.
 
-Collection `name` is the Milvus collection `prefix + name`, so simservice can share a Milvus
-with other applications. What describe() needs (dimension, metric, backend-neutral index) is
-kept in the Milvus collection's description, so any replica can open a collection another
-one created. Every call gives up within `timeout` (creating and opening, which load the
-collection, within LOAD_TIMEOUT); an unreachable server raises BackendUnavailable (the
-constructor included), never a hang.
+Collection `name` is the Milvus collection `prefix + name` (names Milvus would refuse are
+escaped: milvus_names.py), so simservice can share a Milvus with other applications. What
+describe() needs (dimension, metric, backend-neutral index) is kept in the Milvus
+collection's description, so any replica can open a collection another one created. Every
+call gives up within `timeout` (creating and opening, which load the collection, within
+LOAD_TIMEOUT); an unreachable server raises BackendUnavailable (the constructor included),
+never a hang.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .backends import MilvusOptions
 from .collections_base import CollectionsBase
 from .errors import CollectionExists, IndexStoreError
 from .milvus_link import MilvusLink
+from .milvus_names import from_milvus, to_milvus
 from .milvus_store import CONSISTENCY, MAX_TEXT_BYTES, MilvusStore, index_params
 from .types import CollectionConfig, IndexSpec
 
@@ -100,9 +102,9 @@ class MilvusCollections(CollectionsBase):
 
     def list(self) -> list[str]:
         with self._calling("list"):
-            names = utility.list_collections(using=self._alias, timeout=self.options.timeout)
-        prefix = self.options.prefix
-        return sorted(n[len(prefix):] for n in names if n.startswith(prefix) and len(n) > len(prefix))
+            stored = utility.list_collections(using=self._alias, timeout=self.options.timeout)
+        names = (from_milvus(self.options.prefix, n) for n in stored)
+        return sorted(name for name in names if name is not None)
 
     def drop(self, name: str) -> None:
         check.check_name(name)
@@ -140,7 +142,7 @@ class MilvusCollections(CollectionsBase):
                 "use another --milvus-prefix or collection name") from None
 
     def _full(self, name: str) -> str:
-        return self.options.prefix + name
+        return to_milvus(self.options.prefix, name)
 
     def _calling(self, what: str, name: str | None = None, seconds: float = 0.0):
         return self._link.calling(what if name is None else f"{what} of collection {name!r}", name, seconds)
