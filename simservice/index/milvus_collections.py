@@ -4,9 +4,9 @@ Collection `name` is the Milvus collection `prefix + name` (names Milvus would r
 escaped: milvus_names.py), so simservice can share a Milvus with other applications. What
 describe() needs (dimension, metric, backend-neutral index) is kept in the Milvus
 collection's description, so any replica can open a collection another one created. Every
-call gives up within `timeout` (creating and opening, which load the collection, within
-LOAD_TIMEOUT); an unreachable server raises BackendUnavailable (the constructor included),
-never a hang.
+call gives up within `timeout` (creating, which loads the collection, within LOAD_TIMEOUT;
+opening one that Milvus is still loading is BackendUnavailable at once); an unreachable
+server raises BackendUnavailable (the constructor included), never a hang.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pymilvus import Collection, CollectionSchema, DataType, FieldSchema, utilit
 from . import validation as check
 from .backends import MilvusOptions
 from .collections_base import CollectionsBase
-from .errors import CollectionExists, IndexStoreError
+from .errors import BackendUnavailable, CollectionExists, IndexStoreError
 from .milvus_link import MilvusLink
 from .milvus_names import from_milvus, to_milvus
 from .milvus_store import CONSISTENCY, MAX_TEXT_BYTES, MilvusStore, index_params
@@ -83,7 +83,7 @@ class MilvusCollections(CollectionsBase):
         recreated by another replica is never served from a stale copy."""
         check.check_name(name)
         full = self._full(name)
-        with self._calling("get", name, LOAD_TIMEOUT):
+        with self._calling("get", name):
             if not self._link.handler().has_collection(full, **self._rpc):
                 raise self._missing(name)
             collection = Collection(full, using=self._alias, **self._rpc)
@@ -93,8 +93,10 @@ class MilvusCollections(CollectionsBase):
                         collection.describe().get("collection_id"):
                     return store
             config, spec = self._read_description(name, collection)
-            # a no-op when loaded (milliseconds); loads again after a Milvus restart
-            collection.load(**self._link.slow(LOAD_TIMEOUT))
+            # a no-op when loaded (milliseconds); never waits for a load (after a restart)
+            collection.load(_async=True, **self._rpc)
+            if self._link.handler().get_loading_progress(full, timeout=self.options.timeout) < 100:
+                raise BackendUnavailable(f"collection {name!r} is loading in Milvus (after a restart?): retry")
             store = self._store(name, collection, config, spec)
         with self._lock:
             self._stores[name] = store

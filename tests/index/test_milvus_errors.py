@@ -3,6 +3,7 @@ available) are BackendUnavailable, so the service answers 503 with Retry-After, 
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import numpy as np
@@ -41,17 +42,30 @@ def test_a_collection_not_loaded_is_unavailable_until_it_is_loaded_again(milvus_
 
     from simservice.index.milvus_collections import MilvusCollections
 
-    manager = MilvusCollections(MilvusOptions(uri=milvus_uri, prefix=f"e{uuid.uuid4().hex[:8]}_"))
+    options = MilvusOptions(uri=milvus_uri, prefix=f"e{uuid.uuid4().hex[:8]}_", timeout=2.0)
+    manager = MilvusCollections(options)
+    replica = MilvusCollections(options)
     try:
         store = manager.create("not_loaded", dim=4, index=IndexSpec("exact"))
-        collection = Collection(manager._full("not_loaded"), using=manager._alias)
-        collection.release()  # as after a restart, before Milvus has loaded it again
+        Collection(manager._full("not_loaded"), using=manager._alias).release()  # as after a restart
         query = np.ones((1, 4), dtype=np.float32)
         with pytest.raises(BackendUnavailable, match="not loaded"):
             store.search(query, k=1)
-        collection.load()
+        start = time.monotonic()  # another replica opens it: loads it, never waits for the load
+        with pytest.raises(BackendUnavailable, match="is loading"):
+            replica.get("not_loaded")
+        assert time.monotonic() - start < options.timeout
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                assert replica.get("not_loaded").search(query, k=1) == [[]]
+                break
+            except BackendUnavailable:
+                assert time.monotonic() < deadline, "Milvus never loaded the collection"
+                time.sleep(0.2)
         assert store.search(query, k=1) == [[]]
     finally:
         for name in manager.list():
             manager.drop(name)
         manager.close()
+        replica.close()
