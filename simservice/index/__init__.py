@@ -17,9 +17,10 @@ Errors all derive from `IndexStoreError` (see `errors`). Durability and index ty
 described in README.md next to this file.
 """
 
-from .backends import BACKENDS, MilvusOptions, open_collections
+from .backends import BACKENDS, MilvusOptions, open_collections, require_client
 from .collections_base import DEFAULT
 from .errors import (
+    BackendNotInstalled,
     BackendUnavailable,
     CollectionExists,
     CollectionFailed,
@@ -43,6 +44,7 @@ __all__ = [
     "BACKENDS",
     "DEFAULT",
     "INDEX_KINDS",
+    "BackendNotInstalled",
     "BackendUnavailable",
     "CollectionManager",
     "FaissCollections",
@@ -50,6 +52,7 @@ __all__ = [
     "MilvusOptions",
     "NumpyCollections",
     "open_collections",
+    "require_client",
     "CollectionConfig",
     "CollectionExists",
     "CollectionFailed",

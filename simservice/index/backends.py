@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
+from .errors import BackendNotInstalled
 from .protocol import CollectionManager
 
 BACKENDS = ("faiss", "numpy", "milvus")
+# backend -> (its client library, the install that brings it)
+CLIENTS = {"milvus": ("pymilvus", "pip install 'simservice[milvus]'")}
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,23 @@ def open_collections(backend: str, *, data_dir: str | None = None,
 
         return NumpyCollections()
     if backend == "milvus":
+        require_client(backend)
         from .milvus_collections import MilvusCollections
 
         return MilvusCollections(milvus or MilvusOptions())
     raise ValueError(f"index backend {backend!r} is unknown: use one of {', '.join(BACKENDS)}")
+
+
+def require_client(backend: str) -> None:
+    """Raise BackendNotInstalled, saying what to install, unless `backend`'s client library
+    imports (pymilvus 2.3.7 needs setuptools' pkg_resources, which setuptools 70 removed)."""
+    if backend not in CLIENTS:
+        return
+    module, install = CLIENTS[backend]
+    try:
+        importlib.import_module(module)
+    except Exception as exc:  # ImportError, or whatever a broken dependency raises on import
+        hint = " (or pip install 'setuptools<70')" if "pkg_resources" in str(exc) else ""
+        raise BackendNotInstalled(
+            f"index backend {backend!r} needs {module}, which cannot be imported ({type(exc).__name__}: "
+            f"{exc}): {install}{hint}") from exc

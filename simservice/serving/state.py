@@ -14,7 +14,7 @@ from typing import Any, Sequence
 from starlette.requests import Request
 
 from simservice.index import (DEFAULT, BackendUnavailable, CollectionFailed, CollectionManager, MilvusOptions,
-                              open_collections)
+                              open_collections, require_client)
 from simservice.inference.batching import BatchLimits
 from simservice.inference.engine import InferenceEngine
 from simservice.serving.engine.admission import Admission, await_ticket
@@ -33,7 +33,10 @@ class ServiceState:
     def __init__(self, settings: Settings, model: InferenceEngine | None = None,
                  index: CollectionManager | None = None):
         """`model` and `index` may be given (tests, embedding apps); `model`'s batch limits must
-        then be the settings' (one encoder, one set of limits)."""
+        then be the settings' (one encoder, one set of limits). Without `index`, the backend's
+        client library must import: BackendNotInstalled now, not a service never ready."""
+        if index is None:
+            require_client(settings.index_backend)
         self.settings = settings
         self.limits = BatchLimits(settings.max_batch_size, settings.max_batch_tokens)
         if model is not None and model.limits != self.limits:
