@@ -83,10 +83,30 @@ def settings_from_args(args: argparse.Namespace):
     from simservice.serving.settings import Settings
 
     given = {field: getattr(args, field) for field, *_ in FLAGS.values() if getattr(args, field, None) is not None}
-    for flag in ("warmup", "xla", "precision", "index_backend", "protect_docs", "cors_origins"):
+    for flag in ("warmup", "xla", "precision", "pooling", "index_backend", "protect_docs", "cors_origins"):
         if getattr(args, flag, None) is not None:
             given[flag] = getattr(args, flag)
     return Settings(**given)
+
+
+def check_port_free(host: str, port: int) -> None:
+    """ValueError naming --port when `host:port` cannot be listened on (in use, or not this machine's)."""
+    import socket
+
+    if port == 0:
+        return
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise ValueError(f"--host {host}: not an address of this machine ({exc})") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise ValueError(f"cannot listen on {host}:{port} ({exc.strerror}): another process uses it? "
+                             "choose another port with --port") from None
 
 
 def serve_command(args: argparse.Namespace) -> int:
@@ -104,6 +124,7 @@ def serve_command(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     if not os.path.isdir(settings.model):
         raise ValueError(f"model directory {settings.model!r} does not exist: pass --model or set SIMSERVICE_MODEL")
+    check_port_free(settings.host, settings.port)  # before the model loads, not 25 s later
     configure_logging(args.log_format, args.log_level)
     if warning := settings.exposure_warning():
         logging.getLogger("simservice").warning("%s", warning)

@@ -92,3 +92,23 @@ def test_docs_and_cors_flags(monkeypatch):
     assert settings.cors_origins == ["https://a.example", "http://b:3000"]
     monkeypatch.setenv("SIMSERVICE_CORS_ORIGINS", '["https://c.example"]')
     assert settings_from_args(parse(["serve"])).cors_origins == ["https://c.example"]
+
+
+def test_pooling_and_family_reach_the_settings():
+    settings = settings_from_args(parse(["serve", "--pooling", "cls", "--family", "bert-embedding"]))
+    assert (settings.pooling, settings.family) == ("cls", "bert-embedding")
+    assert settings_from_args(parse(["serve"])).pooling is None
+
+
+def test_a_port_in_use_is_refused_before_the_model_loads(tmp_path):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        run = subprocess.run([sys.executable, "-m", "simservice.cli", "serve", "--model", str(tmp_path),
+                              "--port", str(port)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2, run.stderr
+    assert f"127.0.0.1:{port}" in run.stderr and "--port" in run.stderr
+    assert "Traceback" not in run.stderr
