@@ -35,6 +35,19 @@ def test_bad_arguments_exit_2_with_a_message(capsys, argv, words):
         assert word in err, err
 
 
+@pytest.mark.parametrize("argv, usage", [
+    (["serve", "--prot", "8101"], "usage: simservice serve"),  # once read as --protect-docs
+    (["encode", "--mod", MODEL, "hi"], "usage: simservice encode"),  # once read as --model
+    (["export", "--collection", "faq", "-o", "out.jsonl", "--bogus", "1"], "usage: simservice export"),
+])
+def test_flags_are_never_abbreviated_and_errors_show_the_subcommands_usage(capsys, argv, usage):
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert usage in err and "unrecognized arguments" in err, err
+
+
 def test_int8_is_refused_without_xla_and_by_train(tmp_path, capsys):
     pairs = tmp_path / "pairs.tsv"
     pairs.write_text("sentence1\tsentence2\tlabel\n你好\t您好\t1\n明天\t今天\t0\n", encoding="utf-8")
