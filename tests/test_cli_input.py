@@ -48,6 +48,16 @@ def test_flags_are_never_abbreviated_and_errors_show_the_subcommands_usage(capsy
     assert usage in err and "unrecognized arguments" in err, err
 
 
+@pytest.mark.parametrize("command", [["export", "-o", "out.jsonl"], ["import", "rows.jsonl"]])
+@pytest.mark.parametrize("name", ["", "a b", "_x", "名字", "x" * 65])
+def test_a_collection_name_the_api_refuses_is_refused_before_any_request(capsys, command, name):
+    with pytest.raises(SystemExit) as exited:
+        main([command[0], "--collection", name, "--url", "http://127.0.0.1:1", *command[1:]])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "is not allowed" in err and "Traceback" not in err, err
+
+
 def test_int8_is_refused_without_xla_and_by_train(tmp_path, capsys):
     pairs = tmp_path / "pairs.tsv"
     pairs.write_text("sentence1\tsentence2\tlabel\n你好\t您好\t1\n明天\t今天\t0\n", encoding="utf-8")
