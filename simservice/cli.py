@@ -8,10 +8,11 @@ import logging
 import sys
 
 from simservice.backend import import_tensorflow
+from simservice.defaults import demo_model
 from simservice.precision import PRECISIONS
 from simservice.serving.commands import POOLINGS
 
-DEFAULT_MODEL = "models/demo"
+DEFAULT_MODEL = demo_model()
 
 
 def text_arg(value: str) -> str:

@@ -110,3 +110,10 @@ def test_tensorflow_start_up_lines_stay_out_of_the_output():
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["text"] == "你好"
     assert run.stderr == "", run.stderr
+
+
+def test_the_demo_model_is_found_from_another_directory(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "simservice.cli", "encode", "你好"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert len(json.loads(run.stdout)["vector"]) > 0

@@ -11,9 +11,10 @@ import urllib.parse
 from pathlib import Path
 
 from simservice.augment.rows import detect_format, read_rows
+from simservice.defaults import demo_model
 
 DEFAULT_DATA_DIR = "data/index"
-DEFAULT_MODEL = "models/demo"
+DEFAULT_MODEL = demo_model()
 
 
 def collection_name(value: str) -> str:

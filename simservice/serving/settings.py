@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from simservice.defaults import demo_model
 from simservice.precision import Precision, check_precision
 
 
@@ -17,7 +18,8 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="SIMSERVICE_", extra="forbid", protected_namespaces=())
 
-    model: str = Field("models/demo", description="checkpoint directory (official TF1 or Hugging Face port)")
+    model: str = Field(default_factory=demo_model, description="checkpoint directory (official TF1 or Hugging "
+                                                                 "Face); default: the demo, models/demo")
     family: str | None = Field(None, description="model family: roformer-sim (RoFormer-Sim, SimBERT) or "
                                                  "bert-embedding (e5, bge, text2vec); default: told from the checkpoint")
     pooling: Literal["linear", "cls", "mean"] | None = Field(
