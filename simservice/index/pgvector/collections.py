@@ -13,7 +13,8 @@ from .. import validation as check
 from ..collections_base import CollectionsBase
 from ..errors import CollectionExists, IndexStoreError, InvalidArgument
 from ..types import CollectionConfig, IndexSpec
-from .link import PgLink, PgOptions
+from .link import PgLink
+from .options import PgOptions
 from .store import PgStore
 
 CATALOG = "_collections"  # no collection name starts with "_": the catalog never shares a name with one
@@ -26,6 +27,7 @@ class PgCollections(CollectionsBase):
     indexes are named `:<catalog id>:...`, which no collection name can be."""
 
     backend = "pgvector"
+    snapshot_tool = "Postgres's own tools (pg_dump of the schema, or the database's backups)"
 
     def __init__(self, options: PgOptions | None = None) -> None:
         self.options = options or PgOptions()

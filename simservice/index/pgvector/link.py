@@ -6,24 +6,14 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import psycopg
 from psycopg import errors as pg_errors
 
 from ..errors import BackendUnavailable, CollectionNotFound, IndexStoreError
+from .options import PgOptions
 
 MAX_IDLE = 8  # connections kept open between calls
-
-
-@dataclass(frozen=True)
-class PgOptions:
-    """Where Postgres is (a libpq URI), the schema holding this service's collections, and how long one
-    statement may take before the backend counts as unavailable."""
-
-    uri: str = "postgresql://postgres@127.0.0.1:5432/postgres"
-    schema: str = "simservice"
-    timeout: float = 10.0
 
 
 class PgLink:
