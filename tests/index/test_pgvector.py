@@ -88,3 +88,25 @@ def test_a_slow_statement_is_cut_at_the_timeout(options):
     with link.transaction() as cur:  # the next call gets a working connection
         assert cur.execute("SELECT 1").fetchone() == (1,)
     link.close()
+
+
+def test_an_ivf_index_is_rebuilt_from_the_rows_once_there_are_enough(options):
+    manager = PgCollections(options)
+    store = manager.create("c", dim=DIM, index=IndexSpec("ivf", nlist=16, nprobe=1))
+    items = random_items(np.random.default_rng(31), [f"i{n:04d}" for n in range(1200)])
+    queries = np.random.default_rng(32).standard_normal((30, DIM)).astype(np.float32)
+    truth = numpy_twin(items).search(queries, 10)
+
+    def recall():
+        got = store.search(queries, 10)
+        return np.mean([len({h.id for h in g} & {h.id for h in t}) / 10 for g, t in zip(got, truth)])
+
+    store.upsert(items[:900])
+    assert "rebuilt from the rows once the collection holds 1000" in manager.describe("c").note
+    store.upsert(items[900:])
+    assert "rebuilt" not in manager.describe("c").note
+    trained = recall()
+    store.upsert(items[:10])  # the rebuild happens once
+    assert recall() == trained and trained > 0.3
+    assert_same_hits(store.search(queries, 10, search_params={"nprobe": 16}), truth)
+    manager.close()

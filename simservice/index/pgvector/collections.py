@@ -15,9 +15,7 @@ from ..errors import CollectionExists, IndexStoreError, InvalidArgument
 from ..types import CollectionConfig, IndexSpec
 from .link import PgLink
 from .options import PgOptions
-from .store import PgStore
-
-CATALOG = "_collections"  # no collection name starts with "_": the catalog never shares a name with one
+from .store import CATALOG, PgStore
 MAX_NAME = 63  # Postgres identifiers hold 63 bytes
 MAX_LISTS = 32768  # pgvector's bound on IVFFlat lists
 
@@ -42,7 +40,7 @@ class PgCollections(CollectionsBase):
                                           "`CREATE EXTENSION vector` as a superuser") from None
             cur.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.options.schema)))
             cur.execute(sql.SQL("CREATE TABLE IF NOT EXISTS {} (name text PRIMARY KEY, id bigserial UNIQUE, "
-                                "dim integer NOT NULL, metric text NOT NULL, spec jsonb NOT NULL, "
+                                "dim integer NOT NULL, metric text NOT NULL, spec jsonb NOT NULL, trained boolean NOT NULL DEFAULT false, "
                                 "created timestamptz NOT NULL DEFAULT now())").format(self._ident(CATALOG)))
 
     def _ident(self, *names: str) -> sql.Identifier:
@@ -70,18 +68,18 @@ class PgCollections(CollectionsBase):
                     cur.execute(_index_sql(table, sql.Identifier(f":{number}:{spec.kind}"), spec))
         except pg_errors.UniqueViolation:
             raise CollectionExists(f"collection {name!r} already exists: drop it first or use it") from None
-        return PgStore(self.link, table, _config(name, dim, metric, spec), spec)
+        return PgStore(self.link, self.options.schema, number, _config(name, dim, metric, spec), spec)
 
     def get(self, name: str) -> PgStore:
         check.check_name(name)
         with self.link.transaction() as cur:
-            row = cur.execute(sql.SQL("SELECT dim, metric, spec FROM {} WHERE name = %s").format(self._ident(CATALOG)),
-                              [name]).fetchone()
+            row = cur.execute(sql.SQL("SELECT id, dim, metric, spec FROM {} WHERE name = %s")
+                              .format(self._ident(CATALOG)), [name]).fetchone()
         if row is None:
             raise self._missing(name)
-        dim, metric, spec = row
+        number, dim, metric, spec = row
         spec = IndexSpec(**spec)
-        return PgStore(self.link, self._ident(name), _config(name, dim, metric, spec), spec)
+        return PgStore(self.link, self.options.schema, number, _config(name, dim, metric, spec), spec)
 
     def list(self) -> list[str]:
         with self.link.transaction() as cur:

@@ -59,6 +59,7 @@ class PgLink:
                 yield cur
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
             conn.close()
+            self.close()  # the idle ones likely lost the same server: the next call connects afresh
             raise BackendUnavailable(f"Postgres did not answer: {_first_line(exc)}") from None
         except pg_errors.UniqueViolation:  # the caller says which name was taken
             self._give(conn)

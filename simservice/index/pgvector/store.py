@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,24 +11,31 @@ import numpy as np
 from psycopg import sql
 
 from .. import validation as check
-from ..errors import ItemNotFound
+from ..errors import IndexStoreError, ItemNotFound
 from ..types import CollectionConfig, CollectionInfo, Hit, IndexSpec, Item
 from . import sql_filters
 from .link import PgLink
 
+CATALOG = "_collections"  # no collection name starts with "_": the catalog never shares a name with one
+TRAIN_TIMEOUT_MS = 600_000  # the one rebuild may take longer than a statement
+TRAIN_MIN = 1000  # an IVFFlat index is rebuilt once from at least this many rows (and 39 per list), as FAISS trains
 MAX_EF_SEARCH = 1000  # pgvector's bound on hnsw.ef_search, which also bounds the rows one index scan returns
 COLUMNS = "id, text, metadata, vector::real[]"
+log = logging.getLogger(__name__)
 
 
 class PgStore:
     """Items in a table (id, text, exact JSON metadata, its JSONB filter copy, vector); search orders by
     `vector <#> query` (negative inner product), through the HNSW or IVFFlat index when there is one."""
 
-    def __init__(self, link: PgLink, table: sql.Composable, config: CollectionConfig, spec: IndexSpec) -> None:
+    def __init__(self, link: PgLink, schema: str, number: int, config: CollectionConfig, spec: IndexSpec) -> None:
+        """`number` is the collection's catalog id, which names its indexes (`:<id>:hnsw`)."""
         self.link = link
-        self.table = table
         self.config = config
         self.spec = spec
+        self.table = sql.Identifier(schema, config.name)
+        self.catalog = sql.Identifier(schema, CATALOG)
+        self.index = sql.Identifier(schema, f":{number}:{spec.kind}")
 
     def _sql(self, template: str) -> sql.Composed:
         return sql.SQL(template).format(table=self.table)
@@ -45,6 +53,31 @@ class PgStore:
                           "vector = EXCLUDED.vector")
         with self.link.transaction() as cur:
             cur.executemany(query, rows)
+        if self.spec.kind == "ivf":
+            self._train_when_due()
+
+    def _train_when_due(self) -> None:
+        """IVFFlat takes its lists from the rows there when it is built, and a collection starts empty:
+        once it holds enough rows, rebuild the index from them, once, after the write has committed
+        (a failure is logged and tried again after the next write)."""
+        try:
+            with self.link.transaction() as cur:
+                trained = cur.execute(sql.SQL("SELECT trained FROM {} WHERE name = %s FOR UPDATE")
+                                      .format(self.catalog), [self.config.name]).fetchone()
+                if trained is None or trained[0]:
+                    return
+                if cur.execute(self._sql("SELECT count(*) FROM {table}")).fetchone()[0] < self._train_at():
+                    return
+                cur.execute("SELECT set_config('statement_timeout', %s, true)", [str(TRAIN_TIMEOUT_MS)])
+                cur.execute(sql.SQL("REINDEX INDEX {}").format(self.index))
+                cur.execute(sql.SQL("UPDATE {} SET trained = true WHERE name = %s").format(self.catalog),
+                            [self.config.name])
+        except IndexStoreError as exc:
+            log.warning("collection %r: rebuilding its IVFFlat index failed, tried again after the next write: %s",
+                        self.config.name, exc)
+
+    def _train_at(self) -> int:
+        return max(TRAIN_MIN, 39 * self.spec.nlist)
 
     def delete(self, ids: Sequence[str]) -> int:
         ids = check.check_ids(ids, unique=False)
@@ -126,11 +159,16 @@ class PgStore:
         with self.link.transaction() as cur:
             count, size = cur.execute(self._sql("SELECT count(*), pg_total_relation_size(%s::regclass) FROM {table}"),
                                       [self.table.as_string(cur)]).fetchone()
+            trained = cur.execute(sql.SQL("SELECT trained FROM {} WHERE name = %s").format(self.catalog),
+                                  [self.config.name]).fetchone()
         params = {"hnsw": {"ef": self.spec.ef}, "ivf": {"nprobe": self.spec.nprobe}}.get(self.spec.kind, {})
+        note = "Postgres + pgvector"
+        if self.spec.kind == "ivf" and trained and not trained[0]:
+            note += f"; IVFFlat lists are rebuilt from the rows once the collection holds {self._train_at()}"
         return CollectionInfo(
             name=self.config.name, dim=self.config.dim, metric=self.config.metric, index=self.config.index,
             active_index=self.config.index, search_params=params, count=count, tombstones=0, disk_bytes=size,
-            note="Postgres + pgvector", spec=self.spec, backend="pgvector",
+            note=note, spec=self.spec, backend="pgvector",
         )
 
     def close(self) -> None:
