@@ -110,3 +110,25 @@ def test_an_ivf_index_is_rebuilt_from_the_rows_once_there_are_enough(options):
     assert recall() == trained and trained > 0.3
     assert_same_hits(store.search(queries, 10, search_params={"nprobe": 16}), truth)
     manager.close()
+
+
+def test_the_service_opens_postgres_from_its_index_url(roformer, pg_uri, caplog):
+    """`--index postgresql://...`: two app instances (replicas) on one schema answer from one corpus."""
+    from fastapi.testclient import TestClient
+    from tests.serving.support import wait_ready
+
+    from simservice.serving import Settings, create_app
+
+    socket_dir = pg_uri.split("host=", 1)[1]
+    url = f"postgresql://postgres:pw@/postgres?host={socket_dir}&schema={fresh_schema()}&timeout=5"
+    apps = [create_app(Settings(index=url, warmup=False), pipeline=roformer) for _ in range(2)]
+    with TestClient(apps[0]) as one, TestClient(apps[1]) as two:
+        wait_ready(one)
+        wait_ready(two)
+        body = {"items": [{"id": "a", "text": "今天天气不错", "metadata": {"n": 1}}]}
+        assert one.post("/collections/default/items", json=body).json() == {"upserted": 1}
+        hits = two.post("/similar", json={"text": "今天天气不错", "k": 1, "filter": {"n": 1}}).json()["result"]
+        assert [hit["id"] for hit in hits] == ["a"]
+        answer = two.post("/collections/default/snapshots")
+        assert answer.status_code == 422 and "pgvector backend" in answer.json()["error"]
+    assert "pw@" not in caplog.text
