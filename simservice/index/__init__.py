@@ -21,6 +21,7 @@ described in README.md next to this file.
 from .backends import MilvusOptions
 from .collections_base import DEFAULT
 from .errors import (
+    BackendNotInstalled,
     BackendUnavailable,
     CollectionExists,
     CollectionFailed,
@@ -38,13 +39,14 @@ from .faiss_store import FaissStore
 from .numpy_collections import NumpyCollections
 from .numpy_store import NumpyStore
 from .protocol import CollectionManager, VectorStore
-from .registry import BACKENDS, IndexUrl, open_collections, open_index, parse_index_url
+from .registry import BACKENDS, IndexUrl, open_collections, open_index, parse_index_url, require_client
 from .types import INDEX_KINDS, CollectionConfig, CollectionInfo, Hit, IndexSpec, Item
 
 __all__ = [
     "BACKENDS",
     "DEFAULT",
     "INDEX_KINDS",
+    "BackendNotInstalled",
     "BackendUnavailable",
     "CollectionManager",
     "FaissCollections",
@@ -55,6 +57,7 @@ __all__ = [
     "open_collections",
     "open_index",
     "parse_index_url",
+    "require_client",
     "CollectionConfig",
     "CollectionExists",
     "CollectionFailed",

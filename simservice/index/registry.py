@@ -10,6 +10,7 @@ The registry imports the backends (lazily: each needs its own client); no backen
 
 from __future__ import annotations
 
+import importlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from .backends import MilvusOptions
-from .errors import InvalidArgument
+from .errors import BackendNotInstalled, InvalidArgument
 from .protocol import CollectionManager
 
 
@@ -106,10 +107,8 @@ def _build_milvus(options: MilvusOptions) -> CollectionManager:
 
 
 def _build_pgvector(options) -> CollectionManager:
-    try:
-        from .pgvector.collections import PgCollections
-    except ImportError as exc:
-        raise ImportError(f"the pgvector backend needs psycopg 3: pip install 'simservice[pgvector]' ({exc})") from None
+    from .pgvector.collections import PgCollections
+
     return PgCollections(options)
 
 
@@ -121,6 +120,24 @@ BUILDERS: dict[str, Callable[[Any], CollectionManager]] = {
     "faiss": _build_faiss, "numpy": _build_numpy, "milvus": _build_milvus, "pgvector": _build_pgvector,
 }
 BACKENDS = tuple(BUILDERS)
+# backend -> (its client library, the install that brings it)
+CLIENTS = {"milvus": ("pymilvus", "pip install 'simservice[milvus]'"),
+           "pgvector": ("psycopg", "pip install 'simservice[pgvector]'")}
+
+
+def require_client(backend: str) -> None:
+    """Raise BackendNotInstalled, saying what to install, unless `backend`'s client library
+    imports (pymilvus 2.3.7 needs setuptools' pkg_resources, which setuptools 70 removed)."""
+    if backend not in CLIENTS:
+        return
+    module, install = CLIENTS[backend]
+    try:
+        importlib.import_module(module)
+    except Exception as exc:  # ImportError, or whatever a broken dependency raises on import
+        hint = " (or pip install 'setuptools<70')" if "pkg_resources" in str(exc) else ""
+        raise BackendNotInstalled(
+            f"index backend {backend!r} needs {module}, which cannot be imported ({type(exc).__name__}: "
+            f"{exc}): {install}{hint}") from exc
 
 
 def parse_index_url(url: str | None, **defaults: Any) -> IndexUrl:
@@ -142,6 +159,7 @@ def parse_index_url(url: str | None, **defaults: Any) -> IndexUrl:
 def open_index(url: str | IndexUrl | None, **defaults: Any) -> CollectionManager:
     """The collection manager an index URL names (see parse_index_url)."""
     parsed = url if isinstance(url, IndexUrl) else parse_index_url(url, **defaults)
+    require_client(parsed.backend)
     return BUILDERS[parsed.backend](parsed.options)
 
 
@@ -154,6 +172,7 @@ def open_collections(backend: str, *, data_dir: str | None = None,
     options = {"faiss": data_dir, "numpy": None, "milvus": milvus or MilvusOptions()}
     if backend not in options:
         raise ValueError(f"index backend {backend!r} is unknown: use one of {', '.join(options)}")
+    require_client(backend)
     return BUILDERS[backend](options[backend])
 
 

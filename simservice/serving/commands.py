@@ -114,10 +114,13 @@ def deprecated_index_options(given: dict, settings) -> str | None:
 
 
 def serve_command(args: argparse.Namespace) -> int:
+    import sys
+
     import uvicorn
 
     from simservice.serving.api.app import create_app
     from simservice.serving.api.request_log import configure_logging
+    from simservice.index import BackendNotInstalled
     from simservice.serving.connections import server_config
 
     settings = settings_from_args(args)
@@ -126,5 +129,10 @@ def serve_command(args: argparse.Namespace) -> int:
     configure_logging(args.log_format, args.log_level)
     if warning := settings.exposure_warning():
         logging.getLogger("simservice").warning("%s", warning)
-    uvicorn.Server(server_config(create_app(settings), settings, args.log_level)).run()
+    try:
+        app = create_app(settings)
+    except BackendNotInstalled as exc:
+        print(f"simservice serve: {exc}", file=sys.stderr)
+        return 2
+    uvicorn.Server(server_config(app, settings, args.log_level)).run()
     return 0

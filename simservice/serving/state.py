@@ -32,7 +32,10 @@ class ServiceState:
     def __init__(self, settings: Settings, model: InferenceEngine | None = None,
                  index: CollectionManager | None = None):
         """`model` and `index` may be given (tests, embedding apps); `model`'s batch limits must
-        then be the settings' (one encoder, one set of limits)."""
+        then be the settings' (one encoder, one set of limits). Without `index`, the backend's
+        client library must import: BackendNotInstalled now, not a service never ready."""
+        if index is None:
+            registry.require_client(settings.index_url().backend)
         self.settings = settings
         self.limits = BatchLimits(settings.max_batch_size, settings.max_batch_tokens)
         if model is not None and model.limits != self.limits:
