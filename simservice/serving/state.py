@@ -2,7 +2,7 @@
 
 The model is loaded and warmed on the worker thread that will own it; until that ends,
 /ready answers 503 and model routes answer 503 with Retry-After. The index backend is
-chosen here, in one place, from the settings.
+opened here, in one place, from the settings' index URL.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from typing import Any, Sequence
 
 from starlette.requests import Request
 
-from simservice.index import (DEFAULT, BackendUnavailable, CollectionFailed, CollectionManager, MilvusOptions,
-                              open_collections, require_client)
+from simservice.index import DEFAULT, BackendUnavailable, CollectionFailed, CollectionManager, registry
 from simservice.inference.batching import BatchLimits
 from simservice.inference.engine import InferenceEngine
 from simservice.serving.engine.admission import Admission, await_ticket
@@ -36,7 +35,7 @@ class ServiceState:
         then be the settings' (one encoder, one set of limits). Without `index`, the backend's
         client library must import: BackendNotInstalled now, not a service never ready."""
         if index is None:
-            require_client(settings.index_backend)
+            registry.require_client(settings.index_url().backend)
         self.settings = settings
         self.limits = BatchLimits(settings.max_batch_size, settings.max_batch_tokens)
         if model is not None and model.limits != self.limits:
@@ -86,7 +85,7 @@ class ServiceState:
             self.metrics.pending_compiles.set_function(model.pending_compiles)
             log.info("model %s (%s, %d layers, dim %d) ready in %.1f s; index %s", self.settings.model,
                      model.config.architecture, model.config.num_layers, model.dim, time.perf_counter() - start,
-                     self.settings.index_backend)
+                     self.settings.index_url().shown)
             return ModelRunner(model, self.metrics)
         except Exception as exc:
             self.startup_error = f"{type(exc).__name__}: {exc}"
@@ -143,7 +142,5 @@ class ServiceState:
 
 
 def open_index(settings: Settings) -> CollectionManager:
-    """The collection manager of the configured backend (the one place it is chosen)."""
-    token = settings.milvus_token.get_secret_value() if settings.milvus_token else None
-    milvus = MilvusOptions(settings.milvus_uri, token, settings.milvus_prefix, settings.milvus_timeout)
-    return open_collections(settings.index_backend, data_dir=settings.data_dir, milvus=milvus)
+    """The collection manager the settings' index URL names (the one place it is opened)."""
+    return registry.open_index(settings.index_url())
