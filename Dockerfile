@@ -28,7 +28,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     TF_CPP_MIN_LOG_LEVEL=2 \
     SIMSERVICE_MODEL=/app/models/demo \
-    SIMSERVICE_DATA_DIR=/data \
+    SIMSERVICE_INDEX=faiss:///data \
     SIMSERVICE_HOST=0.0.0.0 \
     SIMSERVICE_PORT=8000
 # Root-owned and made world-readable whatever the checkout's modes, so the service can read

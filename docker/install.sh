@@ -12,5 +12,5 @@ case "$flavour" in
 esac
 "${PYTHON:-python3}" -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --upgrade pip
-"$venv/bin/python" -m pip install --quiet "${source_dir}[${flavour},milvus]"  # milvus: the client of --index-backend milvus
+"$venv/bin/python" -m pip install --quiet "${source_dir}[${flavour},milvus,pgvector]"  # the clients of --index milvus:// and postgresql://
 "$venv/bin/simservice" --help >/dev/null

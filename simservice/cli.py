@@ -39,10 +39,18 @@ def _paraphrase(args: argparse.Namespace) -> int:
     return 0
 
 
+class StrictParser(argparse.ArgumentParser):
+    """No abbreviated flags: `--prot` is an error, not `--protect-docs`."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="simservice", description=__doc__)
+    parser = StrictParser(prog="simservice", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=StrictParser)
 
     encode = sub.add_parser("encode", help="print the sentence vectors of texts as JSON lines")
     add_model_args(encode)
@@ -65,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     paraphrase.set_defaults(func=_paraphrase)
 
     from simservice.augment.commands import register as register_augment
+    from simservice.convert.commands import register as register_convert
     from simservice.corpus.commands import register as register_corpus
     from simservice.download.commands import register as register_download
     from simservice.evaluation.commands import register as register_eval
@@ -79,15 +88,19 @@ def build_parser() -> argparse.ArgumentParser:
     register_export_model(sub)
     register_augment(sub)
     register_corpus(sub)
+    register_convert(sub)
     return parser
 
 
-NO_TENSORFLOW = ("download",)  # commands that never load a model
+NO_TENSORFLOW = ("download", "convert")  # commands that never load a model
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # said by the subcommand, with its own usage line
+        command = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        command.choices[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "paraphrase" and args.k > args.n:
         parser.error(f"paraphrase: -k {args.k} is more than -n {args.n}: keep at most as many as are drawn")
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import argparse
 
+from simservice.defaults import demo_model
 from simservice.precision import PRECISIONS
 from simservice.serving.commands import POOLINGS
 
-DEFAULT_MODEL = "models/demo"
+DEFAULT_MODEL = demo_model()
 
 
 def text_arg(value: str) -> str:

@@ -1,6 +1,7 @@
 """The real Milvus standalone server (PyPI package `milvus`) for tests: started once per test
 session on 127.0.0.1 in a temporary directory, and a TCP proxy that cuts and restores the
-line to it, so a test can lose Milvus mid-request without a slow server restart."""
+line to it, so a test can lose Milvus mid-request without a slow server restart. `kill` and
+`restart` take the server itself down (SIGKILL) and bring it back on the same ports."""
 
 from __future__ import annotations
 
@@ -25,6 +26,36 @@ def start(base_dir: str, timeout_s: float = 240.0):
         config.set(f"{component}.ip", "127.0.0.1")
     server = MilvusServer(config, wait_for_started=False)
     server.start()
+    return _healthy(server, timeout_s)
+
+
+def kill(server) -> None:
+    """SIGKILL, as a crash or the OOM killer would."""
+    server.server_proc.kill()
+    server.server_proc.wait(timeout=30)
+
+
+def restart(server, timeout_s: float = 240.0):
+    """Start a killed server again on its ports and data (the package's start() would pick
+    new ports if the old ones still had connections in TIME_WAIT)."""
+    from milvus import MilvusServer
+
+    base = server.config.base_data_dir
+    env = dict(os.environ, DEPLOY_MODE="STANDALONE", METRICS_PORT=str(server.webservice_port),
+               MILVUS_RUN_DIR=os.path.join(base, "run"))
+    executable = server.get_milvus_executable_path()
+    MilvusServer.prepend_path_to_envs(env, "LD_LIBRARY_PATH", os.path.dirname(executable))
+    for handle in server.proc_fds.values():
+        handle.close()
+    server.proc_fds = {name: open(os.path.join(base, "logs", f"milvus-{name}.log"), "a", encoding="utf-8")
+                       for name in ("stdout", "stderr")}
+    server.server_proc = subprocess.Popen([executable, "run", "standalone"], cwd=base, env=env,
+                                          stdout=server.proc_fds["stdout"], stderr=server.proc_fds["stderr"])
+    return _healthy(server, timeout_s)
+
+
+def _healthy(server, timeout_s: float):
+    """The server once its health check answers OK; raises if it exits or takes too long."""
     deadline = time.monotonic() + timeout_s
     health = f"http://127.0.0.1:{server.webservice_port}/healthz"
     while True:
@@ -170,3 +201,9 @@ def session_uri() -> str:
         _session.update(server=server, uri=f"http://127.0.0.1:{server.listen_port}")
         atexit.register(lambda: (stop(server), shutil.rmtree(base, ignore_errors=True)))
     return _session["uri"]
+
+
+def session_server():
+    """The server object behind session_uri(), None when the tests use one started by hand."""
+    session_uri()
+    return _session.get("server")

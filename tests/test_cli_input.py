@@ -35,6 +35,29 @@ def test_bad_arguments_exit_2_with_a_message(capsys, argv, words):
         assert word in err, err
 
 
+@pytest.mark.parametrize("argv, usage", [
+    (["serve", "--prot", "8101"], "usage: simservice serve"),  # once read as --protect-docs
+    (["encode", "--mod", MODEL, "hi"], "usage: simservice encode"),  # once read as --model
+    (["export", "--collection", "faq", "-o", "out.jsonl", "--bogus", "1"], "usage: simservice export"),
+])
+def test_flags_are_never_abbreviated_and_errors_show_the_subcommands_usage(capsys, argv, usage):
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert usage in err and "unrecognized arguments" in err, err
+
+
+@pytest.mark.parametrize("command", [["export", "-o", "out.jsonl"], ["import", "rows.jsonl"]])
+@pytest.mark.parametrize("name", ["", "a b", "_x", "名字", "x" * 65])
+def test_a_collection_name_the_api_refuses_is_refused_before_any_request(capsys, command, name):
+    with pytest.raises(SystemExit) as exited:
+        main([command[0], "--collection", name, "--url", "http://127.0.0.1:1", *command[1:]])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "is not allowed" in err and "Traceback" not in err, err
+
+
 def test_int8_is_refused_without_xla_and_by_train(tmp_path, capsys):
     pairs = tmp_path / "pairs.tsv"
     pairs.write_text("sentence1\tsentence2\tlabel\n你好\t您好\t1\n明天\t今天\t0\n", encoding="utf-8")
@@ -87,3 +110,10 @@ def test_tensorflow_start_up_lines_stay_out_of_the_output():
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["text"] == "你好"
     assert run.stderr == "", run.stderr
+
+
+def test_the_demo_model_is_found_from_another_directory(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "simservice.cli", "encode", "你好"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert len(json.loads(run.stdout)["vector"]) > 0

@@ -34,7 +34,7 @@ def test_every_simservice_variable_is_a_setting():
     used = setting_names(DOCKERFILE) | setting_names((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
     used -= {"PUBLISH"}  # compose's own: the host port to publish
     assert used - fields == set()
-    assert {"MODEL", "DATA_DIR", "HOST", "PORT", "API_KEY"} <= used
+    assert {"MODEL", "INDEX", "HOST", "PORT", "API_KEY"} <= used
 
 
 def test_dockerfile_targets_user_and_health():
@@ -69,7 +69,7 @@ def test_compose_gpu_service_and_cpu_profile():
         assert service["volumes"] == ["models:/app/models", "index-data:/data"]
         assert service["healthcheck"]["test"] == ["CMD", "python", "/app/healthcheck.py"]
         assert service["restart"] == "unless-stopped"
-        assert service["environment"]["SIMSERVICE_DATA_DIR"] == "/data"
+        assert service["environment"]["SIMSERVICE_INDEX"] == "faiss:///data"
     assert gpu["environment"]["TF_FORCE_GPU_ALLOW_GROWTH"] == "true"
 
 
@@ -117,7 +117,7 @@ def test_healthcheck_fails_when_nothing_listens():
 
 def test_compose_milvus_profile_runs_replicas_on_one_index():
     services = COMPOSE["services"]
-    profile = {name for name, service in services.items() if service.get("profiles") == ["milvus"]}
+    profile = {name for name, service in services.items() if "milvus" in service.get("profiles", [])}
     assert profile == {"etcd", "minio", "milvus", "simservice-milvus", "lb"}
     for name in profile:
         image = services[name]["image"]
@@ -126,12 +126,27 @@ def test_compose_milvus_profile_runs_replicas_on_one_index():
     assert services["milvus"]["image"] == "milvusdb/milvus:v2.3.5"  # the server the tests run (PyPI milvus 2.3.5)
     replicas = services["simservice-milvus"]
     env = replicas["environment"]
-    assert env["SIMSERVICE_INDEX_BACKEND"] == "milvus" and "milvus:19530" in env["SIMSERVICE_MILVUS_URI"]
+    assert env["SIMSERVICE_INDEX"] == "${SIMSERVICE_INDEX:-milvus://milvus:19530}"
     assert "SIMSERVICE_MILVUS_TOKEN" in env and replicas["deploy"]["replicas"] >= 2
     assert "ports" not in replicas and replicas["volumes"] == ["models:/app/models:ro"]
     assert replicas["depends_on"]["milvus"]["condition"] == "service_healthy"
     assert services["lb"]["volumes"] == ["./docker/nginx.conf:/etc/nginx/nginx.conf:ro"]
     nginx = (ROOT / "docker" / "nginx.conf").read_text(encoding="utf-8")
-    assert "server simservice-milvus:8000" in nginx and "listen 8000;" in nginx
+    assert "server replicas:8000" in nginx and "listen 8000;" in nginx
+    assert replicas["networks"]["default"]["aliases"] == ["replicas"]
     assert {"etcd-data", "minio-data", "milvus-data"} <= set(COMPOSE["volumes"])
-    assert "[${flavour},milvus]" in (ROOT / "docker" / "install.sh").read_text(encoding="utf-8")
+    assert "[${flavour},milvus,pgvector]" in (ROOT / "docker" / "install.sh").read_text(encoding="utf-8")
+
+
+def test_compose_pgvector_profile_runs_replicas_on_one_postgres():
+    services = COMPOSE["services"]
+    profile = {name for name, service in services.items() if "pgvector" in service.get("profiles", [])}
+    assert profile == {"postgres", "simservice-pgvector", "lb"}
+    assert services["postgres"]["image"].startswith("pgvector/pgvector:") and "pg16" in services["postgres"]["image"]
+    replicas = services["simservice-pgvector"]
+    assert replicas["environment"]["SIMSERVICE_INDEX"].startswith("postgresql://simservice:")
+    assert replicas["deploy"]["replicas"] >= 2 and "ports" not in replicas
+    assert replicas["networks"]["default"]["aliases"] == ["replicas"]
+    assert replicas["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert services["lb"]["depends_on"]["simservice-pgvector"]["required"] is False
+    assert "pg-data" in COMPOSE["volumes"]

@@ -13,6 +13,7 @@ from simservice.augment.generators import HttpGenerator, Sampling
 from simservice.augment.output import Output
 from simservice.augment.rows import BadRow, detect_format, read_rows
 from simservice.augment.run import augment
+from simservice.defaults import demo_model
 
 
 def register(subparsers) -> None:
@@ -41,7 +42,7 @@ def register(subparsers) -> None:
                         "before writing anything")
     p.add_argument("--truncate", action="store_true", help="cut rows over the length limit instead of skipping")
     source = p.add_mutually_exclusive_group()
-    source.add_argument("--model", default="models/demo", help="checkpoint directory (default models/demo)")
+    source.add_argument("--model", default=demo_model(), help="checkpoint directory (default models/demo)")
     source.add_argument("--url", help="a running simservice to ask instead of loading a model")
     p.add_argument("--api-key", help="the server's API key (with --url)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -11,13 +11,26 @@ import urllib.parse
 from pathlib import Path
 
 from simservice.augment.rows import detect_format, read_rows
+from simservice.defaults import demo_model
 
 DEFAULT_DATA_DIR = "data/index"
-DEFAULT_MODEL = "models/demo"
+DEFAULT_MODEL = demo_model()
+
+
+def collection_name(value: str) -> str:
+    """--collection: a name the API accepts, checked before any file or server is touched."""
+    from simservice.index.errors import IndexStoreError
+    from simservice.index.validation import check_name
+
+    try:
+        return check_name(value)
+    except IndexStoreError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _where(p: argparse.ArgumentParser, model: bool = True) -> None:
-    p.add_argument("--collection", default="default", help="collection name (default: default)")
+    p.add_argument("--collection", default="default", type=collection_name,
+                   help="collection name (default: default)")
     source = p.add_mutually_exclusive_group()
     source.add_argument("--data-dir", default=DEFAULT_DATA_DIR,
                         help=f"the FAISS data directory, the service stopped (default {DEFAULT_DATA_DIR})")

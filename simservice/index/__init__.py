@@ -1,10 +1,11 @@
 """Vector index: named collections of sentence vectors with ids, payloads and persistence.
 
 Knows nothing of the model or of HTTP: it takes float vectors. The service sees two
-protocols, `CollectionManager` and `VectorStore`; `open_collections` picks the backend
-(FAISS + SQLite embedded, numpy as the brute-force reference, Milvus shared by replicas).
+protocols, `CollectionManager` and `VectorStore`; `open_index(url)` (registry.py) picks the
+backend: FAISS + SQLite embedded (faiss:///path), numpy as the brute-force reference (memory://),
+Milvus (milvus://host:port) or Postgres + pgvector (postgresql://...) shared by replicas.
 
-    manager = open_collections("faiss", data_dir="data/index")
+    manager = open_index("faiss:///srv/data/index")
     store = manager.ensure("default", dim=768)            # create on first use (exact)
     manager.create("faq", dim=768, index=IndexSpec("hnsw", m=32, ef=64))
     store.upsert([Item("q1", vector, "今天天气不错", {"lang": "zh"})])
@@ -17,9 +18,10 @@ Errors all derive from `IndexStoreError` (see `errors`). Durability and index ty
 described in README.md next to this file.
 """
 
-from .backends import BACKENDS, MilvusOptions, open_collections
+from .backends import MilvusOptions
 from .collections_base import DEFAULT
 from .errors import (
+    BackendNotInstalled,
     BackendUnavailable,
     CollectionExists,
     CollectionFailed,
@@ -37,19 +39,25 @@ from .faiss_store import FaissStore
 from .numpy_collections import NumpyCollections
 from .numpy_store import NumpyStore
 from .protocol import CollectionManager, VectorStore
+from .registry import BACKENDS, IndexUrl, open_collections, open_index, parse_index_url, require_client
 from .types import INDEX_KINDS, CollectionConfig, CollectionInfo, Hit, IndexSpec, Item
 
 __all__ = [
     "BACKENDS",
     "DEFAULT",
     "INDEX_KINDS",
+    "BackendNotInstalled",
     "BackendUnavailable",
     "CollectionManager",
     "FaissCollections",
     "IndexSpec",
+    "IndexUrl",
     "MilvusOptions",
     "NumpyCollections",
     "open_collections",
+    "open_index",
+    "parse_index_url",
+    "require_client",
     "CollectionConfig",
     "CollectionExists",
     "CollectionFailed",

@@ -9,12 +9,16 @@ from .protocol import VectorStore
 from .types import CollectionInfo, IndexSpec, SnapshotInfo
 
 DEFAULT = "default"
+# The tools of backends that cannot declare their own snapshot_tool yet (milvus_* move into index/milvus/ next).
+TOOLS = {"milvus": "Milvus's own tool, milvus-backup (github.com/zilliztech/milvus-backup)"}
 
 
 class CollectionsBase:
     """Base class of the backends' managers; subclasses give create, get, list, drop, close."""
 
     backend = ""
+    snapshots = False  # capability: collection snapshots, restores and swaps (create_snapshot... below)
+    snapshot_tool = ""  # what to use instead, named when they are refused
 
     def create(self, name: str, dim: int, metric: str = "cosine", index: IndexSpec | None = None) -> VectorStore:
         raise NotImplementedError
@@ -52,10 +56,11 @@ class CollectionsBase:
     # -- snapshots and swaps: backends that can override these ------------------------------
 
     def _unsupported(self, what: str) -> Unsupported:
-        if self.backend == "milvus":
-            return Unsupported(f"{what} is not done by simservice on the milvus backend: back collections up and "
-                               "restore them with Milvus's own tool, milvus-backup (github.com/zilliztech/milvus-backup)"
-                               ", or export and import them with `simservice export` / `simservice import`")
+        tool = self.snapshot_tool or TOOLS.get(self.backend)
+        if tool:
+            return Unsupported(f"{what} is not done by simservice on the {self.backend} backend: back collections up "
+                               f"and restore them with {tool}, or export and import them with `simservice export` / "
+                               "`simservice import`")
         return Unsupported(f"{what} is not supported by the {self.backend or 'this'} backend: use the faiss backend, "
                            "or `simservice export` / `simservice import`")
 

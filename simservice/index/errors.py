@@ -45,6 +45,11 @@ class BackendUnavailable(IndexStoreError):
     """The index backend (a Milvus server) cannot be reached or timed out; retry later (HTTP 503)."""
 
 
+class BackendNotInstalled(IndexStoreError):
+    """The backend's client library cannot be imported; the message says what to install
+    (raised when the service starts, not on its first request)."""
+
+
 class CollectionFailed(IndexStoreError):
     """The collection's files or index cannot be opened; it is set aside and the other
     collections keep serving (HTTP 503 naming the cause; restore its files or drop it)."""

@@ -38,6 +38,7 @@ class FaissCollections(CollectionsBase):
     """Create, open, list, describe and drop collections; each open once and shared."""
 
     backend = "faiss"
+    snapshots = True
 
     def __init__(self, data_dir: str, **store_options) -> None:
         """`store_options` are passed to every FaissStore (snapshot and tombstone policy)."""

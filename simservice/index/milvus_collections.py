@@ -1,10 +1,12 @@
 """MilvusCollections: the named collections of one Milvus server, shared by many replicas.
 
-Collection `name` is the Milvus collection `prefix + name`, so simservice can share a Milvus
-with other applications. What describe() needs (dimension, metric, backend-neutral index) is
-kept in the Milvus collection's description, so any replica can open a collection another
-one created. Every call is bounded by `timeout`; an unreachable server raises
-BackendUnavailable at once (the constructor included), never a hang.
+Collection `name` is the Milvus collection `prefix + name` (names Milvus would refuse are
+escaped: milvus_names.py), so simservice can share a Milvus with other applications. What
+describe() needs (dimension, metric, backend-neutral index) is kept in the Milvus
+collection's description, so any replica can open a collection another one created. Every
+call gives up within `timeout` (creating, which loads the collection, within LOAD_TIMEOUT;
+opening one that Milvus is still loading is BackendUnavailable at once); an unreachable
+server raises BackendUnavailable (the constructor included), never a hang.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from pymilvus import Collection, CollectionSchema, DataType, FieldSchema, utilit
 from . import validation as check
 from .backends import MilvusOptions
 from .collections_base import CollectionsBase
-from .errors import CollectionExists, IndexStoreError
+from .errors import BackendUnavailable, CollectionExists, IndexStoreError
 from .milvus_link import MilvusLink
+from .milvus_names import from_milvus, to_milvus
 from .milvus_store import CONSISTENCY, MAX_TEXT_BYTES, MilvusStore, index_params
 from .types import CollectionConfig, IndexSpec
 
@@ -41,7 +44,6 @@ class MilvusCollections(CollectionsBase):
         self._link = MilvusLink(self.options)
         self._alias = self._link.alias
         self._rpc = self._link.rpc
-        self._seconds = self._link.seconds
         self._stores: dict[str, MilvusStore] = {}
         self._lock = threading.Lock()
 
@@ -58,7 +60,7 @@ class MilvusCollections(CollectionsBase):
             FieldSchema("vector", DataType.FLOAT_VECTOR, dim=config.dim),
         ], description=description)
         full = self._full(name)
-        with self._lock, self._calling("create", name):
+        with self._lock, self._calling("create", name, LOAD_TIMEOUT):
             if self._link.handler().has_collection(full, **self._rpc):
                 raise CollectionExists(f"collection {name!r} already exists: drop it first or use it")
             collection = Collection(full, schema, using=self._alias, consistency_level=CONSISTENCY,
@@ -69,7 +71,8 @@ class MilvusCollections(CollectionsBase):
                                                    "params": params}, **slow)
                 collection.load(**slow)
             except Exception:
-                utility.drop_collection(full, using=self._alias, timeout=self._seconds)
+                with self._link.deadlines.operation(self.options.timeout):  # its own budget
+                    utility.drop_collection(full, using=self._alias, timeout=self.options.timeout)
                 raise
             store = self._stores[name] = self._store(name, collection, config, spec)
         log.info("created Milvus collection %s (dim %d, %s, %s)", full, dim, metric, kind)
@@ -90,8 +93,10 @@ class MilvusCollections(CollectionsBase):
                         collection.describe().get("collection_id"):
                     return store
             config, spec = self._read_description(name, collection)
-            # a no-op when loaded (milliseconds); loads again after a Milvus restart
-            collection.load(**self._link.slow(LOAD_TIMEOUT))
+            # a no-op when loaded (milliseconds); never waits for a load (after a restart)
+            collection.load(_async=True, **self._rpc)
+            if self._link.handler().get_loading_progress(full, timeout=self.options.timeout) < 100:
+                raise BackendUnavailable(f"collection {name!r} is loading in Milvus (after a restart?): retry")
             store = self._store(name, collection, config, spec)
         with self._lock:
             self._stores[name] = store
@@ -99,9 +104,9 @@ class MilvusCollections(CollectionsBase):
 
     def list(self) -> list[str]:
         with self._calling("list"):
-            names = utility.list_collections(using=self._alias, timeout=self._seconds)
-        prefix = self.options.prefix
-        return sorted(n[len(prefix):] for n in names if n.startswith(prefix) and len(n) > len(prefix))
+            stored = utility.list_collections(using=self._alias, timeout=self.options.timeout)
+        names = (from_milvus(self.options.prefix, n) for n in stored)
+        return sorted(name for name in names if name is not None)
 
     def drop(self, name: str) -> None:
         check.check_name(name)
@@ -109,7 +114,7 @@ class MilvusCollections(CollectionsBase):
         with self._lock, self._calling("drop", name):
             if not self._link.handler().has_collection(full, **self._rpc):
                 raise self._missing(name)
-            utility.drop_collection(full, using=self._alias, timeout=self._seconds)
+            utility.drop_collection(full, using=self._alias, timeout=self.options.timeout)
             self._stores.pop(name, None)
         log.info("dropped Milvus collection %s", full)
 
@@ -139,7 +144,7 @@ class MilvusCollections(CollectionsBase):
                 "use another --milvus-prefix or collection name") from None
 
     def _full(self, name: str) -> str:
-        return self.options.prefix + name
+        return to_milvus(self.options.prefix, name)
 
-    def _calling(self, what: str, name: str | None = None):
-        return self._link.calling(what if name is None else f"{what} of collection {name!r}", name)
+    def _calling(self, what: str, name: str | None = None, seconds: float = 0.0):
+        return self._link.calling(what if name is None else f"{what} of collection {name!r}", name, seconds)

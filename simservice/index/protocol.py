@@ -1,5 +1,5 @@
 """The index's two protocols: `CollectionManager` (the named collections of one backend) and
-`VectorStore` (one collection). Every backend (FAISS, numpy, Milvus) implements both and passes
+`VectorStore` (one collection). Every backend (FAISS, numpy, Milvus, pgvector) implements both and passes
 the conformance suite in tests/index/test_conformance.py; the service sees nothing else.
 
 A store is one collection: items with caller-chosen string ids, a text, a JSON metadata object
@@ -67,7 +67,8 @@ class VectorStore(Protocol):
 class CollectionManager(Protocol):
     """The named collections of one backend. Names: 1-64 letters, digits, '_' or '-'."""
 
-    backend: str  # "faiss", "numpy", "milvus"
+    backend: str  # "faiss", "numpy", "milvus", "pgvector"
+    snapshots: bool  # whether the snapshot and swap calls below work; if not they raise Unsupported (HTTP 422)
 
     def create(self, name: str, dim: int, metric: str = "cosine", index: IndexSpec | None = None) -> VectorStore:
         """A new empty collection; CollectionExists if the name is taken."""
@@ -97,8 +98,8 @@ class CollectionManager(Protocol):
     def close(self) -> None:
         """Release every collection."""
 
-    # Snapshots and swaps: FAISS implements them; CollectionsBase refuses them with Unsupported
-    # naming the backend's own tool (Milvus: milvus-backup).
+    # Snapshots and swaps, an optional capability (`snapshots`): FAISS has them; CollectionsBase refuses
+    # them with Unsupported naming the backend and its own tool (Milvus: milvus-backup; Postgres: pg_dump).
 
     def create_snapshot(self, name: str, labels: dict[str, Any]) -> SnapshotInfo:
         """A consistent copy of the collection while writes continue, with a manifest holding the

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from simservice.defaults import demo_model
 from simservice.model_export import FORMATS
 
 
@@ -13,7 +14,7 @@ def register(subparsers) -> None:
         "export-model", help="export a checkpoint as a SavedModel (TF Serving, Triton) or ONNX files",
         description="Write the sentence encoder and the UniLM next-token head of a checkpoint for other "
                     "serving stacks, with vocab.txt and model.json beside them (see docker/README.md).")
-    cmd.add_argument("--model", default="models/demo",
+    cmd.add_argument("--model", default=demo_model(),
                      help="checkpoint directory, official TF1 or Hugging Face port (default: models/demo)")
     cmd.add_argument("--format", required=True, metavar="|".join(FORMATS),
                      help="savedmodel: one SavedModel directory with signatures serving_default (vectors) "

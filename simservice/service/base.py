@@ -105,7 +105,7 @@ class ServiceBase:
             self.metrics.pending_compiles.set_function(model.pending_compiles)
             log.info("model %s (%s, %d layers, dim %d) ready in %.1f s; index %s", self.config.model_path,
                      model.config.architecture, model.config.num_layers, model.dim, time.perf_counter() - start,
-                     self.index.backend)
+                     self.config.index_label or self.index.backend)
             return ModelRunner(model, self.metrics)
         except Exception as exc:
             self.startup_error = f"{type(exc).__name__}: {exc}"

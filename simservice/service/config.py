@@ -18,6 +18,7 @@ class ServiceConfig:
     """The numbers the core enforces and runs with; the server takes them from its Settings."""
 
     model_path: str = ""  # the model's directory: its name labels snapshots
+    index_label: str = ""  # how the log names the index (its URL, any password hidden)
     max_input_tokens: int | None = None  # longest text in tokens (None: the tokenizer's)
     max_client_batch_size: int = 64  # texts or items in one call
     max_paraphrase_n: int = 128

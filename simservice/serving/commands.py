@@ -6,6 +6,8 @@ Flags override `SIMSERVICE_*` environment variables, which override the defaults
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 
 from simservice.precision import PRECISIONS
 
@@ -15,11 +17,15 @@ FLAGS = {  # flag -> (settings field, type, help)
     "--model": ("model", str, "checkpoint directory (default models/demo)"),
     "--family": ("family", str, "model family: roformer-sim or bert-embedding (default: told from the checkpoint)"),
     "--served-model-name": ("served_model_name", str, "the model's name in /v1 answers (default: its directory's)"),
-    "--data-dir": ("data_dir", str, "directory of the embedded vector index (default data/index)"),
-    "--milvus-uri": ("milvus_uri", str, "Milvus server for --index-backend milvus (default http://127.0.0.1:19530)"),
-    "--milvus-token": ("milvus_token", str, "Milvus credentials: 'user:password' or an API key"),
-    "--milvus-prefix": ("milvus_prefix", str, "prefix of this service's Milvus collections (default simservice_)"),
-    "--milvus-timeout": ("milvus_timeout", float, "seconds one Milvus call may take before 503 (default 10)"),
+    "--index": ("index", str, "where collections live, as a URL: faiss:///path (default: faiss in data/index), "
+                              "memory://, milvus://host:port, postgresql://user:pass@host:port/db"),
+    "--data-dir": ("data_dir", str, "deprecated: use --index faiss:///path"),
+    "--milvus-uri": ("milvus_uri", str, "deprecated with --index-backend: use --index milvus://host:port"),
+    "--milvus-token": ("milvus_token", str, "Milvus credentials: 'user:password' or an API key (or ?token=)"),
+    "--milvus-prefix": ("milvus_prefix", str, "prefix of this service's Milvus collections (default simservice_; "
+                                              "or ?prefix=)"),
+    "--milvus-timeout": ("milvus_timeout", float, "seconds one Milvus call may take before 503 (default 10; "
+                                                  "or ?timeout=)"),
     "--host": ("host", str, "address to listen on (default 127.0.0.1)"),
     "--port": ("port", int, "port to listen on (default 8000)"),
     "--api-key": ("api_key", str, "require 'Authorization: Bearer <key>' on all but /health and /ready"),
@@ -54,7 +60,7 @@ def register(subparsers) -> None:
     serve.add_argument("--pooling", dest="pooling", default=None, choices=POOLINGS,
                        help="sentence vector: linear (SimBERT's pooler), cls or mean (default: the checkpoint's)")
     serve.add_argument("--index-backend", dest="index_backend", default=None, choices=["faiss", "milvus"],
-                       help="faiss: embedded in --data-dir (default); milvus: a server shared by replicas")
+                       help="deprecated: use --index faiss:///path or --index milvus://host:port")
     serve.add_argument("--protect-docs", dest="protect_docs", action="store_true", default=None,
                        help="require the API key on /docs, /redoc and /openapi.json too")
     serve.add_argument("--cors-origins", dest="cors_origins", type=_origins, default=None,
@@ -83,25 +89,69 @@ def settings_from_args(args: argparse.Namespace):
     from simservice.serving.settings import Settings
 
     given = {field: getattr(args, field) for field, *_ in FLAGS.values() if getattr(args, field, None) is not None}
-    for flag in ("warmup", "xla", "precision", "index_backend", "protect_docs", "cors_origins"):
+    for flag in ("warmup", "xla", "precision", "pooling", "index_backend", "protect_docs", "cors_origins"):
         if getattr(args, flag, None) is not None:
             given[flag] = getattr(args, flag)
-    return Settings(**given)
+    settings = Settings(**given)
+    if line := deprecated_index_options(given, settings):
+        logging.getLogger("simservice").warning("%s", line)
+    return settings
+
+
+DEPRECATED = {"index_backend": "--index-backend", "data_dir": "--data-dir", "milvus_uri": "--milvus-uri"}
+
+
+def deprecated_index_options(given: dict, settings) -> str | None:
+    """The deprecation line for the index options before --index (flags or SIMSERVICE_* variables)."""
+    used = [flag for field, flag in DEPRECATED.items()
+            if field in given or f"SIMSERVICE_{field.upper()}" in os.environ]
+    if not used:
+        return None
+    if settings.index is not None:
+        return f"{', '.join(used)} ignored: --index (SIMSERVICE_INDEX) is set; these options go in the next release"
+    return (f"{', '.join(used)} deprecated (removed in the next release): use --index {settings.index_url().shown} "
+            "(or SIMSERVICE_INDEX)")
+
+
+def check_port_free(host: str, port: int) -> None:
+    """ValueError naming --port when `host:port` cannot be listened on (in use, or not this machine's)."""
+    import socket
+
+    if port == 0:
+        return
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise ValueError(f"--host {host}: not an address of this machine ({exc})") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise ValueError(f"cannot listen on {host}:{port} ({exc.strerror}): another process uses it? "
+                             "choose another port with --port") from None
 
 
 def serve_command(args: argparse.Namespace) -> int:
-    import logging
-    import os
+    import sys
 
     from simservice.serving.api.app import create_app
     from simservice.serving.api.request_log import configure_logging
+    from simservice.index import BackendNotInstalled
     from simservice.serving.api.server import run_server
 
     settings = settings_from_args(args)
     if not os.path.isdir(settings.model):
         raise ValueError(f"model directory {settings.model!r} does not exist: pass --model or set SIMSERVICE_MODEL")
+    check_port_free(settings.host, settings.port)  # before the model loads, not 25 s later
     configure_logging(args.log_format, args.log_level)
     if warning := settings.exposure_warning():
         logging.getLogger("simservice").warning("%s", warning)
-    run_server(create_app(settings), settings, args.log_level)
+    try:
+        app = create_app(settings)
+    except BackendNotInstalled as exc:
+        print(f"simservice serve: {exc}", file=sys.stderr)
+        return 2
+    run_server(app, settings, args.log_level)
     return 0

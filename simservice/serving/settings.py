@@ -8,6 +8,9 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from simservice.defaults import demo_model
+from simservice.index import IndexUrl, MilvusOptions, parse_index_url
+from simservice.index.errors import IndexStoreError
 from simservice.precision import Precision, check_precision
 
 
@@ -15,9 +18,11 @@ class Settings(BaseSettings):
     """Everything the service can be told; each field is also the environment variable
     `SIMSERVICE_<FIELD>` (e.g. `SIMSERVICE_MAX_BATCH_TOKENS=4096`)."""
 
-    model_config = SettingsConfigDict(env_prefix="SIMSERVICE_", extra="forbid", protected_namespaces=())
+    model_config = SettingsConfigDict(env_prefix="SIMSERVICE_", extra="forbid", protected_namespaces=(),
+                                      hide_input_in_errors=True)
 
-    model: str = Field("models/demo", description="checkpoint directory (official TF1 or Hugging Face port)")
+    model: str = Field(default_factory=demo_model, description="checkpoint directory (official TF1 or Hugging "
+                                                                 "Face); default: the demo, models/demo")
     family: str | None = Field(None, description="model family: roformer-sim (RoFormer-Sim, SimBERT) or "
                                                  "bert-embedding (e5, bge, text2vec); default: told from the checkpoint")
     pooling: Literal["linear", "cls", "mean"] | None = Field(
@@ -25,15 +30,19 @@ class Settings(BaseSettings):
                           "checkpoint's sentence-transformers files, else its family's")
     served_model_name: str | None = Field(None, description="the model's name in /v1 answers (default: the "
                                                             "model directory's name)")
-    index_backend: Literal["faiss", "milvus"] = Field(
-        "faiss", description="where collections live: faiss (embedded, in data_dir) or milvus (a server shared "
-                             "by many replicas, at milvus_uri)")
-    data_dir: str = Field("data/index", description="directory of the embedded vector index")
-    milvus_uri: str = Field("http://127.0.0.1:19530", description="Milvus server (index_backend milvus)")
-    milvus_token: SecretStr | None = Field(None, description="Milvus credentials: 'user:password' or an API key")
+    index: SecretStr | None = Field(  # secret: the URL may hold a password
+        None, description="where collections live, as a URL: faiss:///path (embedded; the default, in data_dir), "
+                          "memory:// (nothing kept), milvus://host:port or postgresql://user:pass@host:port/db "
+                          "(servers shared by many replicas)")
+    data_dir: str = Field("data/index", description="directory of the embedded FAISS index when `index` is unset")
+    index_backend: Literal["faiss", "milvus"] | None = Field(
+        None, description="deprecated (one release): use index, e.g. milvus://host:port")
+    milvus_uri: str = Field("http://127.0.0.1:19530", description="deprecated with index_backend: the Milvus server")
+    milvus_token: SecretStr | None = Field(None, description="Milvus credentials: 'user:password' or an API key "
+                                                                "(or milvus://user:password@host:port)")
     milvus_prefix: str = Field("simservice_", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$",
-                               description="prefix of this service's Milvus collection names")
-    milvus_timeout: float = Field(10.0, gt=0, description="seconds one Milvus call may take before 503")
+                               description="prefix of this service's Milvus collection names (or ?prefix=)")
+    milvus_timeout: float = Field(10.0, gt=0, description="seconds one Milvus call may take before 503 (or ?timeout=)")
     host: str = Field("127.0.0.1", description="address to listen on")
     port: int = Field(8000, ge=0, le=65535, description="port to listen on")
     api_key: SecretStr | None = Field(None, description="when set, `Authorization: Bearer <key>` is required "
@@ -86,13 +95,28 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
-    def _milvus_answers_within_the_request(self):
-        """Each Milvus call is bounded by milvus_timeout: below the request timeout, a lost Milvus
-        is a 503 in time, never a hang past it."""
-        if self.index_backend == "milvus" and self.milvus_timeout >= self.request_timeout:
-            raise ValueError(f"milvus_timeout ({self.milvus_timeout:g} s) must be less than request_timeout "
-                             f"({self.request_timeout:g} s)")
+    def _index_answers_within_the_request(self):
+        """The index URL parses, and each call to a server backend is bounded below the request timeout:
+        a lost Milvus or Postgres is a 503 in time, never a hang past it."""
+        try:
+            target = self.index_url()
+        except IndexStoreError as exc:
+            raise ValueError(str(exc)) from None
+        if target.timeout is not None and target.timeout >= self.request_timeout:
+            where = "milvus_timeout or the URL's timeout=" if target.backend == "milvus" else "the URL's timeout="
+            raise ValueError(f"the index's timeout ({target.timeout:g} s, {where}) must be less than "
+                             f"request_timeout ({self.request_timeout:g} s)")
         return self
+
+    def index_url(self) -> IndexUrl:
+        """The index backend and its options: `index`, else the deprecated index_backend / data_dir."""
+        token = self.milvus_token.get_secret_value() if self.milvus_token else None
+        milvus = MilvusOptions(self.milvus_uri, token, self.milvus_prefix, self.milvus_timeout)
+        url = self.index.get_secret_value() if self.index else None
+        if url is None and self.index_backend == "milvus":
+            scheme, _, where = self.milvus_uri.partition("://")
+            url = f"milvus{'+https' if scheme == 'https' else ''}://{where or scheme}"
+        return parse_index_url(url, data_dir=self.data_dir, milvus=milvus)
 
     def exposure_warning(self) -> str | None:
         """What to log when the service listens beyond this machine with no API key."""

@@ -1,9 +1,9 @@
-"""The wiring of a server: the service core built from the settings, with the index backend
-chosen here, in one place, and the model loaded with the settings' options."""
+"""The wiring of a server: the service core built from the settings, its index opened from the
+settings' index URL here, in one place, and the model loaded with the settings' options."""
 
 from __future__ import annotations
 
-from simservice.index import CollectionManager, MilvusOptions, open_collections
+from simservice.index import CollectionManager, registry
 from simservice.inference.engine import InferenceEngine
 from simservice.service.config import ServiceConfig
 from simservice.service.core import Service
@@ -12,7 +12,12 @@ from simservice.serving.settings import Settings
 
 def build_service(settings: Settings, model: InferenceEngine | None = None,
                   index: CollectionManager | None = None) -> Service:
-    """The service of these settings; `model` and `index` may be given (tests, embedding apps)."""
+    """The service of these settings; `model` and `index` may be given (tests, embedding apps).
+    Without `index`, the backend's client library must import: BackendNotInstalled now, not a
+    service never ready."""
+    if index is None:
+        registry.require_client(settings.index_url().backend)
+
     def load() -> InferenceEngine:
         from simservice import load_model
 
@@ -25,7 +30,7 @@ def build_service(settings: Settings, model: InferenceEngine | None = None,
 
 def service_config(settings: Settings) -> ServiceConfig:
     s = settings
-    return ServiceConfig(model_path=s.model, max_input_tokens=s.max_input_tokens,
+    return ServiceConfig(model_path=s.model, index_label=s.index_url().shown, max_input_tokens=s.max_input_tokens,
                          max_client_batch_size=s.max_client_batch_size, max_paraphrase_n=s.max_paraphrase_n,
                          max_job_rows=s.max_job_rows, max_batch_size=s.max_batch_size,
                          max_batch_tokens=s.max_batch_tokens, max_batch_samples=s.max_batch_samples,
@@ -34,7 +39,5 @@ def service_config(settings: Settings) -> ServiceConfig:
 
 
 def open_index(settings: Settings) -> CollectionManager:
-    """The collection manager of the configured backend (the one place it is chosen)."""
-    token = settings.milvus_token.get_secret_value() if settings.milvus_token else None
-    milvus = MilvusOptions(settings.milvus_uri, token, settings.milvus_prefix, settings.milvus_timeout)
-    return open_collections(settings.index_backend, data_dir=settings.data_dir, milvus=milvus)
+    """The collection manager the settings' index URL names (the one place it is opened)."""
+    return registry.open_index(settings.index_url())

@@ -7,8 +7,9 @@ import uuid
 import pytest
 
 from simservice.index import FaissCollections, MilvusOptions, NumpyCollections
+from tests.pg_server import fresh_schema, session_uri
 
-BACKENDS = ["faiss", "numpy", pytest.param("milvus", marks=pytest.mark.milvus)]
+BACKENDS = ["faiss", "numpy", "pgvector", pytest.param("milvus", marks=pytest.mark.milvus)]
 
 
 @pytest.fixture(scope="session")
@@ -18,12 +19,21 @@ def milvus_uri() -> str:
     return session_uri()
 
 
+@pytest.fixture(scope="session")
+def pg_uri() -> str:
+    return session_uri()
+
+
 def fresh_manager(backend: str, tmp_path, request):
-    """A manager with no collections: a new directory, a new dict, or a new Milvus prefix."""
+    """A manager with no collections: a new directory, a new dict, a new Postgres schema or a new Milvus prefix."""
     if backend == "faiss":
         return FaissCollections(str(tmp_path / "index"))
     if backend == "numpy":
         return NumpyCollections()
+    if backend == "pgvector":
+        from simservice.index.pgvector import PgCollections, PgOptions
+
+        return PgCollections(PgOptions(request.getfixturevalue("pg_uri"), schema=fresh_schema()))
     from simservice.index.milvus_collections import MilvusCollections
 
     uri = request.getfixturevalue("milvus_uri")

@@ -41,3 +41,13 @@ def test_hostile_bodies_and_lines_are_4xx_and_store_nothing(roformer, manager, t
         assert [(h["id"], h["metadata"]) for h in hits] == [("ok", {"w": 1.5})]
         exported = [json.loads(line) for line in client.get("/collections/c/export").text.splitlines()]
         assert [r["id"] for r in exported] == ["ok"]
+
+
+def test_snapshots_answer_as_the_backend_declares(roformer, manager, tmp_path):
+    with running_app(roformer, tmp_path, index=manager) as client:
+        assert client.post("/collections", json={"name": "c"}).status_code == 201
+        answer = client.post("/collections/c/snapshots")
+        if manager.snapshots:
+            assert answer.status_code < 300, answer.text
+        else:
+            assert answer.status_code == 422 and f"{manager.backend} backend" in answer.json()["error"], answer.text

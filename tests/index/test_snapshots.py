@@ -125,3 +125,14 @@ def test_replacing_a_collection_with_itself_is_refused_and_keeps_it(tmp_path):
     assert every_item(manager.get("faq")) == before
     manager.close()
     assert every_item(FaissCollections(str(tmp_path / "data")).get("faq")) == before
+
+
+def test_snapshots_are_a_capability_each_backend_declares(manager):
+    manager.create("faq", DIM)
+    if manager.snapshots:
+        assert manager.list_snapshots("faq") == []
+        return
+    for call in (lambda: manager.create_snapshot("faq", LABELS), lambda: manager.list_snapshots("faq"),
+                 lambda: manager.replace_collection("faq", "other")):
+        with pytest.raises(Unsupported, match=f"on the {manager.backend} backend|by the {manager.backend} backend"):
+            call()

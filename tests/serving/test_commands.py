@@ -92,3 +92,53 @@ def test_docs_and_cors_flags(monkeypatch):
     assert settings.cors_origins == ["https://a.example", "http://b:3000"]
     monkeypatch.setenv("SIMSERVICE_CORS_ORIGINS", '["https://c.example"]')
     assert settings_from_args(parse(["serve"])).cors_origins == ["https://c.example"]
+
+
+def test_pooling_and_family_reach_the_settings():
+    settings = settings_from_args(parse(["serve", "--pooling", "cls", "--family", "bert-embedding"]))
+    assert (settings.pooling, settings.family) == ("cls", "bert-embedding")
+    assert settings_from_args(parse(["serve"])).pooling is None
+
+
+def test_a_port_in_use_is_refused_before_the_model_loads(tmp_path):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        run = subprocess.run([sys.executable, "-m", "simservice.cli", "serve", "--model", str(tmp_path),
+                              "--port", str(port)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2, run.stderr
+    assert f"127.0.0.1:{port}" in run.stderr and "--port" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_index_url_flag_and_the_deprecated_options(monkeypatch, caplog):
+    monkeypatch.delenv("SIMSERVICE_DATA_DIR", raising=False)
+    settings = settings_from_args(parse(["serve", "--index", "postgresql://u:pw@db/app?timeout=5"]))
+    assert settings.index_url().backend == "pgvector" and "pw" not in repr(settings)
+    assert not caplog.records
+    settings = settings_from_args(parse(["serve", "--data-dir", "/srv/idx"]))
+    assert settings.index_url().options == "/srv/idx"
+    assert "--data-dir deprecated (removed in the next release): use --index faiss:///srv/idx" in caplog.text
+    caplog.clear()
+    settings = settings_from_args(parse(["serve", "--index-backend", "milvus", "--milvus-uri", "http://m:19530"]))
+    assert settings.index_url().options.uri == "http://m:19530"
+    assert "--index-backend, --milvus-uri deprecated" in caplog.text and "--index milvus://m:19530" in caplog.text
+    caplog.clear()
+    settings_from_args(parse(["serve", "--index", "memory://", "--data-dir", "x"]))
+    assert "--data-dir ignored: --index (SIMSERVICE_INDEX) is set" in caplog.text
+    monkeypatch.setenv("SIMSERVICE_INDEX", "nowhere")
+    with pytest.raises(ValueError, match="index URL 'nowhere': expected one starting with faiss://"):
+        settings_from_args(parse(["serve"]))
+
+
+def test_a_server_index_answers_within_the_request_timeout():
+    from pydantic import ValidationError
+
+    from simservice.serving.settings import Settings
+
+    with pytest.raises(ValidationError, match=r"the index's timeout \(30 s, the URL's timeout=\)"):
+        Settings(index="postgresql://u:pw@db/app?timeout=30", request_timeout=30)
+    assert Settings(index="postgresql://u:pw@db/app?timeout=29", request_timeout=30).index_url().timeout == 29

@@ -117,3 +117,18 @@ def test_unreachable_at_start_is_not_ready_and_says_why(roformer, tmp_path):
             assert client.get("/ready").status_code == 503 and "cannot connect" in status
     finally:
         proxy.close()
+
+
+def test_every_api_name_works_on_milvus(client):
+    """Milvus refused `a-b`, so every route on it answered 500 (FAISS: 404 when missing)."""
+    assert_error(client.post("/similar", json={"text": "你好", "collection": "no-such-one"}), 404, "no-such-one")
+    assert_error(client.get("/collections/no-such-one"), 404)
+    assert client.post("/collections", json={"name": "a-b_C-9"}).status_code == 201
+    assert "a-b_C-9" in client.get("/collections").json()["collections"]
+    assert client.get("/collections/a-b_C-9").json()["name"] == "a-b_C-9"
+    items = {"items": [{"id": "x", "text": "你好"}]}
+    assert client.post("/collections/a-b_C-9/items", json=items).json() == {"upserted": 1}
+    hits = client.post("/similar", json={"text": "你好", "collection": "a-b_C-9"}).json()["result"]
+    assert [h["id"] for h in hits] == ["x"]
+    assert client.delete("/collections/a-b_C-9").status_code == 204
+    assert_error(client.get("/collections/a-b_C-9"), 404)

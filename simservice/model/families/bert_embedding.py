@@ -47,7 +47,7 @@ class BertEmbedding(Family):
         except (ValueError, OSError) as e:
             raise CheckpointError(f"{files.config}: {e}") from e
         st = read_sentence_transformers(files.directory, pooling)
-        config = config.replace(pooling=st.pooling or DEFAULT_POOLING, generator=False)
+        config = config.replace(pooling=st.pooling or DEFAULT_POOLING, generator=self.can_generate)
         length = min(max_length or st.max_seq_length or config.max_position, config.max_position)
         try:
             if files.tokenizer_json.exists():

@@ -49,7 +49,7 @@ class RoFormerSim(Family):
                 config = ModelConfig.from_hf_config(files.config, arch)
         except (ValueError, OSError) as e:
             raise CheckpointError(f"{files.config}: {e}") from e
-        config = config.replace(pooling=pooling or "linear", generator=True)
+        config = config.replace(pooling=pooling or "linear", generator=self.can_generate)
         vocab = load_vocab(files.require_vocab())
         vocab_lines = max(vocab.values()) + 1 if vocab else 0
         if vocab_lines != config.vocab_size:

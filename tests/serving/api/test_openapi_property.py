@@ -1,5 +1,6 @@
 """Every route against its own OpenAPI document (schemathesis, in-process through ASGI): no 5xx, no
-status the document does not list, no body outside its schema, for generated valid and invalid requests.
+status the document does not list, no body outside its schema, for generated valid and invalid requests,
+on the FAISS index and on the real Milvus server.
 
 Examples per operation are few (EXAMPLES) so the suite stays fast; raise it locally to search harder.
 """
@@ -7,6 +8,7 @@ Examples per operation are few (EXAMPLES) so the suite stays fast; raise it loca
 from __future__ import annotations
 
 import os
+import uuid
 
 import pytest
 import schemathesis
@@ -40,9 +42,19 @@ OPERATIONS = [(method.upper(), prefix + path, mode) for prefix, document in DOCU
               or any(p["in"] == "query" for p in operation.get("parameters", []))]  # any path string is valid
 
 
-@pytest.fixture(scope="module")
-def api_schema(roformer, tmp_path_factory):
-    with running_app(roformer, tmp_path_factory.mktemp("index"), **LIMITS) as client:
+def backend_settings(backend: str) -> dict:
+    """The service's settings for each index backend the document is checked on."""
+    if backend == "faiss":
+        return {}
+    from tests.milvus_server import session_uri
+
+    return {"index_backend": "milvus", "milvus_uri": session_uri(), "milvus_prefix": f"prop{uuid.uuid4().hex[:8]}_"}
+
+
+@pytest.fixture(scope="module", params=["faiss", pytest.param("milvus", marks=pytest.mark.milvus)])
+def api_schema(request, roformer, tmp_path_factory):
+    settings = LIMITS | backend_settings(request.param)
+    with running_app(roformer, tmp_path_factory.mktemp("index"), **settings) as client:
         client.post("/collections/default/items", json={"items": [{"id": "faq-17", "text": "花呗怎么开通"}]})
         yield {prefix: schemathesis.openapi.from_asgi("/openapi.json", without_lifespan(app))
                for prefix, app in apps(client.app).items()}

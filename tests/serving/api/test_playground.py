@@ -268,3 +268,16 @@ def test_api_key_errors_are_shown_then_the_key_works(demo, offline, tmp_path):
         page.click("#tab-paraphrase details.curl summary")
         curl = page.locator("#tab-paraphrase details.curl pre").inner_text()
         assert "Bearer $SIMSERVICE_API_KEY" in curl and "s3cret" not in curl
+
+
+def test_an_embedding_model_has_no_paraphrase_tab(offline, tmp_path):
+    """On a model without a generator (the tiny e5), Paraphrase goes away and Compare opens first."""
+    e5_dir = ROOT / "tests" / "fixtures" / "families" / "e5"
+    with serving(load_model(e5_dir), tmp_path, model=str(e5_dir)) as base:
+        page = offline(base).page
+        page.goto(base + "/")
+        expect(page.locator("[role=tab][data-tab=paraphrase]")).to_be_hidden()
+        expect(page.locator("#tab-paraphrase")).to_be_hidden()
+        expect(page.locator("[role=tab][aria-selected=true]")).to_have_text("Compare")
+        page.goto(base + "/#paraphrase")
+        expect(page.locator("[role=tab][aria-selected=true]")).to_have_text("Compare")

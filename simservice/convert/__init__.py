@@ -1,0 +1,1 @@
+"""`simservice convert`: other packages' model files rewritten as Hugging Face checkpoint directories."""
