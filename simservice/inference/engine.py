@@ -1,4 +1,4 @@
-"""The typed seam between serving and inference: what the serving engine asks of a loaded model.
+"""The typed seam between the service core and inference: what the core and its engine ask of a loaded model.
 
 `SimPipeline` implements it; tests may wrap it. The engine forms batches within `limits` and
 hands them over whole: `embed` runs one encoder batch, `paraphrase_batch` one batch of jobs.

@@ -98,7 +98,7 @@ class ServiceBase:
                 model.warm_up(max_input_tokens)
             try:
                 self._while_unavailable(lambda: self.index.ensure(DEFAULT, model.dim))
-            except CollectionFailed as exc:  # the other collections and the model routes still serve
+            except CollectionFailed as exc:  # the other collections and the model still serve
                 log.error("%s", exc)
             self.startup_error = None
             self._set_model(model)

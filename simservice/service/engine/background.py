@@ -124,7 +124,7 @@ class AugmentJobs:
         except Cancelled:
             job.status = "cancelled"
             job.result.unlink(missing_ok=True)
-        except Exception as exc:  # reported by GET /jobs/{id}; the service goes on
+        except Exception as exc:  # reported by the job's status; the service goes on
             log.exception("augmentation job %s failed", job.id)
             job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"
         finally:

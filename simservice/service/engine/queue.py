@@ -145,7 +145,7 @@ class BatchQueue:
     def _work(self, startup) -> None:
         try:
             run_batch = startup()
-        except Exception:  # reported by /ready; the threads stay so stop() is uniform
+        except Exception:  # reported by the service (not_ready); the threads stay so stop() is uniform
             log.exception("startup failed")
             return
         while not self._stopping:

@@ -15,7 +15,7 @@ class Ticket:
 
     def __init__(self, loop: asyncio.AbstractEventLoop, rows: int, deadline: float):
         self.future: asyncio.Future = loop.create_future()
-        self.deadline = deadline  # time.monotonic() after which the request is answered 503
+        self.deadline = deadline  # time.monotonic() after which the call gives up (TIMEOUT)
         self.results: list[Any] = [None] * rows
         self._loop = loop
         self._left = rows
