@@ -79,7 +79,8 @@ def test_min_p_and_repetition_penalty(client, roformer):
     greedy = client.post("/paraphrase", json={**body, "top_k": 1}).json()["result"]
     assert client.post("/paraphrase", json={**body, "min_p": 1.0}).json()["result"] == greedy
     penalised = client.post("/paraphrase", json={**body, "repetition_penalty": 1.8, "min_p": 0.05}).json()["result"]
-    expected = roformer.paraphrase("今天天气不错", n=4, k=4, max_length=6, seed=5, repetition_penalty=1.8, min_p=0.05)
+    expected = roformer.paraphrase("今天天气不错", n=4, k=4, max_length=6, seed=5, repetition_penalty=1.8,
+                                   min_p=0.05)
     assert [p["text"] for p in penalised] == [text for text, _ in expected]
 
 
