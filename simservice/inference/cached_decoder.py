@@ -213,7 +213,7 @@ class CachedDecoder:
 
     def decode_scored(self, requests: Sequence[DecodeRequest]) -> tuple[list[list[list[int]]], list[list[float]]]:
         """`decode`, and each continuation's mean log-probability per token: under the softmax the
-        sampler drew from (the request's temperature), before top-k / top-p cut it."""
+        sampler drew from (after the repetition penalty and temperature), before top-k / top-p / min-p cut it."""
         if not requests:
             return [], []
         batch, row_of_slot = self.start(requests)
