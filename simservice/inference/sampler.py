@@ -1,18 +1,14 @@
 """How the next token is chosen: sampling knobs and samplers, each one row of a registry.
 
-A knob is a number a request may set (`KNOBS`): its type, default, bounds, help, how it
-becomes a per-row value on the device, and its effect there. A knob changes the logits
-(`logits`: repetition penalty, temperature, in registry order) or keeps only the tokens at
+A knob (`KNOBS`) is a number a request may set, with its check and its effect on the device:
+it changes the logits (repetition penalty, then temperature) or keeps only the tokens at
 least `floor` times as likely as the most likely one (min_p); top_k and top_p are the cuts
-that `token_choice` runs itself. A sampler (`SAMPLERS`) is a strategy by name: the top_k
-and top_p it runs with; every other knob applies to all samplers.
-Rows of different requests are chosen together on the device by `token_choice.choose_tokens`.
-This module needs no TensorFlow (the HTTP layer checks requests with it): a knob's effect
-is written against the `tf` module that the device code passes in. Each row draws one
-uniform number per step from its own random stream (a seed per row), so a seeded request
-samples the same tokens whether it runs alone or in a batch with other requests.
-Adding a knob or a sampler is one `KNOBS` or `SAMPLERS` row; requests, the CLI and the
-device code take it from there.
+`token_choice` runs itself. A sampler (`SAMPLERS`) names the top_k and top_p it runs with.
+Request fields, CLI flags and the device code are built from these rows, so adding a knob or
+a sampler is one row. This module needs no TensorFlow (the HTTP layer checks requests with
+it): effects are written against the `tf` module the device code passes in. Each row draws
+one uniform number per step from its own random stream (a seed per row), so a seeded
+request samples the same tokens alone or in a batch with other requests.
 """
 
 from __future__ import annotations
@@ -38,7 +34,7 @@ class Knob(NamedTuple):
     off: Any = None  # the device value when unset; None: the vocabulary size (top_k)
     logits: Callable | None = None  # (tf, logits [rows, vocab], value [rows, 1], seen [rows, vocab]) -> logits
     floor: Callable | None = None  # (tf, value [rows]) -> least probability kept, relative to the largest
-    everywhere: bool = True  # False: only the samplers that name it use it
+    shared: bool = True  # every sampler uses it; False: only those that name it in `uses`
 
     def check(self, value) -> None:
         """Refuse a value outside the bounds (None is unset, allowed where the default is None)."""
@@ -64,8 +60,8 @@ def _penalize(tf, logits, penalty, seen):
 
 
 KNOBS: dict[str, Knob] = {k.name: k for k in [
-    Knob("top_k", int, None, {"ge": 1}, "sample among the k most likely tokens; 1 is greedy", everywhere=False),
-    Knob("top_p", float, None, {"gt": 0.0, "le": 1.0}, "nucleus sampling mass", off=1.0, everywhere=False),
+    Knob("top_k", int, None, {"ge": 1}, "sample among the k most likely tokens; 1 is greedy", shared=False),
+    Knob("top_p", float, None, {"gt": 0.0, "le": 1.0}, "nucleus sampling mass", off=1.0, shared=False),
     Knob("min_p", float, 0.0, {"ge": 0.0, "le": 1.0}, "keep only tokens at least min_p times as likely as the "
          "most likely one; 0 is off, 1 is greedy", off=0.0, floor=lambda tf, p: p),
     Knob("repetition_penalty", float, 1.0, {"gt": 0.0, "le": 100.0}, "divide the positive logits of tokens "
@@ -91,10 +87,10 @@ class Sampler(NamedTuple):
                 raise ValueError(f"the {self.name} sampler needs {name} ({KNOBS[name].help})")
 
     def values(self, params: SamplingParams) -> dict[str, Any]:
-        """Every knob's value for this sampler: its own knobs, its fixed values, then the shared ones."""
-        own = {k.name: None for k in KNOBS.values() if not k.everywhere}
-        own.update({name: getattr(params, name) for name in self.uses}, **dict(self.fixed))
-        return {name: own[name] if name in own else getattr(params, name) for name in KNOBS}
+        """Every knob's value for this sampler: the shared ones and its own (others unset), then its fixed ones."""
+        values = {name: getattr(params, name) if knob.shared or name in self.uses else None
+                  for name, knob in KNOBS.items()}
+        return {**values, **dict(self.fixed)}
 
 
 SAMPLERS: dict[str, Sampler] = {s.name: s for s in [
