@@ -70,11 +70,37 @@ def _similarity(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_sampling_args(parser: argparse.ArgumentParser, **defaults) -> None:
+    """--sampler and a flag per sampling knob (`--top-p`, `--min-p`, ...), from their registries."""
+    from simservice.inference.sampler import KNOBS, SAMPLERS
+
+    def checked(knob):
+        def parse(value: str):
+            try:
+                number = knob.type(value)
+                knob.check(number)
+            except ValueError as exc:
+                raise argparse.ArgumentTypeError(str(exc)) from None
+            return number
+        return parse
+
+    parser.add_argument("--sampler", choices=list(SAMPLERS), help="the sampler by name (default: told from the knobs)")
+    for knob in KNOBS.values():
+        default = defaults.get(knob.name, knob.default)
+        parser.add_argument("--" + knob.name.replace("_", "-"), type=checked(knob), default=default,
+                            help=f"{knob.help} (default {default})")
+
+
 def _paraphrase(args: argparse.Namespace) -> int:
+    from simservice.inference.sampler import KNOBS, SamplingParams
+
+    SamplingParams.of(args)  # checked before the model loads
     model = load_args_model(args)
+    knobs = {name: getattr(args, name) for name in KNOBS}
     for text in args.texts:
         print(text)
-        for candidate, score in model.paraphrase(text, n=args.n, k=args.k, top_p=args.top_p, seed=args.seed):
+        for candidate, score in model.paraphrase(text, n=args.n, k=args.k, seed=args.seed, sampler=args.sampler,
+                                                 **knobs):
             print(f"  {score:.4f}\t{candidate}")
     return 0
 
@@ -108,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     paraphrase.add_argument("texts", nargs="+", type=text_arg)
     paraphrase.add_argument("-n", type=positive_int, default=32, help="samples to draw (default 32)")
     paraphrase.add_argument("-k", type=positive_int, default=8, help="paraphrases to keep, at most n (default 8)")
-    paraphrase.add_argument("--top-p", type=float, default=0.95, help="nucleus sampling mass (default 0.95)")
+    add_sampling_args(paraphrase, top_p=0.95)
     paraphrase.add_argument("--seed", type=int, default=None, help="make the samples reproducible")
     paraphrase.set_defaults(func=_paraphrase)
 

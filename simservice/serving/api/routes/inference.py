@@ -109,8 +109,7 @@ def paraphrase_jobs(body: ParaphraseRequest, model: InferenceEngine, state: Serv
     check_count(len(texts), state.settings.max_client_batch_size)
     ids, cut = tokenize(model.tokenizer, texts, state.max_input_tokens, body.truncate, names)
     try:
-        sampling = SamplingParams(top_k=body.top_k, top_p=body.top_p, temperature=body.temperature,
-                                  strategy=body.sampler)
+        sampling = SamplingParams.of(body)
     except ValueError as exc:
         raise ServiceError(ErrorKind.INVALID, str(exc)) from None
     jobs = []

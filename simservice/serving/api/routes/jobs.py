@@ -9,6 +9,7 @@ from fastapi.responses import FileResponse
 from simservice.augment.filters import Filters
 from simservice.augment.generators import Sampling
 from simservice.augment.rows import rows_from_records
+from simservice.inference.sampler import KNOBS, SamplingParams
 from simservice.serving.api.auth import require_api_key
 from simservice.serving.api.deps import GeneratorModel, State
 from simservice.serving.api.door import DoorRoute
@@ -36,7 +37,12 @@ async def start_augment(body: AugmentRequest, state: State, model: GeneratorMode
     check_count(len(body.rows), state.settings.max_job_rows, "rows")
     filters = Filters(body.min_score, body.max_score, body.min_edit, body.min_length_ratio, body.max_length_ratio,
                       body.dedupe)
-    sampling = Sampling(body.n, body.top_p, body.max_length, body.mask_fraction, body.seed)
+    try:
+        SamplingParams.of(body)  # checked now: the job runs in the background
+    except ValueError as exc:
+        raise ServiceError(ErrorKind.INVALID, str(exc)) from None
+    knobs = {name: getattr(body, name) for name in ("sampler", *KNOBS) if name != "top_p"}
+    sampling = Sampling(body.n, body.top_p, body.max_length, body.mask_fraction, body.seed, knobs)
     job = state.jobs.start(model, rows_from_records(body.rows, body.text_key), body.text_key, sampling, filters,
                            body.k, body.truncate)
     return job_status(job)
