@@ -9,7 +9,7 @@ import logging
 import sys
 
 from simservice.backend import import_tensorflow
-from simservice.cli_args import add_model_args, local_service, positive_int, text_arg
+from simservice.cli_args import add_model_args, add_sampling_args, local_service, positive_int, text_arg
 
 
 def _encode(args: argparse.Namespace) -> int:
@@ -27,10 +27,13 @@ def _similarity(args: argparse.Namespace) -> int:
 
 
 def _paraphrase(args: argparse.Namespace) -> int:
+    from simservice.inference.sampler import KNOBS, SamplingParams
     from simservice.service.model_ops import ParaphraseOptions
 
+    SamplingParams.of(args)  # checked before the model loads
     service = local_service(args)
-    options = ParaphraseOptions(n=args.n, k=args.k, top_p=args.top_p, seed=args.seed, truncate=True)
+    options = ParaphraseOptions(n=args.n, k=args.k, sampler=args.sampler,
+                                knobs={name: getattr(args, name) for name in KNOBS}, seed=args.seed, truncate=True)
     for text in args.texts:
         print(text)
         [result] = asyncio.run(service.paraphrase([text], options))
@@ -68,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     paraphrase.add_argument("texts", nargs="+", type=text_arg)
     paraphrase.add_argument("-n", type=positive_int, default=32, help="samples to draw (default 32)")
     paraphrase.add_argument("-k", type=positive_int, default=8, help="paraphrases to keep, at most n (default 8)")
-    paraphrase.add_argument("--top-p", type=float, default=0.95, help="nucleus sampling mass (default 0.95)")
+    add_sampling_args(paraphrase, top_p=0.95)
     paraphrase.add_argument("--seed", type=int, default=None, help="make the samples reproducible")
     paraphrase.set_defaults(func=_paraphrase)
 

@@ -1,5 +1,5 @@
 """Arguments the model commands share (`encode`, `similarity`, `paraphrase`, `eval`): the model's
-flags and the local service over it, and the checks on texts and counts given on the command line."""
+flags and the local service over it, the sampling flags, and the checks on texts and counts."""
 
 from __future__ import annotations
 
@@ -56,3 +56,24 @@ def local_service(args: argparse.Namespace):
     from simservice.service.core import Service
 
     return Service.local(lambda: load_args_model(args), model_path=args.model)
+
+
+def add_sampling_args(parser: argparse.ArgumentParser, **defaults) -> None:
+    """--sampler and a flag per sampling knob (`--top-p`, `--min-p`, ...), from their registries."""
+    from simservice.inference.sampler import KNOBS, SAMPLERS
+
+    def checked(knob):
+        def parse(value: str):
+            try:
+                number = knob.type(value)
+                knob.check(number)
+            except ValueError as exc:
+                raise argparse.ArgumentTypeError(str(exc)) from None
+            return number
+        return parse
+
+    parser.add_argument("--sampler", choices=list(SAMPLERS), help="the sampler by name (default: told from the knobs)")
+    for knob in KNOBS.values():
+        default = defaults.get(knob.name, knob.default)
+        parser.add_argument("--" + knob.name.replace("_", "-"), type=checked(knob), default=default,
+                            help=f"{knob.help} (default {default})")

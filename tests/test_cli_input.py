@@ -24,6 +24,9 @@ MODEL = str(FIXTURES / "roformer_tf1")
     (["paraphrase", " "], ["empty or only whitespace"]),
     (["paraphrase", "你好", "-k", "5", "-n", "2"], ["-k 5 is more than -n 2"]),
     (["paraphrase", "你好", "-n", "0"], ["not a positive integer"]),
+    (["paraphrase", "你好", "--min-p", "1.5"], ["--min-p", "min_p must be >= 0.0 and <= 1.0, got 1.5"]),
+    (["paraphrase", "你好", "--repetition-penalty", "0"], ["repetition_penalty must be > 0.0"]),
+    (["paraphrase", "你好", "--top-k", "two"], ["--top-k", "invalid"]),
 ])
 def test_bad_arguments_exit_2_with_a_message(capsys, argv, words):
     with pytest.raises(SystemExit) as exited:
@@ -117,3 +120,13 @@ def test_the_demo_model_is_found_from_another_directory(tmp_path):
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     assert len(json.loads(run.stdout)["vector"]) > 0
+
+
+def test_paraphrase_takes_every_sampling_knob(capsys, roformer):
+    flags = ["-n", "6", "-k", "3", "--seed", "2", "--min-p", "0.05", "--repetition-penalty", "1.5", "--top-k", "20"]
+    assert main(["paraphrase", "--model", MODEL, "你好", *flags]) == 0
+    lines = capsys.readouterr().out.splitlines()[1:]
+    expected = roformer.paraphrase("你好", n=6, k=3, seed=2, min_p=0.05, repetition_penalty=1.5, top_k=20)
+    assert [line.split("\t")[1] for line in lines] == [text for text, _ in expected]
+    assert main(["paraphrase", "--model", MODEL, "你好", "--sampler", "top_k"]) == 2
+    assert "the top_k sampler needs top_k" in capsys.readouterr().err

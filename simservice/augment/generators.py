@@ -8,11 +8,12 @@ import dataclasses
 import json
 import urllib.error
 import urllib.request
-from typing import Protocol, Sequence
+from typing import Any, Protocol, Sequence
 
 import numpy as np
 
 from simservice.augment.rows import Row
+from simservice.inference.sampler import SamplingParams
 
 SEED_SPACE = 2**63
 
@@ -24,6 +25,13 @@ class Sampling:
     max_length: int = 32
     mask_fraction: float = 0.0  # of the source's tokens replaced by [MASK] for variety
     seed: int | None = None
+    knobs: dict[str, Any] = dataclasses.field(default_factory=dict)  # sampler, other knobs: /paraphrase's names
+
+    @property
+    def params(self) -> SamplingParams:
+        """The checked sampling parameters (ValueError says what is wrong)."""
+        knobs = dict(self.knobs)
+        return SamplingParams(top_p=self.top_p, strategy=knobs.pop("sampler", None), **knobs)
 
     def row_seed(self, row: Row) -> int | None:
         """Each row's own seed, so its samples do not depend on which rows run beside it."""
@@ -76,7 +84,7 @@ class LocalGenerator:
                 continue
             text = tokenizer.decode(ids) if len(ids) < length else row.text  # a cut row: what its kept tokens say
             jobs[i] = self.pipeline.paraphrase_job(
-                text, ids, n=self.sampling.n, k=self.sampling.n, sampling=_top_p(self.sampling.top_p),
+                text, ids, n=self.sampling.n, k=self.sampling.n, sampling=self.sampling.params,
                 max_length=self.sampling.max_length, mask_idxs=self._masks(row, len(ids)),
                 seed=self.sampling.row_seed(row))
         return out, jobs
@@ -92,12 +100,6 @@ class LocalGenerator:
 def with_logprobs(result) -> list[tuple[str, float, float]]:
     """A ParaphraseResult's candidates as (text, score, logprob)."""
     return [(text, score, result.logprobs[text]) for text, score in result.paraphrases]
-
-
-def _top_p(top_p: float):
-    from simservice.inference.sampler import SamplingParams
-
-    return SamplingParams(top_p=top_p)
 
 
 class HttpGenerator:
@@ -127,7 +129,7 @@ class HttpGenerator:
             return [r for row in rows for r in self._ask([row])]
         body = {"texts": [r.text for r in rows], "n": self.sampling.n, "k": self.sampling.n,
                 "top_p": self.sampling.top_p, "max_length": self.sampling.max_length, "truncate": self.truncate,
-                "with_logprob": True}
+                "with_logprob": True, **self.sampling.knobs}
         if self.sampling.seed is not None:
             body["seed"] = self.sampling.row_seed(rows[0])
         request = urllib.request.Request(self.url, json.dumps(body).encode(), self.headers)

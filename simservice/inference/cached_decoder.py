@@ -16,7 +16,7 @@ the finished rows from the cache (batches are powers of two), so they stop costi
 from __future__ import annotations
 
 import dataclasses
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import numpy as np
 import tensorflow as tf
@@ -25,7 +25,7 @@ from keras import ops
 from simservice.inference.batching import bucket_length, bucket_rows, pad_left
 from simservice.inference.compiles import BackgroundCompiler
 from simservice.inference.sampler import RowLimits, SamplingParams, row_uniforms
-from simservice.inference.token_choice import choose_tokens
+from simservice.inference.token_choice import choose_tokens, knob_specs
 from simservice.model.masks import position_ids_from_padding
 from simservice.model.sim_model import SimModel
 
@@ -41,27 +41,49 @@ class DecodeRequest:
     seed: int | None = None
 
 
+class RowState(NamedTuple):
+    """What changes per step, on the device: last tokens, live, ids so far [rows, target], lengths,
+    summed logprobs, tokens seen [rows, vocab] (source and output), the cache."""
+
+    tokens: object
+    live: object
+    ids: object
+    lengths: object
+    sums: object
+    seen: object
+    cache: object
+
+
+class RowInputs(NamedTuple):
+    """What each row keeps for the whole decode: source length, source mask, max_length, uniforms
+    [rows, target], and each sampling knob's values by name (`RowLimits.values`)."""
+
+    sources: object
+    source_mask: object
+    max_length: object
+    uniforms: object
+    knobs: dict
+
+
 @dataclasses.dataclass
 class DecodeBatch:
-    """The rows being decoded, between two runs of the compiled loop. `t` is the index of the next
-    token to choose; `state` is (last tokens, live, ids so far [rows, target], lengths, summed
-    logprobs, cache) on the device; `fixed` is what each row keeps for the whole decode (source
-    length, source mask, max_length, uniforms [rows, target], top_k, top_p, temperature)."""
+    """The rows being decoded, between two runs of the compiled loop: `t` is the index of the next
+    token to choose."""
 
     t: int
-    state: tuple
-    fixed: tuple
+    state: RowState
+    fixed: RowInputs
 
     @property
     def rows(self) -> int:
-        return int(self.fixed[0].shape[0])
+        return int(self.fixed.sources.shape[0])
 
     def take(self, slots: np.ndarray, real: int) -> DecodeBatch:
         """The rows at `slots`; the ones after the first `real` are padding and never live."""
         state = tf.nest.map_structure(lambda x: tf.gather(x, slots), self.state)
-        live = tf.logical_and(state[1], tf.constant(np.arange(len(slots)) < real))
-        fixed = tuple(x[slots] for x in self.fixed)
-        return DecodeBatch(self.t, (state[0], live, *state[2:]), fixed)
+        live = tf.logical_and(state.live, tf.constant(np.arange(len(slots)) < real))
+        fixed = tf.nest.map_structure(lambda x: x[slots], self.fixed)
+        return DecodeBatch(self.t, state._replace(live=live), fixed)
 
 
 class CachedDecoder:
@@ -76,14 +98,15 @@ class CachedDecoder:
         cache_spec = [(layer_spec, layer_spec)] * c.num_layers
         ids, flags, ints = (tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([None, None], tf.bool),
                             tf.TensorSpec([None], tf.int32))
-        row_spec = (ints, tf.TensorSpec([None, None], tf.bool), ints, tf.TensorSpec([None, None], tf.float64),
-                    ints, tf.TensorSpec([None], tf.float32), tf.TensorSpec([None], tf.float32))
+        row_spec = RowInputs(ints, tf.TensorSpec([None, None], tf.bool), ints, tf.TensorSpec([None, None], tf.float64),
+                             knob_specs())
         self._prefill = tf.function(self._prefill_fn, input_signature=[ids, flags, cache_spec])
         self._step = tf.function(self._step_fn, input_signature=[
             tf.TensorSpec([None, 1], tf.int32), tf.TensorSpec([None, 1], tf.int32),
             tf.TensorSpec([None, 1, None], tf.bool), cache_spec, tf.TensorSpec([], tf.int32)])
         self._start = tf.function(self._start_fn, input_signature=[ids, flags, ints, row_spec])
-        state_spec = (ints, tf.TensorSpec([None], tf.bool), ids, ints, tf.TensorSpec([None], tf.float32), cache_spec)
+        state_spec = RowState(ints, tf.TensorSpec([None], tf.bool), ids, ints, tf.TensorSpec([None], tf.float32),
+                              tf.TensorSpec([None, c.vocab_size], tf.bool), cache_spec)
         loop_spec = [tf.TensorSpec([], tf.int32), state_spec, row_spec]
         self._loop = tf.function(self._loop_fn, input_signature=loop_spec)  # traced once, runs any shape
         # With XLA, one executable per `loop_shape` (rows are powers of two), compiled off the request
@@ -121,40 +144,43 @@ class CachedDecoder:
 
     def _start_fn(self, token_ids, padding_mask, source_of_row, fixed):
         """Prefill the sources, repeat each source's cache for its rows, choose every row's first token."""
-        _, _, max_length, uniforms, top_k, top_p, temperature = fixed
         c = self.model.config
-        sources, width, target = tf.shape(token_ids)[0], tf.shape(token_ids)[1], tf.shape(uniforms)[1]
+        sources, width, target = tf.shape(token_ids)[0], tf.shape(token_ids)[1], tf.shape(fixed.uniforms)[1]
         zeros = tf.zeros([sources, width + target, c.num_heads, c.head_size], self.cache_dtype)
         logits, cache = self._prefill_fn(token_ids, padding_mask, [(zeros, zeros)] * c.num_layers)
         cache = tf.nest.map_structure(lambda x: tf.gather(x, source_of_row), cache)
-        tokens, logprobs = choose_tokens(tf.gather(logits, source_of_row), uniforms[:, 0], top_k, top_p, temperature)
+        where = tf.stack([tf.broadcast_to(tf.range(sources)[:, None], [sources, width]), token_ids], -1)
+        seen = tf.scatter_nd(tf.reshape(where, [-1, 2]), tf.reshape(tf.cast(padding_mask, tf.int32), [-1]),
+                             [sources, c.vocab_size]) > 0
+        seen = tf.gather(seen, source_of_row)
+        tokens, logprobs = choose_tokens(tf.gather(logits, source_of_row), fixed.uniforms[:, 0], fixed.knobs, seen)
         rows = tf.shape(source_of_row)[0]
         ids = tf.concat([tokens[:, None], tf.zeros([rows, target - 1], tf.int32)], 1)
-        live = (tokens != self.sep_id) & (max_length > 1)
-        return tokens, live, ids, tf.ones([rows], tf.int32), logprobs, cache
+        live = (tokens != self.sep_id) & (fixed.max_length > 1)
+        return RowState(tokens, live, ids, tf.ones([rows], tf.int32), logprobs, _with(seen, tokens), cache)
 
     def _loop_fn(self, t, state, fixed):
         """Steps from token index `t` while some row is live, more than half the batch is, and
         t < target: feed each row's last token, choose the next on the device."""
-        sources, source_mask, max_length, uniforms, top_k, top_p, temperature = fixed
+        sources, source_mask, max_length, uniforms, knobs = fixed
         rows, width, target = tf.shape(source_mask)[0], tf.shape(source_mask)[1], tf.shape(uniforms)[1]
 
         def going(t, state):
-            return (t < target) & (tf.reduce_sum(tf.cast(state[1], tf.int32)) > rows // 2)
+            return (t < target) & (tf.reduce_sum(tf.cast(state.live, tf.int32)) > rows // 2)
 
         def step(t, state):
-            tokens, live, ids, lengths, sums, cache = state
+            tokens, live, ids, lengths, sums, seen, cache = state
             targets_seen = tf.broadcast_to(tf.range(target)[None, :] < t, [rows, target])
             visible = tf.concat([source_mask, targets_seen], 1)[:, None, :]
             logits, cache = self._step_fn(tokens[:, None], (sources + t - 1)[:, None], visible, cache, width + t - 1)
-            tokens, logprobs = choose_tokens(logits, tf.gather(uniforms, t, axis=1), top_k, top_p, temperature)
+            tokens, logprobs = choose_tokens(logits, tf.gather(uniforms, t, axis=1), knobs, seen)
             ids = ops.slice_update(ids, (0, t), tf.where(live, tokens, 0)[:, None])
             lengths += tf.cast(live, tf.int32)
             sums += tf.where(live, logprobs, 0.0)
             live = live & (tokens != self.sep_id) & (lengths < max_length)
-            return t + 1, (tokens, live, ids, lengths, sums, cache)
+            return t + 1, RowState(tokens, live, ids, lengths, sums, _with(seen, tokens), cache)
 
-        return tf.while_loop(going, step, (t, tuple(state)))
+        return tf.while_loop(going, step, (t, RowState(*state)))
 
     # -- decoding -----------------------------------------------------------------------
 
@@ -187,16 +213,16 @@ class CachedDecoder:
 
     def decode_scored(self, requests: Sequence[DecodeRequest]) -> tuple[list[list[list[int]]], list[list[float]]]:
         """`decode`, and each continuation's mean log-probability per token: under the softmax the
-        sampler drew from (the request's temperature), before top-k / top-p cut it."""
+        sampler drew from (after the repetition penalty and temperature), before top-k / top-p / min-p cut it."""
         if not requests:
             return [], []
         batch, row_of_slot = self.start(requests)
         outputs: list[list[int]] = [[] for _ in range(len(row_of_slot))]
         logprob_sums = np.zeros(len(outputs))
-        target = batch.fixed[3].shape[1]
+        target = batch.fixed.uniforms.shape[1]
         while True:
-            _, live, ids, lengths, sums, _ = batch.state
-            live, ids, lengths, sums = live.numpy(), ids.numpy(), lengths.numpy(), sums.numpy()
+            state = batch.state
+            live, ids, lengths, sums = state.live.numpy(), state.ids.numpy(), state.lengths.numpy(), state.sums.numpy()
             for slot in np.flatnonzero((row_of_slot >= 0) & ~live):  # finished: the ids are final
                 outputs[row_of_slot[slot]] = ids[slot, : lengths[slot]].tolist()
                 logprob_sums[row_of_slot[slot]] = sums[slot]
@@ -227,10 +253,10 @@ class CachedDecoder:
         limits = RowLimits.of([requests[i].params for i in source_of_row], self.model.config.vocab_size)
         uniforms = np.concatenate([row_uniforms(r.seed, r.n, target) for r in requests])
         max_length = np.array([requests[i].max_length for i in source_of_row], np.int32)
-        fixed = (mask.sum(axis=1, dtype=np.int32)[source_of_row], mask[source_of_row], max_length, uniforms,
-                 limits.top_k, limits.top_p, limits.temperature)
-        fixed = tuple(x[slots] for x in fixed)
-        fixed[2][rows:] = 0  # padding rows are never live
+        fixed = RowInputs(mask.sum(axis=1, dtype=np.int32)[source_of_row], mask[source_of_row], max_length, uniforms,
+                          limits.values)
+        fixed = tf.nest.map_structure(lambda x: x[slots], fixed)
+        fixed.max_length[rows:] = 0  # padding rows are never live
         state = self._start(tf.constant(ids), tf.constant(mask), tf.constant(source_of_row[slots], tf.int32), fixed)
         return DecodeBatch(1, state, fixed), np.where(np.arange(len(slots)) < rows, slots, -1)
 
@@ -245,7 +271,7 @@ class CachedDecoder:
             else:
                 self.compiles.request(shape)
         t, state = loop(tf.constant(batch.t, tf.int32), batch.state, batch.fixed)
-        return DecodeBatch(int(t), state, batch.fixed)
+        return DecodeBatch(int(t), RowState(*state), batch.fixed)
 
     def precompile(self, rows: int, source_length: int, max_length: int) -> None:
         """Queue the XLA compiles a request of `rows` samples will need (its rows bucket and each
@@ -265,16 +291,21 @@ class CachedDecoder:
         c = self.model.config
         zeros = tf.zeros([rows, width + target, c.num_heads, c.head_size], self.cache_dtype)
         ints, flags = np.zeros(rows, np.int32), np.zeros(rows, bool)
-        state = (ints, flags, np.zeros((rows, target), np.int32), ints, np.zeros(rows, np.float32),
-                 [(zeros, zeros)] * c.num_layers)
-        fixed = (ints, np.zeros((rows, width), bool), ints, np.zeros((rows, target), np.float64), ints,
-                 np.ones(rows, np.float32), np.ones(rows, np.float32))
+        state = RowState(ints, flags, np.zeros((rows, target), np.int32), ints, np.zeros(rows, np.float32),
+                         np.zeros((rows, c.vocab_size), bool), [(zeros, zeros)] * c.num_layers)
+        fixed = RowInputs(ints, np.zeros((rows, width), bool), ints, np.zeros((rows, target), np.float64),
+                          RowLimits.of([SamplingParams()] * rows, c.vocab_size).values)
         self._loop_xla(tf.constant(0, tf.int32), state, fixed)
 
 
-def loop_shape(fixed: tuple) -> tuple[int, int, int]:
+def loop_shape(fixed: RowInputs) -> tuple[int, int, int]:
     """(rows, source width, target length): what one XLA executable of the loop is built for."""
-    return int(fixed[1].shape[0]), int(fixed[1].shape[1]), int(fixed[3].shape[1])
+    return int(fixed.source_mask.shape[0]), int(fixed.source_mask.shape[1]), int(fixed.uniforms.shape[1])
+
+
+def _with(seen, tokens):
+    """`seen` [rows, vocab] with each row's token added."""
+    return seen | (tf.range(tf.shape(seen)[1])[None, :] == tokens[:, None])
 
 
 def _step_mask(batch: int, slots: np.ndarray, source_masks: np.ndarray, keys: int, t: int) -> np.ndarray:

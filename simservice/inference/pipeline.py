@@ -97,31 +97,30 @@ class SimPipeline:
                              f"{c.max_position} positions; shorten the text or lower max_length")
         return ParaphraseJob(text, tuple(ids), tuple(prompt), n, k, max_length, sampling, seed)
 
-    def generate(self, text: str, n: int = 1, *, top_k: int | None = None, top_p: float | None = None,
-                 temperature: float = 1.0, max_length: int = 32, seed: int | None = None,
-                 mask_idxs: Sequence[int] = (), sampler: str | None = None) -> list[str]:
-        """n sampled continuations of `text` from the UniLM head (cached decoder); `top_k=1` is greedy."""
-        job = self._job(text, n, n, top_k, top_p, temperature, sampler, max_length, mask_idxs, seed)
+    def generate(self, text: str, n: int = 1, *, max_length: int = 32, seed: int | None = None,
+                 mask_idxs: Sequence[int] = (), sampler: str | None = None, **knobs) -> list[str]:
+        """n sampled continuations of `text` from the UniLM head (cached decoder); `knobs` are the
+        sampling knobs by name (`sampler.KNOBS`: top_k, top_p, min_p, ...); `top_k=1` is greedy."""
+        job = self._job(text, n, n, sampler, knobs, max_length, mask_idxs, seed)
         return [self.tokenizer.decode(ids) for ids in self.decoder.decode([_decode_request(job)])[0]]
 
-    def generate_uncached(self, text: str, n: int = 1, *, top_k: int | None = None, top_p: float | None = None,
-                          temperature: float = 1.0, max_length: int = 32, seed: int | None = None,
-                          mask_idxs: Sequence[int] = (), sampler: str | None = None) -> list[str]:
+    def generate_uncached(self, text: str, n: int = 1, *, max_length: int = 32, seed: int | None = None,
+                          mask_idxs: Sequence[int] = (), sampler: str | None = None, **knobs) -> list[str]:
         """`generate` on the reference decoder that recomputes everything each step (the baseline)."""
-        job = self._job(text, n, n, top_k, top_p, temperature, sampler, max_length, mask_idxs, seed)
+        job = self._job(text, n, n, sampler, knobs, max_length, mask_idxs, seed)
         outputs = self.reference_decoder.generate_ids(list(job.prompt_ids), n, job.sampling, max_length, seed)
         return [self.tokenizer.decode(ids) for ids in outputs]
 
-    def paraphrase(self, text: str, n: int = 32, k: int = 8, *, top_p: float | None = 0.95,
-                   top_k: int | None = None, temperature: float = 1.0, max_length: int = 32,
-                   mask_idxs: Sequence[int] = (), seed: int | None = None,
-                   sampler: str | None = None) -> list[tuple[str, float]]:
-        """SimBERT's gen_synonyms: up to k (text, cosine) pairs, best first, without the input."""
-        job = self._job(text, n, k, top_k, top_p, temperature, sampler, max_length, mask_idxs, seed)
+    def paraphrase(self, text: str, n: int = 32, k: int = 8, *, max_length: int = 32,
+                   mask_idxs: Sequence[int] = (), seed: int | None = None, sampler: str | None = None,
+                   **knobs) -> list[tuple[str, float]]:
+        """SimBERT's gen_synonyms: up to k (text, cosine) pairs, best first, without the input (top_p 0.95
+        unless `knobs` say otherwise)."""
+        job = self._job(text, n, k, sampler, {"top_p": 0.95, **knobs}, max_length, mask_idxs, seed)
         return self.paraphrase_batch([job])[0].paraphrases
 
-    def _job(self, text, n, k, top_k, top_p, temperature, sampler, max_length, mask_idxs, seed) -> ParaphraseJob:
-        sampling = SamplingParams(top_k=top_k, top_p=top_p, temperature=temperature, strategy=sampler)
+    def _job(self, text, n, k, sampler, knobs, max_length, mask_idxs, seed) -> ParaphraseJob:
+        sampling = SamplingParams(strategy=sampler, **knobs)
         return self.paraphrase_job(text, n=n, k=k, sampling=sampling, max_length=max_length,
                                    mask_idxs=mask_idxs, seed=seed)
 

@@ -41,15 +41,19 @@ class ReferenceDecoder:
                      seed: int | None = None) -> list[list[int]]:
         """n continuations of `source_ids`, each ending with [SEP] unless `max_length` cut it."""
         uniforms = row_uniforms(seed, n, max_length)
-        limits = RowLimits.of([params] * n, self.model.config.vocab_size)
+        vocab = self.model.config.vocab_size
+        limits = RowLimits.of([params] * n, vocab)
+        seen = np.zeros((n, vocab), bool)  # the tokens of the source and of each output so far
+        seen[:, source_ids] = True
         live = list(range(n))
         outputs: list[list[int]] = [[] for _ in range(n)]
         for t in range(max_length):
             logits = self.last_logits(source_ids, [outputs[i] for i in live])
-            chosen, _ = sample(logits, limits.take(np.array(live)), uniforms[live, t])
+            chosen, _ = sample(logits, limits.take(np.array(live)), uniforms[live, t], seen[live])
             still = []
             for row, token in zip(live, chosen):
                 outputs[row].append(int(token))
+                seen[row, token] = True
                 if token != self.sep_id:
                     still.append(row)
             live = still

@@ -1,65 +1,139 @@
-"""How the next token is chosen: samplers are strategies chosen by name.
+"""How the next token is chosen: sampling knobs and samplers, each one row of a registry.
 
-A sampler only decides which tokens a row may take: `greedy` (the most likely), `random`
-(the whole distribution), `top_k` (the k most likely) and `top_p` (the smallest set of most
-likely tokens holding mass p, optionally within the top k). Temperature applies to all. Each
-strategy states its choice as two per-row limits (top_k, top_p), so rows of different
-requests are chosen together on the device by `token_choice.choose_tokens`. (This module
-needs no TensorFlow: the HTTP layer checks requests with it.) Each row draws
-one uniform number per step from its own random stream (a seed per row), so a seeded request
-samples the same tokens whether it runs alone or in a batch with other requests.
-A new strategy subclasses `Sampler` and registers itself with `@register`.
+A knob (`KNOBS`) is a number a request may set, with its check and its effect on the device:
+it changes the logits (repetition penalty, then temperature) or keeps only the tokens at
+least `floor` times as likely as the most likely one (min_p); top_k and top_p are the cuts
+`token_choice` runs itself. A sampler (`SAMPLERS`) names the top_k and top_p it runs with.
+Request fields, CLI flags and the device code are built from these rows, so adding a knob or
+a sampler is one row. This module needs no TensorFlow (the HTTP layer checks requests with
+it): effects are written against the `tf` module the device code passes in. Each row draws
+one uniform number per step from its own random stream (a seed per row), so a seeded
+request samples the same tokens alone or in a batch with other requests.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import numbers
+import operator
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-SAMPLERS: dict[str, type[Sampler]] = {}
+_BOUNDS = {"gt": (operator.gt, ">"), "ge": (operator.ge, ">="), "lt": (operator.lt, "<"), "le": (operator.le, "<=")}
 
 
-def register(cls: type[Sampler]) -> type[Sampler]:
-    """Make a sampler class available by its `name` (to SamplingParams and the HTTP API)."""
-    SAMPLERS[cls.name] = cls
-    return cls
+class Knob(NamedTuple):
+    """A sampling number: request field, check, per-row device value and effect."""
+
+    name: str
+    type: type  # int or float
+    default: Any  # None: unset (the sampler decides)
+    bounds: dict[str, float]  # pydantic's gt / ge / lt / le
+    help: str
+    off: Any = None  # the device value when unset; None: the vocabulary size (top_k)
+    logits: Callable | None = None  # (tf, logits [rows, vocab], value [rows, 1], seen [rows, vocab]) -> logits
+    floor: Callable | None = None  # (tf, value [rows]) -> least probability kept, relative to the largest
+    shared: bool = True  # every sampler uses it; False: only those that name it in `uses`
+
+    def check(self, value) -> None:
+        """Refuse a value outside the bounds (None is unset, allowed where the default is None)."""
+        if value is None and self.default is None:
+            return
+        kind = numbers.Integral if self.type is int else numbers.Real
+        if isinstance(value, bool) or not isinstance(value, kind):
+            raise ValueError(f"{self.name} must be {'an integer' if self.type is int else 'a number'}, got {value!r}")
+        if not all(_BOUNDS[op][0](value, limit) for op, limit in self.bounds.items()):
+            allowed = " and ".join(f"{_BOUNDS[op][1]} {limit}" for op, limit in self.bounds.items())
+            raise ValueError(f"{self.name} must be {allowed}, got {value}")
+
+    def row_value(self, value, vocab: int):
+        """The device value of one row: `off` when unset; top_k at most the vocabulary."""
+        if value is None:
+            return vocab if self.off is None else self.off
+        return min(value, vocab) if self.type is int else value
 
 
-@dataclasses.dataclass(frozen=True)
-class SamplingParams:
-    """How to pick tokens: a strategy by name and its numbers.
+def _penalize(tf, logits, penalty, seen):
+    """HF's repetition penalty: seen tokens' logits divided by it if positive, multiplied if not."""
+    return tf.where(seen, tf.where(logits > 0, logits / penalty, logits * penalty), logits)
 
-    With `strategy` None it follows from the numbers: top_k=1 is greedy; top_p below 1 is
-    top_p (within top_k when both are set); top_k alone is top_k; neither is random.
-    A named strategy uses only its own numbers (and temperature).
-    """
 
-    top_k: int | None = None
-    top_p: float | None = None
-    temperature: float = 1.0
-    strategy: str | None = None
+KNOBS: dict[str, Knob] = {k.name: k for k in [
+    Knob("top_k", int, None, {"ge": 1}, "sample among the k most likely tokens; 1 is greedy", shared=False),
+    Knob("top_p", float, None, {"gt": 0.0, "le": 1.0}, "nucleus sampling mass", off=1.0, shared=False),
+    Knob("min_p", float, 0.0, {"ge": 0.0, "le": 1.0}, "keep only tokens at least min_p times as likely as the "
+         "most likely one; 0 is off, 1 is greedy", off=0.0, floor=lambda tf, p: p),
+    Knob("repetition_penalty", float, 1.0, {"gt": 0.0, "le": 100.0}, "divide the positive logits of tokens "
+         "already in the source or the output by it, multiply the negative ones (HF's); 1 is off", off=1.0,
+         logits=_penalize),
+    Knob("temperature", float, 1.0, {"gt": 0.0, "le": 100.0}, "softmax temperature", off=1.0,
+         logits=lambda tf, z, t, seen: z / t),
+]}
 
+
+class Sampler(NamedTuple):
+    """A strategy: the top_k and top_p it runs with (the knobs it `uses`, those it `needs`, fixed values)."""
+
+    name: str
+    help: str
+    uses: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()
+    fixed: tuple[tuple[str, Any], ...] = ()
+
+    def check(self, params: SamplingParams) -> None:
+        for name in self.needs:
+            if getattr(params, name) is None:
+                raise ValueError(f"the {self.name} sampler needs {name} ({KNOBS[name].help})")
+
+    def values(self, params: SamplingParams) -> dict[str, Any]:
+        """Every knob's value for this sampler: the shared ones and its own (others unset), then its fixed ones."""
+        values = {name: getattr(params, name) if knob.shared or name in self.uses else None
+                  for name, knob in KNOBS.items()}
+        return {**values, **dict(self.fixed)}
+
+
+SAMPLERS: dict[str, Sampler] = {s.name: s for s in [
+    Sampler("greedy", "the most likely token (the first of equals)", fixed=(("top_k", 1),)),
+    Sampler("random", "the whole distribution"),
+    Sampler("top_k", "the k most likely tokens", uses=("top_k",), needs=("top_k",)),
+    Sampler("top_p", "the smallest set of most likely tokens holding mass top_p (within top_k when set)",
+            uses=("top_k", "top_p"), needs=("top_p",)),
+]}
+
+
+class _Params:
     def __post_init__(self) -> None:
-        if self.top_k is not None and self.top_k < 1:
-            raise ValueError(f"top_k must be >= 1, got {self.top_k}")
-        if self.top_p is not None and not 0.0 < self.top_p <= 1.0:
-            raise ValueError(f"top_p must be in (0, 1], got {self.top_p}")
-        if not self.temperature > 0.0:
-            raise ValueError(f"temperature must be > 0, got {self.temperature}")
+        for knob in KNOBS.values():
+            knob.check(getattr(self, knob.name))
         if self.strategy is None:
             object.__setattr__(self, "strategy", _implied_strategy(self.top_k, self.top_p))
         if self.strategy not in SAMPLERS:
             raise ValueError(f"sampler {self.strategy!r} is unknown: use one of {', '.join(SAMPLERS)}")
         SAMPLERS[self.strategy].check(self)
 
+    @classmethod
+    def of(cls, source) -> SamplingParams:
+        """From any object with an attribute per knob and `sampler` (a request body, CLI arguments)."""
+        return cls(strategy=source.sampler, **{name: getattr(source, name) for name in KNOBS})
+
     @property
     def sampler(self) -> Sampler:
-        return SAMPLERS[self.strategy]()
+        return SAMPLERS[self.strategy]
 
     @property
     def greedy(self) -> bool:
         return self.strategy == "greedy"
+
+
+SamplingParams = dataclasses.make_dataclass(
+    "SamplingParams", [(k.name, k.type if k.default is not None else k.type | None, k.default) for k in KNOBS.values()]
+    + [("strategy", str | None, None)], bases=(_Params,), frozen=True, kw_only=True)
+SamplingParams.__module__ = __name__
+SamplingParams.__doc__ = """How to pick tokens: a sampler by name and the knobs (`KNOBS`) by name.
+
+    With `strategy` None it follows from the numbers: top_k=1 is greedy; top_p below 1 is
+    top_p (within top_k when both are set); top_k alone is top_k; neither is random."""
 
 
 def _implied_strategy(top_k: int | None, top_p: float | None) -> str:
@@ -68,69 +142,6 @@ def _implied_strategy(top_k: int | None, top_p: float | None) -> str:
     if top_p is not None and top_p < 1.0:
         return "top_p"
     return "top_k" if top_k is not None else "random"
-
-
-class Sampler:
-    """A strategy: the top_k and top_p limits a row runs with (None: no limit)."""
-
-    name = ""
-
-    @staticmethod
-    def check(params: SamplingParams) -> None:
-        """Refuse parameters the strategy cannot run with."""
-
-    def limits(self, params: SamplingParams) -> tuple[int | None, float | None]:
-        raise NotImplementedError
-
-
-@register
-class GreedySampler(Sampler):
-    """The most likely token (the first of equals)."""
-
-    name = "greedy"
-
-    def limits(self, params):
-        return 1, None
-
-
-@register
-class RandomSampler(Sampler):
-    """The whole distribution (after temperature)."""
-
-    name = "random"
-
-    def limits(self, params):
-        return None, None
-
-
-@register
-class TopKSampler(Sampler):
-    """The k most likely tokens, in proportion to their probabilities."""
-
-    name = "top_k"
-
-    @staticmethod
-    def check(params):
-        if params.top_k is None:
-            raise ValueError("the top_k sampler needs top_k: give the number of tokens to keep")
-
-    def limits(self, params):
-        return params.top_k, None
-
-
-@register
-class TopPSampler(Sampler):
-    """The smallest set of most likely tokens holding mass top_p (within top_k when it is set)."""
-
-    name = "top_p"
-
-    @staticmethod
-    def check(params):
-        if params.top_p is None:
-            raise ValueError("the top_p sampler needs top_p: give the probability mass to keep")
-
-    def limits(self, params):
-        return params.top_k, params.top_p
 
 
 def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
@@ -143,22 +154,23 @@ def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
 
 @dataclasses.dataclass(frozen=True)
 class RowLimits:
-    """Each row's sampling limits as arrays (what `choose_tokens` takes): top_k [rows] int32 (the
-    vocabulary size when unset), top_p [rows] float32 (1.0 when unset), temperature [rows] float32."""
+    """Each row's knob values as arrays by knob name (what `choose_tokens` takes): int32 for
+    integer knobs, float32 for the others; unset knobs hold their `off` value."""
 
-    top_k: np.ndarray
-    top_p: np.ndarray
-    temperature: np.ndarray
+    values: dict[str, np.ndarray]
 
     @classmethod
     def of(cls, params: list[SamplingParams], vocab: int) -> RowLimits:
-        limits = [p.sampler.limits(p) for p in params]
-        return cls(np.array([vocab if k is None else min(k, vocab) for k, _ in limits], np.int32),
-                   np.array([1.0 if p is None else p for _, p in limits], np.float32),
-                   np.array([p.temperature for p in params], np.float32))
+        rows = [p.sampler.values(p) for p in params]
+        return cls({k.name: np.array([k.row_value(r[k.name], vocab) for r in rows], device_dtype(k))
+                    for k in KNOBS.values()})
 
     def take(self, rows: np.ndarray) -> RowLimits:
-        return RowLimits(self.top_k[rows], self.top_p[rows], self.temperature[rows])
+        return RowLimits({name: x[rows] for name, x in self.values.items()})
+
+
+def device_dtype(knob: Knob) -> type:
+    return np.int32 if knob.type is int else np.float32
 
 
 def row_uniforms(seed: int | None, rows: int, steps: int) -> np.ndarray:

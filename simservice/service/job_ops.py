@@ -25,6 +25,10 @@ class JobOperations(ServiceBase):
         model = self.require_generator()
         check_samples(sampling.n, self.config.max_paraphrase_n)
         check_count(len(rows), self.config.max_job_rows, "rows")
+        try:
+            sampling.params  # checked now: the job runs in the background
+        except ValueError as exc:
+            raise ServiceError(ErrorKind.INVALID, str(exc)) from None
         return self._jobs().start(model, rows_from_records(rows, text_key), text_key, sampling, filters, k, truncate)
 
     async def get_job(self, job_id: str) -> AugmentJob:

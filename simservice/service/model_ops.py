@@ -4,7 +4,7 @@ collection, and paraphrases. Each text is checked and tokenized once, here, then
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -36,14 +36,13 @@ class Found:
 
 @dataclasses.dataclass(frozen=True)
 class ParaphraseOptions:
-    """How to sample and keep paraphrases (SimBERT's gen_synonyms: n samples, the k nearest kept)."""
+    """How to sample and keep paraphrases (SimBERT's gen_synonyms: n samples, the k nearest kept);
+    `knobs` are the sampling knobs by name (`inference.sampler.KNOBS`), unset ones at their defaults."""
 
     n: int = 32
     k: int = 8
-    top_p: float | None = 0.95
-    top_k: int | None = None
     sampler: str | None = None
-    temperature: float = 1.0
+    knobs: Mapping[str, Any] = dataclasses.field(default_factory=lambda: {"top_p": 0.95})
     max_length: int = 32
     mask_idxs: Sequence[int] = ()
     seed: int | None = None
@@ -114,8 +113,7 @@ class ModelOperations(ServiceBase):
         names = names or [f"texts[{i}]" for i in range(len(texts))]
         ids, cut = tokenize(model.tokenizer, texts, self.max_input_tokens, options.truncate, names)
         try:
-            sampling = SamplingParams(top_k=options.top_k, top_p=options.top_p, temperature=options.temperature,
-                                      strategy=options.sampler)
+            sampling = SamplingParams(strategy=options.sampler, **options.knobs)
         except ValueError as exc:
             raise ServiceError(ErrorKind.INVALID, str(exc)) from None
         jobs = []

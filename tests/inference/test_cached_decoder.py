@@ -128,3 +128,28 @@ def test_decode_scores_are_the_mean_logprob_of_the_sampled_tokens(model, tempera
         logits -= logits.max(axis=1, keepdims=True)
         logp = logits[np.arange(len(ids)), ids] - np.log(np.exp(logits).sum(axis=1))
         assert score == pytest.approx(float(logp.mean()), abs=1e-4)
+
+
+SAMPLINGS = {"greedy": SamplingParams(strategy="greedy"),
+             "random": SamplingParams(strategy="random", temperature=1.5),
+             "top_k": SamplingParams(top_k=5), "top_p": SamplingParams(top_p=0.8, top_k=20),
+             "min_p": SamplingParams(min_p=0.3), "penalty": SamplingParams(top_p=0.9, repetition_penalty=1.5),
+             "reward": SamplingParams(repetition_penalty=0.7, temperature=1.3),
+             "greedy_penalty": SamplingParams(top_k=1, repetition_penalty=3.0),
+             "all": SamplingParams(top_k=8, min_p=0.1, repetition_penalty=2.0)}
+
+
+@pytest.mark.parametrize("params", SAMPLINGS.values(), ids=SAMPLINGS)
+def test_every_sampler_and_knob_cached_equals_uncached(model, params):
+    for i, text in enumerate(TEXTS[:2]):
+        source = model.tokenizer.encode(text)
+        cached = model.decoder.decode([DecodeRequest(source, 3, params, 10, seed=i)])[0]
+        assert cached == model.reference_decoder.generate_ids(source, 3, params, 10, seed=i)
+
+
+def test_knobs_are_per_row_in_a_batch(roformer):
+    """Requests with different knobs decoded together give what each gives alone."""
+    requests = [DecodeRequest(roformer.tokenizer.encode(t), 2, p, 8, seed=i)
+                for i, (t, p) in enumerate(zip(TEXTS * 3, SAMPLINGS.values()))]
+    together = roformer.decoder.decode(requests)
+    assert together == [roformer.decoder.decode([r])[0] for r in requests]

@@ -43,3 +43,23 @@ def test_bert_positions_are_not_outrun(bert):
     with pytest.raises(ValueError, match="exceed the model's 64 positions"):
         bert.generate("好" * 58, max_length=16)
     assert len(bert.generate("好" * 58, max_length=4, top_k=1)) == 1
+
+
+def test_min_p_one_is_greedy(roformer):
+    for text in ("今天天气怎么样", "我想买一台电脑"):
+        sampled = roformer.generate(text, n=3, min_p=1.0, temperature=1.5, max_length=12, seed=1)
+        assert sampled == roformer.generate(text, n=3, top_k=1, max_length=12)
+
+
+def test_huge_repetition_penalty_never_repeats_a_token(roformer):
+    """Greedy, the plain model repeats itself; penalised, no token of the source or the output comes twice."""
+    from simservice.inference.cached_decoder import DecodeRequest
+    from simservice.inference.sampler import SamplingParams
+
+    for text in ("今天天气怎么样", "我想买一台新的笔记本电脑"):
+        source = roformer.tokenizer.encode(text)
+        plain, = roformer.decoder.decode([DecodeRequest(source, 1, SamplingParams(top_k=1), 16)])[0]
+        assert len(set(plain)) < len(plain)
+        ids, = roformer.decoder.decode([DecodeRequest(source, 1, SamplingParams(top_k=1, repetition_penalty=100.0),
+                                                      16)])[0]
+        assert len(ids) == 16 and len(set(ids)) == len(ids) and not set(ids) & set(source)

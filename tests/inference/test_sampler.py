@@ -138,3 +138,51 @@ def test_row_uniforms_are_reproducible_and_per_row():
 def test_bad_params_are_refused(bad):
     with pytest.raises(ValueError):
         SamplingParams(**bad)
+
+
+@pytest.mark.parametrize("min_p, kept", [(0.45, {1, 2, 3}), (0.7, {1, 2}), (1.0, {1}), (0.0, {0, 1, 2, 3})])
+def test_min_p_keeps_tokens_at_least_min_p_times_the_most_likely(min_p, kept):
+    tokens, = grid(np.log(PROBS), SamplingParams(min_p=min_p))
+    assert set(tokens.tolist()) == kept
+    expected = np.where(np.isin(np.arange(4), list(kept)), PROBS[0], 0)
+    assert np.allclose(shares(tokens, 4), expected / expected.sum(), atol=1e-3)
+
+
+@pytest.mark.parametrize("scale", [8.0, 0.1])  # peaked rows take the shortlist, flat rows the vocabulary
+def test_min_p_within_the_nucleus_on_both_paths(scale):
+    logits = np.random.default_rng(8).normal(size=(1, 500)) * scale
+    probs = softmax(logits)[0]
+    tokens, = grid(logits, SamplingParams(top_p=0.9, min_p=0.8), rows=20000)
+    order = np.argsort(-probs)
+    nucleus = order[:int(np.searchsorted(np.cumsum(probs[order]), 0.9 * probs.sum())) + 1]
+    assert set(tokens.tolist()) == {t for t in nucleus if probs[t] >= 0.8 * probs.max()}
+
+
+def test_repetition_penalty_divides_positive_and_multiplies_negative_logits_of_seen_tokens():
+    logits = np.array([[2.0, -1.0, 1.0, 0.5]], np.float32)
+    seen = np.array([[True, True, False, False]])
+    penalised = np.array([[1.0, -2.0, 1.0, 0.5]], np.float32)
+    params = SamplingParams(repetition_penalty=2.0)
+    u = (np.arange(4000) + 0.5) / 4000
+    tokens, logprobs = sample(np.tile(logits, (4000, 1)), RowLimits.of([params] * 4000, 4), u,
+                              np.tile(seen, (4000, 1)))
+    assert np.allclose(shares(tokens, 4), softmax(penalised)[0], atol=1e-3)
+    assert np.allclose(logprobs, np.log(softmax(penalised)[0, tokens]), atol=1e-5)
+
+
+def test_default_knobs_leave_tokens_and_logprobs_bit_identical():
+    logits = np.random.default_rng(9).normal(size=(6, 300)).astype(np.float32)
+    u = row_uniforms(4, 6, 1)[:, 0]
+    for params in (SamplingParams(top_p=0.8), SamplingParams(top_k=1), SamplingParams(temperature=0.7)):
+        limits = RowLimits.of([params] * 6, 300)
+        plain = sample(logits, limits, u)
+        all_seen = sample(logits, limits, u, np.ones((6, 300), bool))
+        assert all(np.array_equal(a, b) for a, b in zip(plain, all_seen))
+
+
+@pytest.mark.parametrize("bad", [dict(min_p=-0.1), dict(min_p=1.5), dict(repetition_penalty=0.0),
+                                 dict(repetition_penalty=-1.0), dict(repetition_penalty=101.0),
+                                 dict(min_p=float("nan")), dict(top_k=2.5)])
+def test_bad_knobs_are_refused_with_their_name(bad):
+    with pytest.raises(ValueError, match=next(iter(bad))):
+        SamplingParams(**bad)

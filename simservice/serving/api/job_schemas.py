@@ -6,17 +6,16 @@ from typing import Any
 
 from pydantic import BaseModel, Field, model_validator
 
-from simservice.serving.api.schemas import example, Strict
+from simservice.serving.api.schemas import example, sampling_fields, Strict
 
 
-class AugmentRequest(Strict):
+class AugmentRequest(sampling_fields(top_p=0.95), Strict):
     model_config = example(rows=[{"text": "今天天气不错", "label": "weather"}], n=32, k=5)
     rows: list[dict[str, Any]] = Field(min_length=1, description="the dataset: JSON objects, each with a text "
                                                                  "under `text_key` and any other keys (labels...)")
     text_key: str = Field("text", description="the key of each row's text")
     n: int = Field(32, ge=1, description="samples drawn per row (at most the server's max_paraphrase_n)")
     k: int = Field(5, ge=1, description="paraphrases kept per row, best first, at most n")
-    top_p: float = Field(0.95, gt=0.0, le=1.0, description="nucleus sampling mass")
     max_length: int = Field(32, ge=1, le=128, description="most tokens per sample")
     seed: int | None = Field(None, ge=0, lt=2**63, description="makes the job reproducible")
     mask_fraction: float = Field(0.0, ge=0.0, lt=1.0, description="fraction of each row's tokens masked for variety")

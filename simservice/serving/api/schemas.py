@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, model_validator
 
 from simservice.index import IndexStoreError
 from simservice.index import validation as index_checks
+from simservice.inference.sampler import KNOBS, SAMPLERS
 
 
 def _not_blank(text: str) -> str:
@@ -196,25 +197,35 @@ class SimilarMany(BaseModel):
     results: list[list[SimilarHit]] = Field(description="for each text of `texts`, its hits, best first")
 
 
-class ParaphraseRequest(OneOrManyTexts):
+def sampling_fields(**defaults) -> type[Strict]:
+    """A request base with `sampler` and one field per sampling knob, from their registries;
+    `defaults` overrides knobs' defaults."""
+    implied = ("by default it follows from the fields: top_k 1 is greedy, top_p below 1 is top_p (within top_k "
+               "when set), top_k alone is top_k, neither is random")
+    names = "; ".join(f"{s.name}: {s.help}" for s in SAMPLERS.values())
+    fields: dict[str, Any] = {"sampler": (Literal[tuple(SAMPLERS)] | None, Field(
+        None, description=f"the sampler by name ({names}); {implied}. Every other knob applies to all samplers"))}
+    for knob in KNOBS.values():
+        unset = knob.default is None
+        fields[knob.name] = (knob.type | None if unset else knob.type, Field(
+            defaults.get(knob.name, knob.default), description=knob.help + ("; null for none" if unset else ""),
+            **knob.bounds))
+    return create_model("SamplingFields", __base__=Strict, **fields)
+
+
+class ParaphraseRequest(sampling_fields(top_p=0.95), OneOrManyTexts):
     """`text` answers one `result`, `texts` a list of `results`."""
 
     model_config = example(text="今天天气不错", n=32, k=5)
     n: int = Field(32, ge=1, description="samples to draw per text (at most the server's max_paraphrase_n)")
     k: int = Field(8, ge=1, description="paraphrases to keep per text, at most n")
-    top_p: float | None = Field(0.95, gt=0.0, le=1.0, description="nucleus sampling mass; null for none")
-    top_k: int | None = Field(None, ge=1, description="sample among the k most likely tokens; 1 is greedy")
-    sampler: Literal["greedy", "random", "top_k", "top_p"] | None = Field(
-        None, description="the sampling strategy by name; by default it follows from the fields: top_k 1 is "
-                          "greedy, top_p below 1 is top_p (within top_k when set), top_k alone is top_k, "
-                          "neither is random. A named strategy uses only its own fields and temperature")
-    temperature: float = Field(1.0, gt=0.0, le=100.0, description="softmax temperature")
     max_length: int = Field(32, ge=1, le=128, description="most tokens to generate per sample")
     mask_idxs: list[int] = Field(default_factory=list, description="token positions of the input ([CLS] is 0) "
                                                                    "to replace by [MASK] for variety")
     seed: int | None = Field(None, ge=0, lt=2**63, description="makes the samples reproducible")
     with_logprob: bool = Field(False, description="also give each paraphrase the generator's mean log-probability "
-                                                  "per token (at the request's temperature, before top-k/top-p)")
+                                                  "per token (after the repetition penalty and temperature, "
+                                                  "before the top-k, top-p and min-p cuts)")
     truncate: bool = TRUNCATE
 
     @model_validator(mode="after")

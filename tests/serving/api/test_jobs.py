@@ -46,6 +46,26 @@ def test_job_reports_progress_and_gives_the_local_result(roformer, tmp_path):
     assert [(r["source_row"], r["text"]) for r in lines] == [(r["source_row"], r["text"]) for r in expected]
 
 
+def test_job_takes_the_sampling_knobs(roformer, tmp_path):
+    rows = [{"text": t} for t in SENTENCES[:3]]
+    knobs = {"min_p": 0.05, "repetition_penalty": 1.5, "top_k": 30, "temperature": 1.2}
+    with running_app(roformer, tmp_path / "index") as client:
+        started = client.post("/jobs/augment", json={"rows": rows, "n": 6, "k": 3, "max_length": 8, "seed": 2, **knobs})
+        assert started.status_code == 202, started.text
+        wait_for(client, started.json()["id"], "done")
+        lines = [json.loads(line) for line in client.get(f"/jobs/{started.json()['id']}/result").text.splitlines()]
+    local = Output(tmp_path / "local.jsonl", "jsonl", None, "text")
+    sampling = Sampling(6, 0.95, 8, 0.0, 2, {"sampler": None, **knobs})
+    augment(rows_from_records(rows, "text"), LocalGenerator(roformer, sampling), Filters(), 3, local, {},
+            progress=False)
+    expected = [json.loads(line) for line in local.path.read_text(encoding="utf-8").splitlines()]
+    assert lines and [r["text"] for r in lines] == [r["text"] for r in expected]
+    plain = Output(tmp_path / "plain.jsonl", "jsonl", None, "text")
+    augment(rows_from_records(rows, "text"), LocalGenerator(roformer, Sampling(6, 0.95, 8, 0.0, 2)), Filters(), 3,
+            plain, {}, progress=False)
+    assert plain.path.read_text(encoding="utf-8") != local.path.read_text(encoding="utf-8")
+
+
 def test_live_requests_go_before_queued_background_work(roformer, tmp_path):
     gated = GatedPipeline(roformer, open_gate=False)
     rows = [{"text": t + str(i)} for i in range(4) for t in SENTENCES]  # 24 rows, 4 a batch: 6 batches
@@ -86,6 +106,9 @@ def test_job_errors(roformer, tmp_path):
         assert_error(client.post("/jobs/augment", json={"rows": [{"text": "a"}] * 4}), 422, "4 rows", "limit of 3")
         assert_error(client.post("/jobs/augment", json={"rows": [{"text": "a"}], "n": 2, "k": 3}), 422, "k=3")
         assert_error(client.post("/jobs/augment", json={"rows": []}), 422, "rows")
+        one = {"rows": [{"text": "a"}], "n": 2, "k": 1}
+        assert_error(client.post("/jobs/augment", json={**one, "min_p": 2}), 422, "min_p", "less than or equal to 1")
+        assert_error(client.post("/jobs/augment", json={**one, "sampler": "top_k"}), 422, "top_k sampler needs top_k")
         for raw, field in ((b'{"rows": [{"text": "a", "w": NaN}]}', "rows[0].w: NaN"),
                            (b'{"rows": [{"text": "a", "w": [Infinity]}]}', "rows[0].w[0]: Infinity")):
             assert_error(client.post("/jobs/augment", content=raw, headers={"content-type": "application/json"}),

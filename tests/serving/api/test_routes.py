@@ -74,6 +74,16 @@ def test_samplers_chosen_by_name(client, roformer):
     assert [p["text"] for p in top_k] == [text for text, _ in expected]
 
 
+def test_min_p_and_repetition_penalty(client, roformer):
+    body = {"text": "今天天气不错", "n": 4, "k": 4, "max_length": 6, "seed": 5}
+    greedy = client.post("/paraphrase", json={**body, "top_k": 1}).json()["result"]
+    assert client.post("/paraphrase", json={**body, "min_p": 1.0}).json()["result"] == greedy
+    penalised = client.post("/paraphrase", json={**body, "repetition_penalty": 1.8, "min_p": 0.05}).json()["result"]
+    expected = roformer.paraphrase("今天天气不错", n=4, k=4, max_length=6, seed=5, repetition_penalty=1.8,
+                                   min_p=0.05)
+    assert [p["text"] for p in penalised] == [text for text, _ in expected]
+
+
 def test_paraphrase_without_nucleus_sampling(client):
     body = {"text": "今天天气不错", "n": 4, "k": 2, "max_length": 6, "seed": 5, "top_p": None}
     response = client.post("/paraphrase", json=body)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
+from simservice.inference.sampler import KNOBS
 from simservice.service.model_ops import ParaphraseOptions
 from simservice.serving.api.auth import require_api_key
 from simservice.serving.api.deps import CallerDep, GeneratorModel, Index, ReadyModel, ServiceDep
@@ -54,9 +55,9 @@ async def similar(body: SimilarRequest, service: ServiceDep, index: Index, model
 @router.post("/paraphrase", response_model=ParaphraseOne | ParaphraseMany, response_model_exclude_none=True,
              summary="paraphrases of a text or of each text, best first")
 async def paraphrase(body: ParaphraseRequest, service: ServiceDep, model: GeneratorModel, caller: CallerDep):
-    options = ParaphraseOptions(n=body.n, k=body.k, top_p=body.top_p, top_k=body.top_k, sampler=body.sampler,
-                                temperature=body.temperature, max_length=body.max_length, mask_idxs=body.mask_idxs,
-                                seed=body.seed, truncate=body.truncate)
+    options = ParaphraseOptions(n=body.n, k=body.k, sampler=body.sampler,
+                                knobs={name: getattr(body, name) for name in KNOBS}, max_length=body.max_length,
+                                mask_idxs=body.mask_idxs, seed=body.seed, truncate=body.truncate)
     results = await service.paraphrase(body.all_texts(), options, names=body.names(), caller=caller)
     rows = [[Paraphrase(text=t, score=s, logprob=result.logprobs[t] if body.with_logprob else None)
              for t, s in result.paraphrases] for result in results]

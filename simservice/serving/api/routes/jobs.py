@@ -8,6 +8,7 @@ from fastapi.responses import FileResponse
 
 from simservice.augment.filters import Filters
 from simservice.augment.generators import Sampling
+from simservice.inference.sampler import KNOBS
 from simservice.service.engine.background import AugmentJob
 from simservice.serving.api.auth import require_api_key
 from simservice.serving.api.deps import GeneratorModel, ServiceDep
@@ -29,7 +30,8 @@ def job_status(job: AugmentJob) -> JobStatus:
 async def start_augment(body: AugmentRequest, service: ServiceDep, model: GeneratorModel):
     filters = Filters(body.min_score, body.max_score, body.min_edit, body.min_length_ratio, body.max_length_ratio,
                       body.dedupe)
-    sampling = Sampling(body.n, body.top_p, body.max_length, body.mask_fraction, body.seed)
+    knobs = {name: getattr(body, name) for name in ("sampler", *KNOBS) if name != "top_p"}
+    sampling = Sampling(body.n, body.top_p, body.max_length, body.mask_fraction, body.seed, knobs)
     job = await service.start_augment(body.rows, sampling=sampling, filters=filters, k=body.k,
                                       text_key=body.text_key, truncate=body.truncate)
     return job_status(job)
