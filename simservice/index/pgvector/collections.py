@@ -15,8 +15,7 @@ from ..errors import CollectionExists, IndexStoreError, InvalidArgument
 from ..types import CollectionConfig, IndexSpec
 from .link import PgLink
 from .options import PgOptions
-from .store import CATALOG, PgStore
-MAX_NAME = 63  # Postgres identifiers hold 63 bytes
+from .store import CATALOG, PgStore, table_name
 MAX_LISTS = 32768  # pgvector's bound on IVFFlat lists
 
 
@@ -49,17 +48,14 @@ class PgCollections(CollectionsBase):
     def create(self, name: str, dim: int, metric: str = "cosine", index: IndexSpec | None = None) -> PgStore:
         config = CollectionConfig(check.check_name(name), check.check_dim(dim), check.check_metric(metric))
         spec = check.check_index_spec(index)
-        if len(name) > MAX_NAME:
-            raise InvalidArgument(f"collection name {name!r}: at most {MAX_NAME} characters on the pgvector backend "
-                                  "(a Postgres identifier)")
         if spec.kind == "ivf" and spec.nlist > MAX_LISTS:
             raise InvalidArgument(f"index.nlist={spec.nlist}: at most {MAX_LISTS} lists in pgvector's IVFFlat")
-        table = self._ident(name)
         try:
             with self.link.transaction() as cur:  # DDL is transactional: all of it or none
                 number = cur.execute(
                     sql.SQL("INSERT INTO {} (name, dim, metric, spec) VALUES (%s, %s, %s, %s) RETURNING id")
                     .format(self._ident(CATALOG)), [name, dim, metric, json.dumps(asdict(spec))]).fetchone()[0]
+                table = self._ident(table_name(number))
                 cur.execute(sql.SQL(
                     'CREATE TABLE {table} (id text COLLATE "C" NOT NULL, text bytea NOT NULL, metadata text NOT NULL, '
                     "filter_meta jsonb NOT NULL, vector vector({dim}) NOT NULL, CONSTRAINT {pkey} PRIMARY KEY (id))"
@@ -92,7 +88,7 @@ class PgCollections(CollectionsBase):
             gone = cur.execute(sql.SQL("DELETE FROM {} WHERE name = %s RETURNING id").format(self._ident(CATALOG)),
                                [name]).fetchone()
             if gone is not None:
-                cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(self._ident(name)))
+                cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(self._ident(table_name(gone[0]))))
         if gone is None:
             raise self._missing(name)
 

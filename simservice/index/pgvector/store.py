@@ -24,6 +24,12 @@ COLUMNS = "id, text, metadata, vector::real[]"
 log = logging.getLogger(__name__)
 
 
+
+def table_name(number: int) -> str:
+    """A collection's table, named by its catalog id: every API name fits, whatever Postgres's 63-byte
+    limit on identifiers (the catalog maps names to ids)."""
+    return f":{number}:items"
+
 class PgStore:
     """Items in a table (id, text, exact JSON metadata, its JSONB filter copy, vector); search orders by
     `vector <#> query` (negative inner product), through the HNSW or IVFFlat index when there is one."""
@@ -33,7 +39,7 @@ class PgStore:
         self.link = link
         self.config = config
         self.spec = spec
-        self.table = sql.Identifier(schema, config.name)
+        self.table = sql.Identifier(schema, table_name(number))
         self.catalog = sql.Identifier(schema, CATALOG)
         self.index = sql.Identifier(schema, f":{number}:{spec.kind}")
 
