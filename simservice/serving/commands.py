@@ -13,7 +13,7 @@ POOLINGS = ("linear", "cls", "mean")  # model.config.POOLINGS, without importing
 
 FLAGS = {  # flag -> (settings field, type, help)
     "--model": ("model", str, "checkpoint directory (default models/demo)"),
-    "--family": ("family", str, "model family: roformer-sim or bert-embedding (default: told from the checkpoint)"),
+    "--family": ("family", str, "model family: roformer-sim, bert-embedding or bert-unilm (default: told from the checkpoint)"),
     "--served-model-name": ("served_model_name", str, "the model's name in /v1 answers (default: its directory's)"),
     "--data-dir": ("data_dir", str, "directory of the embedded vector index (default data/index)"),
     "--milvus-uri": ("milvus_uri", str, "Milvus server for --index-backend milvus (default http://127.0.0.1:19530)"),
