@@ -1,6 +1,6 @@
-"""Write a `SimModel` read through a `tokenizer.json` as a Hugging Face BERT directory that the
-`bert-unilm` family reads back: `config.json`, `model.safetensors` (MLM head included), the
-tokenizer and the sentence-transformers files (its pooling, no prompts)."""
+"""Write a `SimModel` pooled by CLS or mean as a Hugging Face BERT directory that the `bert-unilm`
+family reads back: `config.json`, `model.safetensors` (MLM head included), the tokenizer
+(`tokenizer.json`, or WordPiece `vocab.txt`) and the sentence-transformers files (its pooling, no prompts)."""
 
 from __future__ import annotations
 
@@ -11,15 +11,17 @@ from pathlib import Path
 
 import numpy as np
 
+from simservice.model.checkpoint_writer import write_vocab
 from simservice.model.piece_tokenizer import PieceTokenizer
 from simservice.model.sim_model import SimModel
+from simservice.model.tokenizer import Tokenizer
 from simservice.model.weight_map import hf_table
 
 SERVING_LENGTH = 64  # sentence_bert_config.json's max_seq_length, as RoFormer-Sim is served
 _MODES = {"mean": "pooling_mode_mean_tokens", "cls": "pooling_mode_cls_token"}
 
 
-def hf_bert_config(model: SimModel, tokenizer: PieceTokenizer) -> dict:
+def hf_bert_config(model: SimModel, tokenizer: Tokenizer) -> dict:
     c = model.config
     return {
         "architectures": ["BertForMaskedLM"], "model_type": "bert", "vocab_size": c.vocab_size,
@@ -50,7 +52,7 @@ def sentence_transformers_files(model: SimModel) -> dict[str, object]:
     }
 
 
-def save_hf(model: SimModel, tokenizer: PieceTokenizer, directory: str | Path, dtype: str = "float32") -> Path:
+def save_hf(model: SimModel, tokenizer: Tokenizer, directory: str | Path, dtype: str = "float32") -> Path:
     """Write the checkpoint into `directory` (replaced whole); `dtype` "float16" halves the weights,
     which the loader reads back as float32."""
     from safetensors.numpy import save_file
@@ -65,7 +67,10 @@ def save_hf(model: SimModel, tokenizer: PieceTokenizer, directory: str | Path, d
                    for e in hf_table(model, "")}
         save_file(tensors, str(staging / "model.safetensors"), metadata={"format": "pt"})
         (staging / "model.safetensors").chmod(0o644)
-        tokenizer.save(staging / "tokenizer.json")
+        if isinstance(tokenizer, PieceTokenizer):
+            tokenizer.save(staging / "tokenizer.json")
+        else:
+            write_vocab(tokenizer, staging / "vocab.txt")
         files = {"config.json": hf_bert_config(model, tokenizer), **sentence_transformers_files(model)}
         for name, content in files.items():
             (staging / name).parent.mkdir(parents=True, exist_ok=True)

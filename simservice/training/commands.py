@@ -31,7 +31,7 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
                                              "an embedding model gets a fresh MLM head")
     p.add_argument("--init-layers", type=int, help="keep this many of --init's layers (evenly spaced, the last kept)")
     p.add_argument("--export-dtype", choices=("float32", "float16"), default="float32",
-                   help="weights of a Hugging Face export (tokenizer.json models); default float32")
+                   help="weights of a Hugging Face export (CLS or mean pooling); default float32")
     p.add_argument("--objectives", type=_objectives, default=("simbert",),
                    help="comma-separated: simbert (seq2seq + in-batch contrastive on positives), "
                         "cosent (labelled pairs), triplet (hard negatives), mlm, simcse and denoise "

@@ -13,7 +13,7 @@ OBJECTIVES = ("simbert", "cosent", "triplet", "mlm", "simcse", "denoise")
 @dataclasses.dataclass
 class TrainOptions:
     work_dir: Path
-    output: Path | None = None  # final checkpoint (official format; HF for a tokenizer.json); default work_dir/export
+    output: Path | None = None  # final checkpoint (official format; HF for CLS / mean pooling); default work_dir/export
     export_dtype: str = "float32"  # weights of an HF export: float32 or float16
     init: Path | None = None  # fine-tune this checkpoint instead of starting from scratch
     init_layers: int | None = None  # keep this many of --init's layers, evenly spaced, ending at the last

@@ -136,8 +136,9 @@ class _Evaluator:
 
 
 def export(model, tokenizer: Tokenizer, o: TrainOptions) -> Path:
-    """The official TF1 format for WordPiece models; the Hugging Face layout for a `tokenizer.json` one."""
-    if isinstance(tokenizer, PieceTokenizer):
+    """The official TF1 format for SimBERT-style models (linear pooler); the Hugging Face layout for the
+    others (CLS or mean pooling, as embedding models give it)."""
+    if model.pooler is None:
         return save_hf(model, tokenizer, o.export_dir, o.export_dtype)
     return save_tf1(model, tokenizer, o.export_dir)
 

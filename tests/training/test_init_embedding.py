@@ -52,3 +52,11 @@ def test_exported_model_is_a_bert_unilm_that_encodes_and_generates(tmp_path):
     expected = ModelEncoder(trainer.model, tokenizer)(TEXTS)
     np.testing.assert_allclose(pipeline.encode(TEXTS), expected, atol=2e-3)  # float16 storage
     assert len(pipeline.generate(TEXTS[0], n=2, top_p=0.95, max_length=8, seed=1)) == 2
+
+
+def test_a_wordpiece_embedding_model_exports_with_its_vocab(tmp_path):
+    options = tiny_options(tmp_path, init=FIXTURES / "families" / "text2vec", steps=1)
+    train(options)
+    pipeline = load_model(options.export_dir)
+    assert pipeline.model.config.family == "bert-unilm" and (options.export_dir / "vocab.txt").exists()
+    assert pipeline.encode(TEXTS).shape[0] == len(TEXTS)
