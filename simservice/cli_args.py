@@ -37,7 +37,7 @@ def add_model_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--precision", choices=PRECISIONS, default="float32",
                         help="compute precision (default float32); int8 needs --xla")
     parser.add_argument("--xla", action="store_true", help="compile the encoder and the decode loop with XLA")
-    parser.add_argument("--family", default=None, help="model family: roformer-sim or bert-embedding "
+    parser.add_argument("--family", default=None, help="model family: roformer-sim, bert-embedding or bert-unilm "
                                                        "(default: told from the checkpoint)")
     parser.add_argument("--pooling", choices=POOLINGS, default=None,
                         help="sentence vector: linear (SimBERT's pooler), cls or mean (default: the checkpoint's)")

@@ -46,6 +46,10 @@ class PieceTokenizer(Tokenizer):
         self._bind(vocab, max_length, prompts, **ids)
         self._hf = hf
 
+    def save(self, path: str | Path) -> None:
+        """Write the `tokenizer.json` this tokenizer was read from (truncation and padding off)."""
+        self._hf.save(str(path))
+
     def decode(self, ids: Sequence[int] | np.ndarray) -> str:
         """Ids back to text by the tokenizer's own decoder, special tokens dropped."""
         return self._hf.decode([int(i) for i in ids if int(i) not in self._special_ids], skip_special_tokens=True)

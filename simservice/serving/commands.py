@@ -15,7 +15,8 @@ POOLINGS = ("linear", "cls", "mean")  # model.config.POOLINGS, without importing
 
 FLAGS = {  # flag -> (settings field, type, help)
     "--model": ("model", str, "checkpoint directory (default models/demo)"),
-    "--family": ("family", str, "model family: roformer-sim or bert-embedding (default: told from the checkpoint)"),
+    "--family": ("family", str, "model family: roformer-sim, bert-embedding or bert-unilm (default: told from "
+                                "the checkpoint)"),
     "--served-model-name": ("served_model_name", str, "the model's name in /v1 answers (default: its directory's)"),
     "--index": ("index", str, "where collections live, as a URL: faiss:///path (default: faiss in data/index), "
                               "memory://, milvus://host:port, postgresql://user:pass@host:port/db"),

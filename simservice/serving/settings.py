@@ -23,8 +23,8 @@ class Settings(BaseSettings):
 
     model: str = Field(default_factory=demo_model, description="checkpoint directory (official TF1 or Hugging "
                                                                  "Face); default: the demo, models/demo")
-    family: str | None = Field(None, description="model family: roformer-sim (RoFormer-Sim, SimBERT) or "
-                                                 "bert-embedding (e5, bge, text2vec); default: told from the checkpoint")
+    family: str | None = Field(None, description="model family: roformer-sim (RoFormer-Sim, SimBERT), bert-embedding "
+                                                 "(e5, bge, text2vec) or bert-unilm; default: told from the checkpoint")
     pooling: Literal["linear", "cls", "mean"] | None = Field(
         None, description="sentence vector: linear ([CLS] through SimBERT's pooler), cls or mean; default: the "
                           "checkpoint's sentence-transformers files, else its family's")

@@ -27,7 +27,11 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
                     "few minutes and resumes from there when run again with the same flags.")
     p.add_argument("--work-dir", type=Path, required=True, help="training state (resumed from if present)")
     p.add_argument("--output", type=Path, help="final checkpoint directory (default WORK_DIR/export)")
-    p.add_argument("--init", type=Path, help="fine-tune this checkpoint (official TF1 or HF) instead of scratch")
+    p.add_argument("--init", type=Path, help="fine-tune this checkpoint (official TF1 or HF) instead of scratch; "
+                                             "an embedding model gets a fresh MLM head")
+    p.add_argument("--init-layers", type=int, help="keep this many of --init's layers (evenly spaced, the last kept)")
+    p.add_argument("--export-dtype", choices=("float32", "float16"), default="float32",
+                   help="weights of a Hugging Face export (CLS or mean pooling); default float32")
     p.add_argument("--objectives", type=_objectives, default=("simbert",),
                    help="comma-separated: simbert (seq2seq + in-batch contrastive on positives), "
                         "cosent (labelled pairs), triplet (hard negatives), mlm, simcse and denoise "

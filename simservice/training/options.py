@@ -13,8 +13,10 @@ OBJECTIVES = ("simbert", "cosent", "triplet", "mlm", "simcse", "denoise")
 @dataclasses.dataclass
 class TrainOptions:
     work_dir: Path
-    output: Path | None = None  # final checkpoint (official format); default work_dir/export
+    output: Path | None = None  # final checkpoint (official format; HF for CLS / mean pooling); default work_dir/export
+    export_dtype: str = "float32"  # weights of an HF export: float32 or float16
     init: Path | None = None  # fine-tune this checkpoint instead of starting from scratch
+    init_layers: int | None = None  # keep this many of --init's layers, evenly spaced, ending at the last
     objectives: tuple[str, ...] = ("simbert",)
     positives: tuple[Path, ...] = ()  # labelled files; label 1 (or STS score >= 4) pairs feed `simbert`
     labelled: tuple[Path, ...] = ()  # labelled files for `cosent`, one batch group per file
@@ -60,6 +62,8 @@ class TrainOptions:
         for objective in self.objectives:
             if not needs[objective]:
                 raise ValueError(f"objective {objective!r} needs its data files (see --help)")
+        if self.export_dtype not in ("float32", "float16"):
+            raise ValueError(f"export_dtype must be float32 or float16, got {self.export_dtype!r}")
         if self.steps < 1:
             raise ValueError(f"steps must be >= 1, got {self.steps}")
 

@@ -12,6 +12,8 @@ from tqdm import tqdm
 
 from simservice.model.checkpoint_writer import save_tf1, write_vocab
 from simservice.model.config import ModelConfig
+from simservice.model.hf_writer import save_hf
+from simservice.model.piece_tokenizer import PieceTokenizer
 from simservice.model.tokenizer import Tokenizer
 from simservice.training.data import read_labelled_groups, read_positive_pairs, read_sentences, read_triplets
 from simservice.training.encode import ModelEncoder
@@ -25,6 +27,7 @@ from simservice.training.vocab import build_char_vocab
 log = logging.getLogger(__name__)
 MODEL_FILE = "model.json"
 VOCAB_FILE = "vocab.txt"
+TOKENIZER_FILE = "tokenizer.json"
 
 
 def _all_texts(o: TrainOptions) -> list[str]:
@@ -41,17 +44,24 @@ def setup_model(o: TrainOptions):
     loss_scaling = o.precision == "mixed_float16"
     if has_state(work):
         config = ModelConfig(**json.loads((work / MODEL_FILE).read_text())["config"])
-        tokenizer = Tokenizer.from_file(work / VOCAB_FILE, max_length=o.max_length)
+        if (work / TOKENIZER_FILE).exists():
+            tokenizer = PieceTokenizer(work / TOKENIZER_FILE, max_length=o.max_length)
+        else:
+            tokenizer = Tokenizer.from_file(work / VOCAB_FILE, max_length=o.max_length)
         model = new_model(config, o.seed, o.precision, o.recompute)
         return model, tokenizer, loss_scaling
     if o.init:
-        model, tokenizer = model_from_checkpoint(o.init, o.max_length, o.precision, o.recompute, o.dropout, o.seed)
+        model, tokenizer = model_from_checkpoint(o.init, o.max_length, o.precision, o.recompute, o.dropout, o.seed,
+                                                 o.init_layers)
     else:
         tokenizer = Tokenizer(build_char_vocab(_all_texts(o), o.vocab_min_count), max_length=o.max_length)
         config = ModelConfig(vocab_size=tokenizer.vocab_size, hidden_size=o.hidden, num_layers=o.layers,
                              num_heads=o.heads, intermediate_size=o.intermediate, dropout=o.dropout)
         model = new_model(config, o.seed, o.precision, o.recompute)
-    write_vocab(tokenizer, work / VOCAB_FILE)
+    if isinstance(tokenizer, PieceTokenizer):
+        tokenizer.save(work / TOKENIZER_FILE)
+    else:
+        write_vocab(tokenizer, work / VOCAB_FILE)
     (work / MODEL_FILE).write_text(json.dumps({"config": model.config.to_dict(), "init": str(o.init or "")}))
     return model, tokenizer, loss_scaling
 
@@ -76,6 +86,8 @@ def setup_tasks(o: TrainOptions, tokenizer: Tokenizer) -> list:
         tasks.append(TripletTask(list(zip(*columns)), o.triplet_batch_size, o.seed, scale=o.scale))
         log.info("triplet: %d (anchor, positive, negative) triplets", len(triplets))
     sentences = ids(read_sentences(o.sentences)) if {"mlm", "simcse", "denoise"} & set(o.objectives) else []
+    if {"mlm", "denoise"} & set(o.objectives) and tokenizer.mask_id is None:
+        raise ValueError("mlm and denoise need a mask token, and this tokenizer has none")
     if "mlm" in o.objectives:
         special = [tokenizer.pad_id, tokenizer.unk_id, tokenizer.cls_id, tokenizer.sep_id, tokenizer.mask_id]
         tasks.append(MlmTask(sentences, o.mlm_batch_size, o.seed, mask_id=tokenizer.mask_id, special_ids=special))
@@ -123,6 +135,14 @@ class _Evaluator:
                          for name, pairs in self.sets)
 
 
+def export(model, tokenizer: Tokenizer, o: TrainOptions) -> Path:
+    """The official TF1 format for SimBERT-style models (linear pooler); the Hugging Face layout for the
+    others (CLS or mean pooling, as embedding models give it)."""
+    if model.pooler is None:
+        return save_hf(model, tokenizer, o.export_dir, o.export_dtype)
+    return save_tf1(model, tokenizer, o.export_dir)
+
+
 def train(o: TrainOptions) -> Path:
     """Train to `o.steps` (resuming if the work directory holds a state) and export the checkpoint."""
     trainer, tokenizer, start = build(o)
@@ -130,7 +150,7 @@ def train(o: TrainOptions) -> Path:
 
     def checkpoint(step: int) -> None:
         save_state(o.work_dir, trainer.model, trainer.optimizer, step)
-        save_tf1(trainer.model, tokenizer, o.export_dir)
+        export(trainer.model, tokenizer, o)
         scores = evaluator() if evaluator.sets else ""
         tqdm.write(f"checkpoint step {step}: {o.work_dir}, exported {o.export_dir} {scores}")
 

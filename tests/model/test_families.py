@@ -120,3 +120,30 @@ def test_a_bad_default_prompt_name_is_refused(tmp_path):
     path.write_text(json.dumps(json.loads(path.read_text()) | {"default_prompt_name": "search"}))
     with pytest.raises(CheckpointError, match="default_prompt_name 'search'"):
         load_model(directory)
+
+
+def _family_of(directory):
+    from simservice.model.checkpoint_files import find_checkpoint, open_tensors
+    from simservice.model.families import FAMILIES, Checkpoint, detect
+
+    files = find_checkpoint(directory)
+    checkpoint = Checkpoint(files, open_tensors(files))
+    assert sum(family.matches(checkpoint) for family in FAMILIES.values()) == 1
+    return detect(checkpoint).name
+
+
+def test_an_embedding_model_with_an_mlm_head_is_bert_unilm_and_generates(tmp_path):
+    from simservice.model.hf_writer import save_hf
+    from simservice.training.model_setup import model_from_checkpoint
+
+    model, tokenizer = model_from_checkpoint(FIXTURES / "families" / "e5", max_length=32)
+    save_hf(model, tokenizer, tmp_path / "unilm")
+    assert _family_of(tmp_path / "unilm") == "bert-unilm"
+    pipeline = load_model(tmp_path / "unilm")
+    assert pipeline.can_generate and pipeline.model.config.pooling == "mean"
+    assert len(pipeline.generate("怎么办理手机", n=2, top_p=0.95, max_length=6, seed=0)) == 2
+    for name in ("bge_zh", "text2vec", "e5"):
+        assert _family_of(FIXTURES / "families" / name) == "bert-embedding"
+    shutil.copytree(tmp_path / "unilm", tmp_path / "port")
+    (tmp_path / "port" / "modules.json").unlink()  # an MLM head without sentence-transformers: a SimBERT port
+    assert _family_of(tmp_path / "port") == "roformer-sim"

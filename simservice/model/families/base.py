@@ -64,6 +64,18 @@ class Family:
         raise NotImplementedError
 
 
+MLM_HEAD = "cls.predictions.transform.dense.weight"
+
+
+def has_mlm_head(checkpoint: Checkpoint) -> bool:
+    """A Hugging Face checkpoint with BERT's masked-LM head tensors (`cls.predictions.*`)."""
+    return any(name.endswith(MLM_HEAD) for name in checkpoint.names)
+
+
+def has_sentence_transformers(checkpoint: Checkpoint) -> bool:
+    return (checkpoint.files.directory / "modules.json").exists()
+
+
 def check_tokenizer_fits(tokenizer: Tokenizer, config: ModelConfig, source: Path) -> None:
     """Every id the tokenizer can give must have a row in the embedding table."""
     if tokenizer.vocab_size > config.vocab_size:

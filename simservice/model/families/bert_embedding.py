@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from simservice.model.config import Architecture, ModelConfig, Pooling
 from simservice.model.errors import CheckpointError
-from simservice.model.families.base import Checkpoint, Family, LoadPlan, check_tokenizer_fits
+from simservice.model.families.base import Checkpoint, Family, LoadPlan, check_tokenizer_fits, has_mlm_head
 from simservice.model.families.roformer_sim import hf_prefix
 from simservice.model.piece_tokenizer import PieceTokenizer
 from simservice.model.sentence_transformers import read_sentence_transformers
@@ -27,7 +27,10 @@ class BertEmbedding(Family):
     can_generate = False
 
     def matches(self, checkpoint: Checkpoint) -> bool:
-        return checkpoint.files.layout == "hf" and checkpoint.raw_config.get("model_type") in MODEL_TYPES
+        if checkpoint.files.layout != "hf" or checkpoint.raw_config.get("model_type") not in MODEL_TYPES:
+            return False
+        # With an MLM head it is a generator: a SimBERT port without modules.json, else `bert-unilm`.
+        return not has_mlm_head(checkpoint)
 
     def plan(self, checkpoint: Checkpoint, *, architecture: Architecture | None, pooling: Pooling | None,
              max_length: int | None) -> LoadPlan:

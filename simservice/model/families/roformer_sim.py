@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from simservice.model.config import Architecture, ModelConfig, Pooling
 from simservice.model.errors import CheckpointError
-from simservice.model.families.base import Checkpoint, Family, LoadPlan
+from simservice.model.families.base import Checkpoint, Family, LoadPlan, has_mlm_head, has_sentence_transformers
 from simservice.model.sim_model import SimModel
 from simservice.model.tokenizer import Tokenizer, load_vocab
 from simservice.model.weight_map import Entry, hf_table, tf1_table
 
 MAX_LENGTH = 64
-# A Hugging Face BERT checkpoint with these tensors and no sentence-transformers modules is a SimBERT port.
-_MLM_HEAD = "cls.predictions.transform.dense.weight"
 
 
 class RoFormerSim(Family):
@@ -30,8 +28,8 @@ class RoFormerSim(Family):
             return True
         if checkpoint.raw_config.get("model_type") == "roformer":
             return True
-        has_head = any(name.endswith(_MLM_HEAD) for name in checkpoint.names)
-        return has_head and not (files.directory / "modules.json").exists()
+        # A Hugging Face BERT with an MLM head and no sentence-transformers modules is a SimBERT port.
+        return has_mlm_head(checkpoint) and not has_sentence_transformers(checkpoint)
 
     def plan(self, checkpoint: Checkpoint, *, architecture: Architecture | None, pooling: Pooling | None,
              max_length: int | None) -> LoadPlan:

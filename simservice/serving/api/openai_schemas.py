@@ -58,7 +58,7 @@ class ModelCard(BaseModel):
     capabilities: list[Literal["embeddings", "paraphrase"]] | None = Field(
         None, description="what the model can do: every model embeds; paraphrase needs a generator "
                           "(absent while the model loads)")
-    family: str | None = Field(None, description="model family: roformer-sim or bert-embedding")
+    family: str | None = Field(None, description="model family: roformer-sim, bert-embedding or bert-unilm")
     pooling: str | None = Field(None, description="how a sentence vector is read: linear, cls or mean")
     dim: int | None = Field(None, description="vector dimension")
     prompts: dict[str, str] | None = Field(None, description="the prompts `prompt_name` may name, and their text")

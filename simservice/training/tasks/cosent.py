@@ -10,7 +10,7 @@ import tensorflow as tf
 from simservice.training.batches import sentence_rows
 from simservice.training.losses import cosent_loss
 from simservice.training.plan import BatchPlan
-from simservice.training.tasks.specs import MODEL_INPUTS, model_inputs
+from simservice.training.tasks.specs import MODEL_INPUTS, model_inputs, source_mask
 
 
 class CosentTask:
@@ -38,6 +38,6 @@ class CosentTask:
         return {**sentence_rows(rows), "labels": labels[indices].astype(np.float32)}
 
     def loss(self, model, batch, training: bool):
-        pooled = model.pooled(model(model_inputs(batch), training=training))
+        pooled = model.pooled(model(model_inputs(batch), training=training), source_mask(batch))
         loss = cosent_loss(pooled[0::2], pooled[1::2], batch["labels"], self.scale)
         return self.weight * loss, {"cosent": loss}

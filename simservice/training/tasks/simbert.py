@@ -13,7 +13,7 @@ import numpy as np
 from simservice.training.batches import pair_rows
 from simservice.training.losses import in_batch_contrastive_loss, seq2seq_loss, target_positions, token_loss
 from simservice.training.plan import BatchPlan
-from simservice.training.tasks.specs import MODEL_INPUTS, model_inputs
+from simservice.training.tasks.specs import MODEL_INPUTS, model_inputs, source_mask
 
 
 def target_loss(model, hidden, batch, compact_logits: bool):
@@ -49,6 +49,6 @@ class SimBertTask:
     def loss(self, model, batch, training: bool):
         hidden = model(model_inputs(batch), training=training)
         s2s = target_loss(model, hidden, batch, self.compact_logits)
-        con = in_batch_contrastive_loss(model.pooled(hidden), self.scale)
+        con = in_batch_contrastive_loss(model.pooled(hidden, source_mask(batch)), self.scale)
         total = self.seq2seq_weight * s2s + self.contrastive_weight * con
         return total, {"seq2seq": s2s, "contrastive": con}

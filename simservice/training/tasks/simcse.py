@@ -14,7 +14,7 @@ import numpy as np
 from simservice.training.batches import sentence_rows
 from simservice.training.losses import in_batch_contrastive_loss
 from simservice.training.plan import BatchPlan
-from simservice.training.tasks.specs import MODEL_INPUTS, model_inputs
+from simservice.training.tasks.specs import MODEL_INPUTS, model_inputs, source_mask
 
 
 class SimCseTask:
@@ -36,6 +36,6 @@ class SimCseTask:
         return sentence_rows([self.sentences[i] for i in indices for _ in range(2)])
 
     def loss(self, model, batch, training: bool):
-        pooled = model.pooled(model(model_inputs(batch), training=training))
+        pooled = model.pooled(model(model_inputs(batch), training=training), source_mask(batch))
         loss = in_batch_contrastive_loss(pooled, self.scale)
         return self.weight * loss, {"simcse": loss}

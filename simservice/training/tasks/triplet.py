@@ -14,7 +14,7 @@ import numpy as np
 from simservice.training.batches import sentence_rows
 from simservice.training.losses import hard_negative_loss
 from simservice.training.plan import BatchPlan
-from simservice.training.tasks.specs import MODEL_INPUTS, model_inputs
+from simservice.training.tasks.specs import MODEL_INPUTS, model_inputs, source_mask
 
 
 class TripletTask:
@@ -36,6 +36,6 @@ class TripletTask:
         return sentence_rows([sentence for i in indices for sentence in self.triplets[i]])
 
     def loss(self, model, batch, training: bool):
-        pooled = model.pooled(model(model_inputs(batch), training=training))
+        pooled = model.pooled(model(model_inputs(batch), training=training), source_mask(batch))
         loss = hard_negative_loss(pooled[0::3], pooled[1::3], pooled[2::3], self.scale)
         return self.weight * loss, {"triplet": loss}

@@ -32,8 +32,8 @@ class Info(BaseModel):
     version: str = Field(description="simservice version")
     model: str = Field(description="model directory")
     architecture: str = Field(description="roformer or bert")
-    family: str = Field(description="model family: roformer-sim (RoFormer-Sim, SimBERT) or bert-embedding "
-                                    "(e5, bge, text2vec)")
+    family: str = Field(description="model family: roformer-sim (RoFormer-Sim, SimBERT) bert-embedding "
+                                    "(e5, bge, text2vec) or bert-unilm (an embedding model with a generator)")
     pooling: str = Field(description="sentence vector: linear ([CLS] through the pooler), cls or mean")
     can_paraphrase: bool = Field(description="whether the model has a generator (/paraphrase, augment)")
     prompts: dict[str, str] = Field(description="the model's prompts by name (`prompt_name` of /encode)")
