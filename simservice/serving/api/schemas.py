@@ -246,11 +246,18 @@ class Paraphrase(BaseModel):
 PARAPHRASE_EXAMPLE = [{"text": "今天的天气不错", "score": 0.95}, {"text": "今天天气挺好", "score": 0.91}]
 
 
+NO_PARAPHRASE = ("no paraphrase: every sample was the input itself (or empty), as greedy decoding usually gives; "
+                 "sample instead (e.g. \"top_p\": 0.95, the default sampler) or draw more (n)")
+
+
 class ParaphraseOne(BaseModel):
     model_config = example(result=PARAPHRASE_EXAMPLE)
     result: list[Paraphrase] = Field(description="the paraphrases of `text`, best first")
+    note: str | None = Field(None, description="why `result` is empty (only then)")
 
 
 class ParaphraseMany(BaseModel):
     model_config = example(results=[PARAPHRASE_EXAMPLE])
     results: list[list[Paraphrase]] = Field(description="for each text of `texts`, its paraphrases, best first")
+    notes: list[str | None] | None = Field(None, description="for each text, why its list is empty (null where "
+                                                             "it is not); only when a list is empty")

@@ -153,3 +153,33 @@ def test_paraphrase_logprobs_on_request(client, roformer):
     expected = roformer.paraphrase_batch([roformer.paraphrase_job("今天天气不错", n=6, k=3, max_length=6,
                                                                   seed=9)])[0].logprobs
     assert {p["text"]: p["logprob"] for p in scored} == pytest.approx(expected, abs=1e-6)
+
+
+class CopyingPipeline:
+    """The tiny model, with a generator whose every sample is the input (what greedy decoding often gives)."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def paraphrase_batch(self, jobs):
+        from simservice.inference.paraphrase import ParaphraseResult
+
+        return [ParaphraseResult([], job.n, {}) for job in jobs]
+
+
+def test_an_empty_paraphrase_answer_says_why(roformer, tmp_path):
+    with running_app(CopyingPipeline(roformer), tmp_path) as client:
+        one = client.post("/paraphrase", json={"text": "你好", "sampler": "greedy"}).json()
+        assert one["result"] == [] and "every sample was the input" in one["note"]
+        many = client.post("/paraphrase", json={"texts": ["你好", "今天"], "sampler": "greedy"}).json()
+        assert many["results"] == [[], []] and all("greedy" in note for note in many["notes"])
+
+
+def test_an_answer_with_paraphrases_has_no_note(client):
+    body = client.post("/paraphrase", json={"text": "今天天气不错", "n": 6, "k": 3, "seed": 7}).json()
+    assert body["result"] and "note" not in body
+    many = client.post("/paraphrase", json={"texts": ["今天天气不错"], "n": 6, "k": 3, "seed": 7}).json()
+    assert many["results"][0] and "notes" not in many

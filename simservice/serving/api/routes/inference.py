@@ -11,10 +11,10 @@ from simservice.serving.api.auth import require_api_key
 from simservice.serving.api.deps import CallerDep, GeneratorModel, Index, ReadyModel, ServiceDep
 from simservice.serving.api.door import DoorRoute
 from simservice.serving.api.openapi import error_responses
-from simservice.serving.api.schemas import (EncodeMany, EncodeOne, EncodeRequest, Paraphrase, ParaphraseMany,
-                                            ParaphraseOne, ParaphraseRequest, SimilarHit, SimilarityMany,
-                                            SimilarityOne, SimilarityRequest, SimilarMany, SimilarOne,
-                                            SimilarRequest)
+from simservice.serving.api.schemas import (NO_PARAPHRASE, EncodeMany, EncodeOne, EncodeRequest, Paraphrase,
+                                            ParaphraseMany, ParaphraseOne, ParaphraseRequest, SimilarHit,
+                                            SimilarityMany, SimilarityOne, SimilarityRequest, SimilarMany,
+                                            SimilarOne, SimilarRequest)
 from simservice.service.texts import field_names
 
 router = APIRouter(tags=["model"], route_class=DoorRoute, dependencies=[Depends(require_api_key)])
@@ -61,4 +61,7 @@ async def paraphrase(body: ParaphraseRequest, service: ServiceDep, model: Genera
     results = await service.paraphrase(body.all_texts(), options, names=body.names(), caller=caller)
     rows = [[Paraphrase(text=t, score=s, logprob=result.logprobs[t] if body.with_logprob else None)
              for t, s in result.paraphrases] for result in results]
-    return ParaphraseOne(result=rows[0]) if body.text is not None else ParaphraseMany(results=rows)
+    notes = [None if row else NO_PARAPHRASE for row in rows]
+    if body.text is not None:
+        return ParaphraseOne(result=rows[0], note=notes[0])
+    return ParaphraseMany(results=rows, notes=notes if any(notes) else None)
