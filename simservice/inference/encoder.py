@@ -62,5 +62,6 @@ class Encoder:
             out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
         return out
 
-    def encode(self, texts: Sequence[str], normalize: bool = True) -> np.ndarray:
-        return self.encode_ids(self.tokenizer.encode_batch(texts), normalize)
+    def encode(self, texts: Sequence[str], normalize: bool = True, prompt: str = "") -> np.ndarray:
+        """Vectors of `texts`, each tokenized after `prompt` (see `Tokenizer.prompts`)."""
+        return self.encode_ids(self.tokenizer.encode_batch(texts, prompt=prompt), normalize)

@@ -65,8 +65,7 @@ class SimPipeline:
         after the model's prompt `prompt_name` (default: its default prompt, if any)."""
         if isinstance(texts, str):
             texts = [texts]
-        prompt = self.tokenizer.prompts.text(prompt_name)
-        return self.encoder.encode_ids(self.tokenizer.encode_batch(list(texts), prompt=prompt), normalize)
+        return self.encoder.encode(list(texts), normalize, self.tokenizer.prompts.text(prompt_name))
 
     def embed(self, token_ids: Sequence[Sequence[int]]) -> np.ndarray:
         """Pooler outputs [N, dim] (not normalised) of one batch within `limits`: one forward pass."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,9 @@ class Checkpoint:
     def names(self) -> set[str]:
         return self.tensors.names()
 
-    @property
+    @functools.cached_property
     def raw_config(self) -> dict[str, Any]:
+        """config.json parsed once, however many families ask while detecting."""
         try:
             raw = json.loads(Path(self.files.config).read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
