@@ -55,10 +55,22 @@ def read_triplets(paths: Sequence[str | Path], min_score: float = 4.0,
 
 
 def read_labelled_groups(paths: Sequence[str | Path]) -> list[LabelledGroup]:
+    """One group per file, or per value of its `source` column when it has one: a file that concatenates
+    several data sets (question matching, NLI, ...) holds labels that mean different things, and a
+    CoSENT batch must only rank pairs whose labels compare."""
     groups = []
     for path in paths:
         data = read_labelled_pairs(path)
-        groups.append(LabelledGroup(Path(path).stem, data.first, data.second, data.labels))
+        sources = data.extra.get("source")
+        if sources is None:
+            groups.append(LabelledGroup(Path(path).stem, data.first, data.second, data.labels))
+            continue
+        rows: dict[str, list[int]] = {}
+        for i, source in enumerate(sources):
+            rows.setdefault(source, []).append(i)
+        for source, index in rows.items():
+            groups.append(LabelledGroup(f"{Path(path).stem}:{source}", [data.first[i] for i in index],
+                                        [data.second[i] for i in index], data.labels[index]))
     return groups
 
 

@@ -63,6 +63,16 @@ def cosent_loss(first, second, labels, scale: float):
     return tf.reduce_logsumexp(flat)
 
 
+def cosent_order_accuracy(first, second, labels):
+    """Share of the pairs CoSENT ranks (label_i > label_j) whose cosines are in that order: what the
+    loss, a soft maximum dominated by the worst few inversions, does not show."""
+    cos = tf.reduce_sum(unit(first) * unit(second), axis=-1)
+    labels = tf.cast(labels, tf.float32)
+    ordered = tf.cast(labels[:, None] > labels[None, :], tf.float32)
+    right = tf.cast(cos[:, None] > cos[None, :], tf.float32)
+    return tf.reduce_sum(ordered * right) / tf.maximum(tf.reduce_sum(ordered), 1.0)
+
+
 def mlm_loss(logits, labels):
     """Cross-entropy at positions with a label (>= 0), mean over them."""
     weight = tf.cast(labels >= 0, tf.float32)

@@ -8,6 +8,7 @@ import signal
 import time
 from pathlib import Path
 
+import numpy as np
 from tqdm import tqdm
 
 from simservice.model.checkpoint_writer import save_tf1, write_vocab
@@ -77,7 +78,12 @@ def setup_tasks(o: TrainOptions, tokenizer: Tokenizer) -> list:
         tasks.append(SimBertTask(list(zip(a, b)), o.batch_size, o.seed, scale=o.scale, compact_logits=not o.xla))
         log.info("simbert: %d positive pairs", len(pairs))
     if "cosent" in o.objectives:
-        groups = [(ids(g.first), ids(g.second), g.labels) for g in read_labelled_groups(o.labelled)]
+        groups = []
+        for g in read_labelled_groups(o.labelled):
+            if len(np.unique(g.labels)) < 2 or len(g.labels) < 2:
+                log.info("cosent: group %s left out (%d pairs, one label: nothing to rank)", g.name, len(g.labels))
+                continue
+            groups.append((ids(g.first), ids(g.second), g.labels))
         tasks.append(CosentTask(groups, o.cosent_batch_size, o.seed, scale=o.cosent_scale))
         log.info("cosent: %d labelled pairs in %d groups", sum(len(g[2]) for g in groups), len(groups))
     if "triplet" in o.objectives:

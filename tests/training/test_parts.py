@@ -118,3 +118,44 @@ def test_triplets_pair_each_positive_of_an_anchor_with_its_negatives_in_turn(tmp
     sts = tmp_path / "sts.tsv"
     sts.write_text("sentence1\tsentence2\tscore\na\tclose\t4.5\na\tmiddle\t3\na\tfar\t0.5\n")
     assert read_triplets([sts]) == [("a", "close", "far")]
+
+
+def test_labelled_groups_split_a_file_by_its_source_column(tmp_path):
+    from simservice.training.data import read_labelled_groups
+
+    mixed = tmp_path / "pairs.tsv"
+    rows = [("a", "b", 1, "qm"), ("c", "d", 0, "nli"), ("e", "f", 0, "qm"), ("g", "h", 1, "nli"), ("i", "j", 1, "pos")]
+    mixed.write_text("sentence1\tsentence2\tlabel\tsource\n" + "".join(f"{a}\t{b}\t{y}\t{s}\n" for a, b, y, s in rows))
+    sts = tmp_path / "sts.tsv"
+    sts.write_text("sentence1\tsentence2\tscore\nk\tl\t4.5\nm\tn\t1\n")
+    groups = {g.name: g for g in read_labelled_groups([mixed, sts])}
+    assert sorted(groups) == ["pairs:nli", "pairs:pos", "pairs:qm", "sts"]
+    assert groups["pairs:qm"].first == ["a", "e"] and groups["pairs:qm"].labels.tolist() == [1.0, 0.0]
+    assert groups["pairs:nli"].second == ["d", "h"] and groups["pairs:nli"].labels.tolist() == [0.0, 1.0]
+    assert groups["sts"].labels.tolist() == [4.5, 1.0]
+
+
+def test_cosent_groups_are_the_sources_with_more_than_one_label(tmp_path):
+    from simservice.training.run import build
+    from tests.training.helpers import tiny_options
+
+    pairs = tmp_path / "mixed.tsv"
+    lines = [f"问{i}\t答{i}\t{i % 2}\t{'qm' if i < 12 else 'nli'}\n" for i in range(20)]
+    lines += [f"正{i}\t好{i}\t1\tpos\n" for i in range(8)]
+    pairs.write_text("sentence1\tsentence2\tlabel\tsource\n" + "".join(lines), encoding="utf-8")
+    options = tiny_options(tmp_path, objectives=("cosent",), labelled=(pairs,), steps=1)
+    trainer, _, _ = build(options)
+    task = trainer.tasks[0]
+    assert [len(labels) for _, _, labels in task.groups] == [12, 8]  # qm, nli; pos has one label only
+    assert {task.plan.batch(step)[0] for step in range(6)} == {0, 1}
+
+
+def test_cosent_order_accuracy_counts_the_ranked_pairs_in_order():
+    from simservice.training.losses import cosent_order_accuracy
+
+    a = np.array([[1, 0], [1, 0], [1, 0]], dtype=np.float32)
+    b = np.array([[1, 0], [0, 1], [0.6, 0.8]], dtype=np.float32)  # cosines 1, 0, 0.6
+    labels = np.array([0.0, 2.0, 1.0])  # ordered pairs (1,0) wrong, (1,2) wrong, (2,0) wrong
+    assert float(cosent_order_accuracy(tf.constant(a), tf.constant(b), tf.constant(labels))) == 0.0
+    labels = np.array([2.0, 0.0, 1.0])
+    assert float(cosent_order_accuracy(tf.constant(a), tf.constant(b), tf.constant(labels))) == 1.0

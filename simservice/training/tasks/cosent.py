@@ -8,7 +8,7 @@ import numpy as np
 import tensorflow as tf
 
 from simservice.training.batches import sentence_rows
-from simservice.training.losses import cosent_loss
+from simservice.training.losses import cosent_loss, cosent_order_accuracy
 from simservice.training.plan import BatchPlan
 from simservice.training.tasks.specs import MODEL_INPUTS, model_inputs, source_mask
 
@@ -40,4 +40,5 @@ class CosentTask:
     def loss(self, model, batch, training: bool):
         pooled = model.pooled(model(model_inputs(batch), training=training), source_mask(batch))
         loss = cosent_loss(pooled[0::2], pooled[1::2], batch["labels"], self.scale)
-        return self.weight * loss, {"cosent": loss}
+        order = cosent_order_accuracy(pooled[0::2], pooled[1::2], batch["labels"])
+        return self.weight * loss, {"cosent": loss, "cosent_order": order}
