@@ -35,13 +35,20 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--objectives", type=_objectives, default=("simbert",),
                    help="comma-separated: simbert (seq2seq + in-batch contrastive on positives), "
                         "cosent (labelled pairs), triplet (hard negatives), mlm, simcse and denoise "
-                        "(plain sentences); default simbert")
+                        "(plain sentences), distil (the student's vectors kept near a teacher's); default simbert")
     p.add_argument("--positives", type=Path, nargs="+", default=(), help="labelled TSVs; their positives feed simbert")
     p.add_argument("--labelled", type=Path, nargs="+", default=(), help="labelled TSVs for cosent (one group each)")
     p.add_argument("--triplets", type=Path, nargs="+", default=(),
                    help="labelled TSVs for triplet: a sentence1 with both a positive and a negative sentence2")
     p.add_argument("--sentences", type=Path, nargs="+", default=(),
-                   help="text files, a sentence a line, for mlm, simcse and denoise")
+                   help="text files, a sentence a line, for mlm, simcse, denoise and distil")
+    g = p.add_argument_group("distillation (objective distil)")
+    g.add_argument("--distil-teacher", type=Path,
+                   help="embedding checkpoint whose vectors the student keeps near (default --init, all its layers)")
+    for flag, field, kind in (("--distil-weight", "distil_weight", float),
+                              ("--distil-batch-size", "distil_batch_size", int),
+                              ("--distil-limit", "distil_limit", int)):
+        g.add_argument(flag, type=kind, default=d[field].default, help="default %(default)s")
     g = p.add_argument_group("model from scratch (a character vocab is built from all the data given)")
     for flag, field in (("--layers", "layers"), ("--hidden", "hidden"), ("--heads", "heads"),
                         ("--intermediate", "intermediate"), ("--vocab-min-count", "vocab_min_count")):

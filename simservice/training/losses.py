@@ -73,6 +73,11 @@ def cosent_order_accuracy(first, second, labels):
     return tf.reduce_sum(ordered * right) / tf.maximum(tf.reduce_sum(ordered), 1.0)
 
 
+def distil_loss(student, teacher):
+    """Mean (1 - cosine) of each student vector and its teacher vector (dimensions must agree)."""
+    return tf.reduce_mean(1.0 - tf.reduce_sum(unit(student) * unit(teacher), axis=-1))
+
+
 def mlm_loss(logits, labels):
     """Cross-entropy at positions with a label (>= 0), mean over them."""
     weight = tf.cast(labels >= 0, tf.float32)

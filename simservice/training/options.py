@@ -7,7 +7,7 @@ from pathlib import Path
 
 from simservice.precision import DtypePolicy
 
-OBJECTIVES = ("simbert", "cosent", "triplet", "mlm", "simcse", "denoise")
+OBJECTIVES = ("simbert", "cosent", "triplet", "mlm", "simcse", "denoise", "distil")
 
 
 @dataclasses.dataclass
@@ -21,7 +21,12 @@ class TrainOptions:
     positives: tuple[Path, ...] = ()  # labelled files; label 1 (or STS score >= 4) pairs feed `simbert`
     labelled: tuple[Path, ...] = ()  # labelled files for `cosent`, one batch group per file
     triplets: tuple[Path, ...] = ()  # labelled files whose questions have a positive and a negative, for `triplet`
-    sentences: tuple[Path, ...] = ()  # plain text for `mlm`, `simcse` and `denoise`
+    sentences: tuple[Path, ...] = ()  # plain text for `mlm`, `simcse`, `denoise` and `distil`
+    # distillation: the student's vectors of sampled training sentences kept near the teacher's
+    distil_teacher: Path | None = None  # default --init (the whole model the student was cut from)
+    distil_weight: float = 1.0
+    distil_batch_size: int = 64
+    distil_limit: int = 20000  # sentences sampled (from --sentences, else the pair files) and encoded once
     # model from scratch
     vocab_min_count: int = 2
     layers: int = 4
@@ -58,10 +63,13 @@ class TrainOptions:
         if unknown or not self.objectives:
             raise ValueError(f"objectives must be among {OBJECTIVES}, got {self.objectives}")
         needs = {"simbert": self.positives, "cosent": self.labelled, "triplet": self.triplets, "mlm": self.sentences,
-                 "simcse": self.sentences, "denoise": self.sentences}
+                 "simcse": self.sentences, "denoise": self.sentences,
+                 "distil": self.sentences or self.positives or self.labelled}
         for objective in self.objectives:
             if not needs[objective]:
                 raise ValueError(f"objective {objective!r} needs its data files (see --help)")
+        if "distil" in self.objectives and not (self.distil_teacher or self.init):
+            raise ValueError("objective 'distil' needs a teacher: --distil-teacher or --init")
         if self.export_dtype not in ("float32", "float16"):
             raise ValueError(f"export_dtype must be float32 or float16, got {self.export_dtype!r}")
         if self.steps < 1:

@@ -21,7 +21,9 @@ from simservice.training.encode import ModelEncoder
 from simservice.training.model_setup import model_from_checkpoint, new_model
 from simservice.training.options import TrainOptions
 from simservice.training.state import has_state, load_state, save_state
-from simservice.training.tasks import CosentTask, DenoiseTask, MlmTask, SimBertTask, SimCseTask, TripletTask
+from simservice.training.tasks import (CosentTask, DenoiseTask, DistilTask, MlmTask, SimBertTask, SimCseTask,
+                                      TripletTask)
+from simservice.training.teacher import sample_sentences, teacher_vectors
 from simservice.training.trainer import Trainer, make_optimizer
 from simservice.training.vocab import build_char_vocab
 
@@ -80,7 +82,7 @@ def setup_tasks(o: TrainOptions, tokenizer: Tokenizer) -> list:
     if "cosent" in o.objectives:
         groups = []
         for g in read_labelled_groups(o.labelled):
-            if len(np.unique(g.labels)) < 2 or len(g.labels) < 2:
+            if len(np.unique(g.labels)) < 2:
                 log.info("cosent: group %s left out (%d pairs, one label: nothing to rank)", g.name, len(g.labels))
                 continue
             groups.append((ids(g.first), ids(g.second), g.labels))
@@ -104,6 +106,15 @@ def setup_tasks(o: TrainOptions, tokenizer: Tokenizer) -> list:
         tasks.append(DenoiseTask(sentences, o.denoise_batch_size, o.seed, mask_id=tokenizer.mask_id,
                                  compact_logits=not o.xla))
         log.info("denoise: %d sentences", len(sentences))
+    if "distil" in o.objectives:
+        if o.sentences:
+            texts = read_sentences(o.sentences)
+        else:
+            texts = [t for g in read_labelled_groups([*o.positives, *o.labelled]) for t in g.first + g.second]
+        texts = sample_sentences(texts, o.distil_limit, o.seed)
+        targets = teacher_vectors(o.work_dir, o.distil_teacher or o.init, texts, o.max_length)
+        tasks.append(DistilTask(ids(texts), targets, o.distil_batch_size, o.seed, weight=o.distil_weight))
+        log.info("distil: %d sentences, teacher %s", len(texts), o.distil_teacher or o.init)
     return tasks
 
 
