@@ -113,7 +113,7 @@ def _import(args: argparse.Namespace) -> int:
     fmt = detect_format(args.file, args.format)
     _, rows = read_rows(args.file, fmt, args.text_column)
     items = import_rows(rows, parse_columns(args.id_column, args.text_column, args.metadata_columns))
-    from simservice.index.faiss_snapshots import file_sha256
+    from simservice.index.faiss.snapshots import file_sha256
 
     where = args.url or str(Path(args.data_dir).resolve())
     options = {"file": str(args.file.resolve()), "sha256": file_sha256(args.file), "format": fmt,

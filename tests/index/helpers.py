@@ -99,7 +99,7 @@ def writer(directory: str, index: str, first_op: int) -> None:
 
 def swap_and_die(data_dir: str, kind: str, step: str) -> None:
     """Move `faq-next` over `faq` (replace) or restore `faq`'s snapshot over it, SIGKILLed at `step`."""
-    from simservice.index import faiss_swap
+    from simservice.index.faiss import swap as faiss_swap
 
     def reached(at: str) -> None:
         if at == step:

@@ -12,7 +12,8 @@ import pytest
 from tests.index.helpers import (DIM, apply_op, assert_same_hits, numpy_twin, random_items, store_state,
                                  states_equal)
 
-from simservice.index import FaissCollections, FaissStore, faiss_swap
+from simservice.index import FaissCollections, FaissStore
+from simservice.index.faiss import swap as faiss_swap
 
 HELPERS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "helpers.py")
 

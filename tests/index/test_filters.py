@@ -287,7 +287,7 @@ def test_a_larger_nprobe_raises_recall_in_milvus(milvus_uri):
     from pymilvus import utility
 
     from simservice.index import MilvusOptions
-    from simservice.index.milvus_collections import MilvusCollections
+    from simservice.index.milvus import MilvusCollections
 
     manager = MilvusCollections(MilvusOptions(uri=milvus_uri, prefix=f"t{uuid.uuid4().hex[:12]}_"))
     try:

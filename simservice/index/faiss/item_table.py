@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .types import CollectionConfig
+from ..types import CollectionConfig
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS config (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -15,11 +15,12 @@ from typing import Any
 import numpy as np
 from pymilvus import Collection
 
-from . import filters, milvus_filters
-from . import validation as check
-from .errors import InvalidArgument, ItemNotFound
-from .milvus_link import MilvusLink
-from .types import CollectionConfig, CollectionInfo, Hit, IndexSpec, Item
+from .. import filters
+from .. import validation as check
+from ..errors import InvalidArgument, ItemNotFound
+from ..types import CollectionConfig, CollectionInfo, Hit, IndexSpec, Item
+from . import expressions
+from .link import MilvusLink
 
 CONSISTENCY = "Strong"
 MAX_TEXT_BYTES = 65535  # Milvus VARCHAR's largest max_length
@@ -62,11 +63,11 @@ class MilvusStore:
         ids = list(dict.fromkeys(check.check_ids(ids, unique=False)))
         deleted = 0
         for start in range(0, len(ids), MAX_TOPK):
-            expr = milvus_filters.id_list(ids[start:start + MAX_TOPK])
+            expr = expressions.id_list(ids[start:start + MAX_TOPK])
             with self._calling("delete"):
                 found = self._collection.query(expr, output_fields=["id"], **self._read)
                 if found:
-                    self._collection.delete(milvus_filters.id_list([row["id"] for row in found]),
+                    self._collection.delete(expressions.id_list([row["id"] for row in found]),
                                             **self._options)
             deleted += len(found)
         return deleted
@@ -74,7 +75,7 @@ class MilvusStore:
     def get(self, item_id: str) -> Item:
         check.check_id(item_id)
         with self._calling("get"):
-            rows = self._collection.query(milvus_filters.id_list([item_id]),
+            rows = self._collection.query(expressions.id_list([item_id]),
                                           output_fields=FIELDS + ["vector"], **self._read)
         if not rows:
             raise ItemNotFound(f"no item with id {item_id!r} in collection {self.config.name!r}")
@@ -86,7 +87,7 @@ class MilvusStore:
         rows = []
         for start in range(0, len(ids), MAX_TOPK):
             with self._calling("get"):
-                rows += self._collection.query(milvus_filters.id_list(ids[start:start + MAX_TOPK]),
+                rows += self._collection.query(expressions.id_list(ids[start:start + MAX_TOPK]),
                                                output_fields=FIELDS + ["vector"], **self._read)
         return check.in_order_asked(ids, [_item(row) for row in rows])
 
@@ -103,7 +104,7 @@ class MilvusStore:
             if len(rows) < chunk:
                 return []
             after = rows[-1]["id"]
-            expr = f"id > {milvus_filters.string_literal(after)}"
+            expr = f"id > {expressions.string_literal(after)}"
             offset -= chunk
         with self._calling("page"):
             rows = self._collection.query(expr, output_fields=FIELDS + ["vector"], offset=offset,
@@ -119,10 +120,10 @@ class MilvusStore:
         """Delete every item whose metadata passes `filter` (not empty): the matching ids are
         found (Milvus's expression, each row re-checked here), then deleted 16384 at a time."""
         node = check.parse_filter(check.check_delete_filter(filter))
-        expr, _ = milvus_filters.translate(node)
+        expr, _ = expressions.translate(node)
         chosen, after = [], ""
         while True:
-            where = f"id > {milvus_filters.string_literal(after)}" + (f" and ({expr})" if expr else "")
+            where = f"id > {expressions.string_literal(after)}" + (f" and ({expr})" if expr else "")
             with self._calling("delete"):
                 rows = self._collection.query(where, output_fields=["id", "metadata"], limit=MAX_TOPK, **self._read)
             chosen += [row["id"] for row in rows if filters.matches(row.get("metadata") or {}, node)]
@@ -131,17 +132,17 @@ class MilvusStore:
             after = max(row["id"] for row in rows)
         for start in range(0, len(chosen), MAX_TOPK):
             with self._calling("delete"):
-                self._collection.delete(milvus_filters.id_list(chosen[start:start + MAX_TOPK]), **self._options)
+                self._collection.delete(expressions.id_list(chosen[start:start + MAX_TOPK]), **self._options)
         return len(chosen)
 
     def search(self, queries: np.ndarray, k: int = 10, filter: dict[str, Any] | None = None,
                min_score: float | None = None, search_params: dict[str, int] | None = None) -> list[list[Hit]]:
         """Top-k per query row. The filter goes to Milvus as an expression; where that can only
-        be a superset (see milvus_filters), hits are checked here on k*4, k*16, ... candidates,
+        be a superset (see expressions.py), hits are checked here on k*4, k*16, ... candidates,
         up to Milvus's 16384."""
         queries, k, node, min_score = check.check_search(queries, k, filter, min_score, self.config)
         knobs = check.check_search_params(search_params, self.spec)
-        expr, exact = milvus_filters.translate(node)
+        expr, exact = expressions.translate(node)
         results: list[list[Hit]] = [[] for _ in range(len(queries))]
         pending, fetch = list(range(len(queries))), k if exact else min(MAX_TOPK, OVERFETCH * k)
         while pending:

@@ -11,11 +11,11 @@ from typing import Any
 
 import numpy as np
 
-from . import filters
-from . import validation as check
-from .errors import ItemNotFound
-from .rwlock import ReadWriteLock
-from .types import CollectionConfig, CollectionInfo, Hit, IndexSpec, Item
+from .. import filters
+from .. import validation as check
+from ..errors import ItemNotFound
+from ..rwlock import ReadWriteLock
+from ..types import CollectionConfig, CollectionInfo, Hit, IndexSpec, Item
 
 
 class NumpyStore:

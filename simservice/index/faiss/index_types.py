@@ -14,8 +14,8 @@ from typing import Any
 import faiss
 import numpy as np
 
-from .errors import InvalidArgument
-from .types import IndexSpec
+from ..errors import InvalidArgument
+from ..types import IndexSpec
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from . import validation as check
+from .. import validation as check
 
 _MILVUS_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,254}")
 _ESCAPES = {"_": "__", "-": "_h"}

@@ -1,8 +1,8 @@
 """The connection to one Milvus server, which heals itself after Milvus comes back.
 
 Every call (connecting included) is one attempt that gives up within `timeout`: the channel
-(milvus_channel.py) bounds each RPC and stops pymilvus's own retries. Unreachable, slow or
-temporarily not serving -> BackendUnavailable (503), the rest as milvus_errors.py says.
+(channel.py) bounds each RPC and stops pymilvus's own retries. Unreachable, slow or
+temporarily not serving -> BackendUnavailable (503), the rest as errors.py says.
 After a lost connection the gRPC channel may sit in reconnect back-off for up to two
 minutes, so the next call reconnects first (at most once a second, one thread at a time;
 the others fail fast).
@@ -21,10 +21,10 @@ import grpc
 from pymilvus import connections
 from pymilvus.exceptions import MilvusException
 
-from .backends import MilvusOptions
-from .errors import BackendUnavailable, IndexStoreError
-from .milvus_channel import BoundedChannel, Deadlines
-from .milvus_errors import translate
+from ..errors import BackendUnavailable, IndexStoreError
+from .channel import BoundedChannel, Deadlines
+from .errors import translate
+from .options import MilvusOptions
 
 log = logging.getLogger(__name__)
 

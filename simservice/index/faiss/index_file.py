@@ -17,7 +17,7 @@ import struct
 
 import faiss
 
-from .errors import CorruptSnapshot
+from ..errors import CorruptSnapshot
 
 MAGIC = b"SIMIDX\x00\x01"
 _TAIL = struct.Struct("<Q8s")

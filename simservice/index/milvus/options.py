@@ -1,5 +1,5 @@
-"""The Milvus backend's options. The milvus_* modules import them from here until they move into
-index/milvus/; this module imports nothing of the package, so no import runs in a circle."""
+"""The Milvus backend's options, parsed from a milvus:// URL. Imports nothing of the package, so a
+milvus:// URL is parsed without pymilvus."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """MilvusCollections: the named collections of one Milvus server, shared by many replicas.
 
 Collection `name` is the Milvus collection `prefix + name` (names Milvus would refuse are
-escaped: milvus_names.py), so simservice can share a Milvus with other applications. What
+escaped: names.py), so simservice can share a Milvus with other applications. What
 describe() needs (dimension, metric, backend-neutral index) is kept in the Milvus
 collection's description, so any replica can open a collection another one created. Every
 call gives up within `timeout` (creating, which loads the collection, within LOAD_TIMEOUT;
@@ -17,14 +17,14 @@ import threading
 
 from pymilvus import Collection, CollectionSchema, DataType, FieldSchema, utility
 
-from . import validation as check
-from .backends import MilvusOptions
-from .collections_base import CollectionsBase
-from .errors import BackendUnavailable, CollectionExists, IndexStoreError
-from .milvus_link import MilvusLink
-from .milvus_names import from_milvus, to_milvus
-from .milvus_store import CONSISTENCY, MAX_TEXT_BYTES, MilvusStore, index_params
-from .types import CollectionConfig, IndexSpec
+from .. import validation as check
+from ..collections_base import CollectionsBase
+from ..errors import BackendUnavailable, CollectionExists, IndexStoreError
+from ..types import CollectionConfig, IndexSpec
+from .link import MilvusLink
+from .names import from_milvus, to_milvus
+from .options import MilvusOptions
+from .store import CONSISTENCY, MAX_TEXT_BYTES, MilvusStore, index_params
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ import math
 import re
 from typing import Any
 
-from . import filters
+from .. import filters
 
 # Milvus 2.3 does not unquote JSON keys: a key holding a quote, backslash, bracket or '/'
 # (a JSON-pointer separator) cannot be written safely, so such keys are checked in Python.

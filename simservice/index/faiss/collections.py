@@ -1,10 +1,10 @@
 """FaissCollections: the named FAISS collections of one data directory (the embedded backend).
 
 Each collection lives in `<data_dir>/<name>/` (items.sqlite, index.snap), its snapshot files in
-`<data_dir>/.snapshots/<name>/` (faiss_snapshots.py; kept when the collection is dropped). A collection is
+`<data_dir>/.snapshots/<name>/` (snapshots.py; kept when the collection is dropped). A collection is
 created under a temporary name and renamed into place, dropped by renaming it away before
 deleting it, and replaced (restore, replace) by a planned swap that the next start finishes
-(faiss_swap.py), so a crash never leaves half a collection, or none, under a real name. A collection
+(swap.py), so a crash never leaves half a collection, or none, under a real name. A collection
 that cannot be opened (a corrupt file, an index outside the whitelist) is set aside as failed,
 with its reason: its routes answer CollectionFailed, the others keep serving.
 """
@@ -20,14 +20,15 @@ import uuid
 from dataclasses import asdict
 from typing import Any, BinaryIO
 
-from . import faiss_index, faiss_snapshots, faiss_swap, snapshot
-from . import validation as check
-from .collections_base import CollectionsBase
-from .errors import (BackendUnavailable, CollectionExists, CollectionFailed, CollectionNotFound, DimensionMismatch,
+from .. import validation as check
+from ..collections_base import CollectionsBase
+from ..errors import (BackendUnavailable, CollectionExists, CollectionFailed, CollectionNotFound, DimensionMismatch,
                      InvalidArgument, SnapshotMismatch, SnapshotNotFound)
-from .faiss_store import ITEMS_FILE, FaissStore
+from ..types import CollectionConfig, CollectionInfo, IndexSpec, SnapshotInfo
+from . import index_file, index_types, swap
+from . import snapshots as faiss_snapshots
 from .item_table import ItemTable
-from .types import CollectionConfig, CollectionInfo, IndexSpec, SnapshotInfo
+from .store import ITEMS_FILE, FaissStore
 
 SNAPSHOTS = ".snapshots"
 
@@ -48,7 +49,7 @@ class FaissCollections(CollectionsBase):
         self._failed: dict[str, str] = {}
         self._lock = threading.Lock()
         os.makedirs(data_dir, exist_ok=True)
-        if not faiss_swap.recover(data_dir):  # a swap it could not finish: its folders may be the only copy
+        if not swap.recover(data_dir):  # a swap it could not finish: its folders may be the only copy
             return
         for entry in os.listdir(data_dir):
             if entry.startswith((".creating-", ".dropped-")):
@@ -61,19 +62,19 @@ class FaissCollections(CollectionsBase):
         backend-neutral choice; `factory` and `search_params` (FAISS's own, e.g. "IVF1024,PQ96"
         and {"nprobe": 16}) take its place for indexes it has no name for."""
         if factory is None:
-            factory, search_params = faiss_index.factory_of(check.check_index_spec(index))
+            factory, search_params = index_types.factory_of(check.check_index_spec(index))
         elif index is not None:
             raise ValueError("give `index` or `factory`, not both")
         config = CollectionConfig(check.check_name(name), check.check_dim(dim),
-                                  check.check_metric(metric), faiss_index.check_spec(factory, dim),
-                                  faiss_index.check_search_params(search_params))
+                                  check.check_metric(metric), index_types.check_spec(factory, dim),
+                                  index_types.check_search_params(search_params))
         with self._lock:
             if self._exists(name):
                 raise CollectionExists(f"collection {name!r} already exists: drop it first or use it")
             staging = os.path.join(self.data_dir, f".creating-{name}-{uuid.uuid4().hex}")
             FaissStore(staging, config, **self._options).close()
             os.rename(staging, self._path(name))
-            snapshot.fsync_dir(self.data_dir)
+            index_file.fsync_dir(self.data_dir)
             log.info("created collection %s (dim %d, %s, %s)", name, dim, metric, factory)
             return self._open(name)
 
@@ -98,7 +99,7 @@ class FaissCollections(CollectionsBase):
                 raise CollectionNotFound(f"collection {name!r} does not exist")
             self._failed.pop(name, None)
             doomed = self._set_aside(name)
-            snapshot.fsync_dir(self.data_dir)
+            index_file.fsync_dir(self.data_dir)
             shutil.rmtree(doomed)
             log.info("dropped collection %s", name)
 
@@ -174,14 +175,14 @@ class FaissCollections(CollectionsBase):
             _adopt_table(staging, name, snapshot, dim, manifest, self._options)
             self._move_into_place(staging, name, replace)
         finally:
-            if not os.path.exists(faiss_swap.plan_path(self.data_dir, name)):  # else the next start needs it
+            if not os.path.exists(swap.plan_path(self.data_dir, name)):  # else the next start needs it
                 shutil.rmtree(staging, ignore_errors=True)
         log.info("restored collection %s from %s (%d items)", name, snapshot, manifest.get("count", -1))
         return self.describe(name)
 
     def replace_collection(self, name: str, source: str) -> None:
         """Move collection `source` over `name`: readers see the old one until the swap, then the new;
-        crash-atomic (faiss_swap)."""
+        crash-atomic (swap.py)."""
         check.check_name(name)
         if source == name:
             raise InvalidArgument(f"collection {name!r} cannot replace itself: the source must be another "
@@ -200,12 +201,12 @@ class FaissCollections(CollectionsBase):
         shutil.rmtree(doomed, ignore_errors=True)
 
     def _swap_in(self, directory: str, name: str) -> str:
-        """Under the lock: close `name`'s open store and swap `directory` in (faiss_swap); the old folder's path."""
+        """Under the lock: close `name`'s open store and swap `directory` in (swap.py); the old folder's path."""
         store = self._stores.pop(name, None)
         if store is not None:
             store.close(snapshot=False)
         self._failed.pop(name, None)
-        return faiss_swap.swap(self.data_dir, name, directory)
+        return swap.swap(self.data_dir, name, directory)
 
     def _set_aside(self, name: str) -> str:
         """Under the lock: close the open store and rename its directory away (removed at the next

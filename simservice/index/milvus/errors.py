@@ -15,7 +15,7 @@ import grpc
 from pymilvus.exceptions import ErrorCode, MilvusException
 from pymilvus.grpc_gen import common_pb2
 
-from .errors import BackendUnavailable, CollectionNotFound, IndexStoreError
+from ..errors import BackendUnavailable, CollectionNotFound, IndexStoreError
 
 _LOST_CODES = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED,
                grpc.StatusCode.CANCELLED, grpc.StatusCode.RESOURCE_EXHAUSTED}

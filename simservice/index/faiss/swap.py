@@ -17,10 +17,10 @@ import os
 import sqlite3
 import uuid
 
-from . import snapshot
-from .errors import CollectionFailed
-from .faiss_store import ITEMS_FILE
+from ..errors import CollectionFailed
+from . import index_file
 from .item_table import ItemTable
+from .store import ITEMS_FILE
 
 PLAN = ".swap-"
 STEPS = ("begin", "plan-written", "plan-committed", "named", "old-set-aside", "new-in-place", "renames-synced",
@@ -48,7 +48,7 @@ def swap(data_dir: str, name: str, folder: str) -> str:
         os.fsync(out.fileno())
     reached("plan-written")
     os.rename(path + ".tmp", path)
-    snapshot.fsync_dir(data_dir)
+    index_file.fsync_dir(data_dir)
     reached("plan-committed")
     _finish(data_dir, plan, path)
     return os.path.join(data_dir, plan["old"])
@@ -94,10 +94,10 @@ def _finish(data_dir: str, plan: dict, path: str) -> None:
         reached("new-in-place")
     elif not os.path.isdir(target) and os.path.isdir(old):  # the new folder is lost: keep the old one
         os.rename(old, target)
-    snapshot.fsync_dir(data_dir)
+    index_file.fsync_dir(data_dir)
     reached("renames-synced")
     os.remove(path)
-    snapshot.fsync_dir(data_dir)
+    index_file.fsync_dir(data_dir)
     reached("plan-removed")
 
 

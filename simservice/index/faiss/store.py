@@ -28,12 +28,13 @@ import faiss
 import numpy as np
 from tqdm import tqdm
 
-from . import faiss_index, filters, snapshot
-from . import validation as check
-from .errors import BackendUnavailable, CollectionNotFound, CorruptSnapshot, IndexStoreError, ItemNotFound
+from .. import filters
+from .. import validation as check
+from ..errors import BackendUnavailable, CollectionNotFound, CorruptSnapshot, IndexStoreError, ItemNotFound
+from ..rwlock import ReadWriteLock
+from ..types import CollectionConfig, CollectionInfo, Hit, Item
+from . import index_file, index_types
 from .item_table import ItemTable
-from .rwlock import ReadWriteLock
-from .types import CollectionConfig, CollectionInfo, Hit, Item
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +69,8 @@ class FaissStore:
             check.check_name(config.name)
             check.check_dim(config.dim)
             check.check_metric(config.metric)
-            faiss_index.check_spec(config.index, config.dim)
-            config = replace(config, search_params=faiss_index.check_search_params(config.search_params))
+            index_types.check_spec(config.index, config.dim)
+            config = replace(config, search_params=index_types.check_search_params(config.search_params))
         os.makedirs(directory, exist_ok=True)
         self.directory = directory
         self._lock_fd = _lock_directory(directory)
@@ -89,8 +90,8 @@ class FaissStore:
             raise CollectionNotFound(f"{self.directory} holds no collection") from None
         self.config = self._table.config
         if config is None:  # a stored config is checked before FAISS sees it, as a new one is
-            faiss_index.check_factory(self.config.index, self.config.dim)
-            faiss_index.check_search_params(self.config.search_params)
+            index_types.check_factory(self.config.index, self.config.dim)
+            index_types.check_search_params(self.config.search_params)
         self._snapshot_path = os.path.join(self.directory, SNAPSHOT_FILE)
         self._snapshot_fraction = snapshot_fraction
         self._snapshot_min_changes = snapshot_min_changes
@@ -197,7 +198,7 @@ class FaissStore:
         SQLite picks the matching items and only those are searched (`_search_among`).
         """
         queries, k, node, min_score = check.check_search(queries, k, filter, min_score, self.config)
-        knobs = check.check_search_params(search_params, faiss_index.tunable_spec(self.config.index))
+        knobs = check.check_search_params(search_params, index_types.tunable_spec(self.config.index))
         with self._lock.read():
             self._check_open()
             if not self._index.ntotal or not self._count:
@@ -219,7 +220,7 @@ class FaissStore:
         short: list[int] = []
         total = self._index.ntotal
         fetch = k + (total - self._count) if node is None else max(k + (total - self._count), OVERFETCH * k)
-        params = faiss_index.search_parameters(self._index, knobs)
+        params = index_types.search_parameters(self._index, knobs)
         pending = np.arange(len(queries))
         payloads: dict[int, tuple[str, str, str]] = {}
         while len(pending):
@@ -251,7 +252,7 @@ class FaissStore:
             top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
             return np.take_along_axis(scores, top, axis=1), allowed[top]
         selector = faiss.IDSelectorBatch(allowed)
-        params = faiss_index.search_parameters(self._index, knobs, selector)
+        params = index_types.search_parameters(self._index, knobs, selector)
         return self._index.search(queries, min(k, len(allowed)), params=params)
 
     def info(self) -> CollectionInfo:
@@ -273,7 +274,7 @@ class FaissStore:
                 index=self.config.index, active_index=self._active,
                 search_params=dict(self.config.search_params), count=self._count,
                 tombstones=tombstones, disk_bytes=size, note=note,
-                spec=faiss_index.spec_of(self.config.index, self.config.search_params), backend="faiss",
+                spec=index_types.spec_of(self.config.index, self.config.search_params), backend="faiss",
             )
 
     def rebuild(self, index: str | None = None, search_params: dict[str, int] | None = None) -> None:
@@ -285,9 +286,9 @@ class FaissStore:
             self._check_open()
             config = self.config
             if index is not None:
-                config = replace(config, index=faiss_index.check_spec(index, config.dim))
+                config = replace(config, index=index_types.check_spec(index, config.dim))
             if search_params is not None:
-                config = replace(config, search_params=faiss_index.check_search_params(search_params))
+                config = replace(config, search_params=index_types.check_search_params(search_params))
             if config != self.config:
                 self._table.set_config(config)
                 self.config = config
@@ -297,12 +298,12 @@ class FaissStore:
 
     def set_search_params(self, search_params: dict[str, int]) -> None:
         """Change nprobe / efSearch without rebuilding (persisted with the config)."""
-        params = faiss_index.check_search_params(search_params)
+        params = index_types.check_search_params(search_params)
         with self._lock.write():
             self._check_open()
             self.config = replace(self.config, search_params=params)
             self._table.set_config(self.config)
-            faiss_index.apply_search_params(self._index, params)
+            index_types.apply_search_params(self._index, params)
 
     def snapshot(self) -> None:
         """Write the index to disk atomically and forget the deletion log it covers."""
@@ -346,7 +347,7 @@ class FaissStore:
         reason = "no snapshot" if self._count else ""
         loaded = False
         try:
-            index, footer = snapshot.read(self._snapshot_path)
+            index, footer = index_file.read(self._snapshot_path)
             self._check_footer(index, footer)
         except FileNotFoundError:
             pass
@@ -372,7 +373,7 @@ class FaissStore:
         problems = []
         if footer.get("uuid") != self._table.uuid:
             problems.append("it belongs to another collection")
-        if footer.get("spec") not in (self.config.index, faiss_index.EXACT):
+        if footer.get("spec") not in (self.config.index, index_types.EXACT):
             problems.append(f"it holds index {footer.get('spec')!r}, not {self.config.index!r}")
         if index.d != self.config.dim or index.ntotal != footer.get("ntotal"):
             problems.append("its dimension or size is wrong")
@@ -400,17 +401,17 @@ class FaissStore:
     def _build(self) -> tuple[faiss.Index, str]:
         """A fresh index of every item in SQLite: the configured type, or exact until trainable."""
         spec = self.config.index
-        index = faiss_index.build(spec, self.config.dim)
+        index = index_types.build(spec, self.config.dim)
         if not index.is_trained:
-            need = faiss_index.train_size(index)
+            need = index_types.train_size(index)
             if self._count < need:
                 log.info("%s: %d items, %s needs %d to train; using exact search meanwhile",
                          self.directory, self._count, spec, need)
-                spec = faiss_index.EXACT
-                index = faiss_index.build(spec, self.config.dim)
+                spec = index_types.EXACT
+                index = index_types.build(spec, self.config.dim)
             else:
                 fids = self._table.fids()
-                size = faiss_index.train_sample_size(index, len(fids))
+                size = index_types.train_sample_size(index, len(fids))
                 sample = np.sort(np.random.default_rng(0).choice(fids, size, replace=False))
                 log.info("%s: training %s on %d vectors", self.directory, spec, size)
                 index.train(self._table.vectors(sample, self.config.dim))
@@ -424,11 +425,11 @@ class FaissStore:
 
     def _install(self, index: faiss.Index, spec: str) -> None:
         """Make `index` (built as `spec`) the one searches use; write lock held."""
-        faiss_index.apply_search_params(index, self.config.search_params)
+        index_types.apply_search_params(index, self.config.search_params)
         self._index, self._active = index, spec
-        self._removable = faiss_index.can_remove(index)
-        wanted = faiss_index.build(self.config.index, self.config.dim)
-        self._train_need = faiss_index.train_size(wanted)
+        self._removable = index_types.can_remove(index)
+        wanted = index_types.build(self.config.index, self.config.dim)
+        self._train_need = index_types.train_size(wanted)
 
     def _remove(self, fids: np.ndarray) -> None:
         """Remove vectors from the index, or leave them as tombstones if it cannot."""
@@ -465,7 +466,7 @@ class FaissStore:
             "ntotal": self._index.ntotal, "max_fid": self._table.max_fid(),
             "deletion_seq": self._table.deletion_seq(),
         }
-        size = snapshot.write(self._snapshot_path, self._index, footer)
+        size = index_file.write(self._snapshot_path, self._index, footer)
         self._table.forget_deletions(footer["deletion_seq"])
         self._changes = 0
         log.info("%s: snapshot of %d vectors written (%d bytes)", self.directory,

@@ -23,8 +23,8 @@ from typing import Any
 
 from simservice import json_input
 
-from .errors import SnapshotMismatch, SnapshotNotFound
-from .types import SnapshotInfo
+from ..errors import SnapshotMismatch, SnapshotNotFound
+from ..types import SnapshotInfo
 
 FORMAT = "simservice-snapshot/1"
 SUFFIX = ".snapshot"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import threading
 
-from . import validation as check
-from .collections_base import CollectionsBase
-from .errors import CollectionExists
-from .numpy_store import NumpyStore
-from .types import CollectionConfig, IndexSpec
+from .. import validation as check
+from ..collections_base import CollectionsBase
+from ..errors import CollectionExists
+from ..types import CollectionConfig, IndexSpec
+from .store import NumpyStore
 
 
 class NumpyCollections(CollectionsBase):
