@@ -6,15 +6,14 @@ acknowledged. The FAISS index in memory is a cache of the table. From time to ti
 close) it is written to `index.snap` with a checksum and the point of the item log it covers
 (the highest fid and the last logged deletion). On open the snapshot is verified and the
 changes since are replayed from SQLite (fids above the snapshot's, deletions logged after it);
-a missing, damaged or foreign snapshot is rebuilt from the table, with a log line.
+a missing, damaged or foreign snapshot is rebuilt from the table, with a log line (recovery.py).
 
-Concurrency: a readers-writer lock; searches share it, writes and index swaps hold it
-exclusively, so a search never sees half a batch. One process per collection (flock).
+Concurrency: a readers-writer lock; searches (search.py) share it, writes and index swaps hold it
+exclusively, so a search never sees half a batch. One process per collection (dir_lock.py).
 """
 
 from __future__ import annotations
 
-import fcntl
 import glob
 import json
 import logging
@@ -26,24 +25,20 @@ from typing import Any
 
 import faiss
 import numpy as np
-from tqdm import tqdm
 
 from .. import filters
 from .. import validation as check
-from ..errors import BackendUnavailable, CollectionNotFound, CorruptSnapshot, IndexStoreError, ItemNotFound
+from ..errors import CollectionNotFound, CorruptSnapshot, IndexStoreError, ItemNotFound
 from ..rwlock import ReadWriteLock
 from ..types import CollectionConfig, CollectionInfo, Hit, Item
-from . import index_file, index_types
+from . import index_types, recovery, search
+from .dir_lock import lock_directory, unlock
 from .item_table import ItemTable
 
 log = logging.getLogger(__name__)
 
 ITEMS_FILE = "items.sqlite"
 SNAPSHOT_FILE = "index.snap"
-LOCK_FILE = "LOCK"
-OVERFETCH = 4  # a query short of k live (matching) hits asks FAISS again for 4 times as many
-PROBE = 16  # a filtered search checks at most k*16 of FAISS's candidates before asking SQLite
-EXACT_BELOW = 10_000  # up to this many of a filter's matches are scored exactly (bench/filters.py)
 
 
 class FaissStore:
@@ -73,14 +68,14 @@ class FaissStore:
             config = replace(config, search_params=index_types.check_search_params(config.search_params))
         os.makedirs(directory, exist_ok=True)
         self.directory = directory
-        self._lock_fd = _lock_directory(directory)
+        self._lock_fd = lock_directory(directory)
         self._table: ItemTable | None = None
         try:
             self._open(config, snapshot_fraction, snapshot_min_changes, tombstone_fraction, tombstone_min)
         except BaseException:  # a collection that cannot be opened leaves no file open or locked
             if self._table is not None:
                 self._table.close()
-            _unlock(self._lock_fd)
+            unlock(self._lock_fd)
             raise
 
     def _open(self, config, snapshot_fraction, snapshot_min_changes, tombstone_fraction, tombstone_min) -> None:
@@ -190,70 +185,12 @@ class FaissStore:
         min_score: float | None = None,
         search_params: dict[str, int] | None = None,
     ) -> list[list[Hit]]:
-        """Top-k hits per query row (see VectorStore.search).
-
-        FAISS is asked for k + tombstones candidates (at least k*4 with a filter), and again for
-        4 times as many while a query is short of k live, matching hits. With a filter that
-        probe stops at k*16 candidates: a query still short then has a selective filter, so
-        SQLite picks the matching items and only those are searched (`_search_among`).
-        """
+        """Top-k hits per query row (see VectorStore.search and search.py)."""
         queries, k, node, min_score = check.check_search(queries, k, filter, min_score, self.config)
         knobs = check.check_search_params(search_params, index_types.tunable_spec(self.config.index))
         with self._lock.read():
             self._check_open()
-            if not self._index.ntotal or not self._count:
-                return [[] for _ in queries]
-            results, short = self._from_candidates(queries, k, min_score, knobs, node)
-            if short:
-                allowed = self._table.fids_where(*filters.to_sql(node), lambda meta: filters.matches(meta, node))
-                scores, fids = self._search_among(queries[short], k, allowed, knobs)
-                payloads = self._table.payloads(sorted({int(f) for f in np.unique(fids) if f >= 0}))
-                for query, row_scores, row_fids in zip(short, scores, fids):
-                    results[query] = _collect(row_scores, row_fids, payloads, k, min_score, None)[0]
-        return results
-
-    def _from_candidates(self, queries: np.ndarray, k: int, min_score: float | None, knobs: dict[str, int],
-                         node: filters.Node | None) -> tuple[list[list[Hit]], list[int]]:
-        """Hits from FAISS's best candidates, asking for 4 times as many while a query is short of
-        k; with a filter, at most PROBE * k candidates: the queries still short are returned."""
-        results: list[list[Hit]] = [[] for _ in range(len(queries))]
-        short: list[int] = []
-        total = self._index.ntotal
-        fetch = k + (total - self._count) if node is None else max(k + (total - self._count), OVERFETCH * k)
-        params = index_types.search_parameters(self._index, knobs)
-        pending = np.arange(len(queries))
-        payloads: dict[int, tuple[str, str, str]] = {}
-        while len(pending):
-            asked = min(fetch, total)
-            scores, fids = self._index.search(queries[pending], asked, params=params)
-            wanted = {int(f) for f in np.unique(fids) if f >= 0} - payloads.keys()
-            payloads.update(self._table.payloads(sorted(wanted)))
-            still = []
-            for row, query in enumerate(pending):
-                hits, done = _collect(scores[row], fids[row], payloads, k, min_score, node)
-                if done or asked >= total or (fids[row] < 0).any():
-                    results[query] = hits
-                elif node is not None and asked >= PROBE * k:
-                    short.append(int(query))
-                else:
-                    still.append(query)
-            pending = np.array(still, dtype=np.int64)
-            fetch *= OVERFETCH
-        return results, short
-
-    def _search_among(self, queries: np.ndarray, k: int, allowed: np.ndarray,
-                      knobs: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
-        """The top k among `allowed` fids: exact over their vectors when there are few, else FAISS
-        restricted to them by an id selector."""
-        if not len(allowed):
-            return np.zeros((len(queries), 0), np.float32), np.zeros((len(queries), 0), np.int64)
-        if len(allowed) <= EXACT_BELOW:
-            scores = queries @ self._table.vectors(allowed, self.config.dim).T
-            top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
-            return np.take_along_axis(scores, top, axis=1), allowed[top]
-        selector = faiss.IDSelectorBatch(allowed)
-        params = index_types.search_parameters(self._index, knobs, selector)
-        return self._index.search(queries, min(k, len(allowed)), params=params)
+            return search.search(self._index, self._table, self._count, queries, k, min_score, knobs, node)
 
     def info(self) -> CollectionInfo:
         with self._lock.read():
@@ -331,7 +268,7 @@ class FaissStore:
             finally:
                 self._closed = True
                 self._table.close()
-                _unlock(self._lock_fd)
+                unlock(self._lock_fd)
                 self._index = None
 
     def __enter__(self) -> FaissStore:
@@ -343,19 +280,21 @@ class FaissStore:
     # -- index maintenance ---------------------------------------------------------------
 
     def _open_index(self) -> None:
-        """Load the snapshot and replay the log after it, or rebuild from SQLite."""
+        """Load the snapshot and replay the log after it, or rebuild from SQLite (recovery.py)."""
         reason = "no snapshot" if self._count else ""
         loaded = False
         try:
-            index, footer = index_file.read(self._snapshot_path)
-            self._check_footer(index, footer)
+            index, footer = recovery.load_snapshot(self._snapshot_path, self._table, self.config)
         except FileNotFoundError:
             pass
         except CorruptSnapshot as exc:
             reason = str(exc)
         else:
             self._install(index, footer["spec"])
-            self._replay(footer["max_fid"], footer["deletion_seq"])
+            added, deleted = recovery.replay(self._index, self._table, footer, self._remove)
+            self._changes += added + deleted
+            if added or deleted:
+                log.info("%s: replayed %d additions and %d deletions after the snapshot", self.directory, added, deleted)
             tombstones = self._index.ntotal - self._count
             loaded = tombstones >= 0 and not (tombstones and self._removable)
             reason = "" if loaded else (
@@ -368,60 +307,8 @@ class FaissStore:
         if self._after_write() or (not loaded and self._count):
             self._write_snapshot()
 
-    def _check_footer(self, index: faiss.Index, footer: dict) -> None:
-        """Refuse a snapshot that is intact but does not belong to this table's history."""
-        problems = []
-        if footer.get("uuid") != self._table.uuid:
-            problems.append("it belongs to another collection")
-        if footer.get("spec") not in (self.config.index, index_types.EXACT):
-            problems.append(f"it holds index {footer.get('spec')!r}, not {self.config.index!r}")
-        if index.d != self.config.dim or index.ntotal != footer.get("ntotal"):
-            problems.append("its dimension or size is wrong")
-        if footer.get("max_fid", 1 << 62) > self._table.max_fid():
-            problems.append("it is newer than the item table")
-        seq, last = footer.get("deletion_seq", 1 << 62), self._table.deletion_seq()
-        oldest = self._table.oldest_deletion_seq()
-        if seq > last or (seq < last and (oldest is None or oldest > seq + 1)):
-            problems.append("the deletion log no longer reaches back to it")
-        if problems:
-            raise CorruptSnapshot(f"{self._snapshot_path}: stale snapshot: {'; '.join(problems)}")
-
-    def _replay(self, max_fid: int, deletion_seq: int) -> None:
-        deleted = self._table.deletions_since(deletion_seq)
-        self._remove(deleted)
-        added = 0
-        for fids, vectors in self._table.scan_vectors(self.config.dim, after_fid=max_fid):
-            self._index.add_with_ids(vectors, fids)
-            added += len(fids)
-        self._changes += added + len(deleted)
-        if added or len(deleted):
-            log.info("%s: replayed %d additions and %d deletions after the snapshot",
-                     self.directory, added, len(deleted))
-
     def _build(self) -> tuple[faiss.Index, str]:
-        """A fresh index of every item in SQLite: the configured type, or exact until trainable."""
-        spec = self.config.index
-        index = index_types.build(spec, self.config.dim)
-        if not index.is_trained:
-            need = index_types.train_size(index)
-            if self._count < need:
-                log.info("%s: %d items, %s needs %d to train; using exact search meanwhile",
-                         self.directory, self._count, spec, need)
-                spec = index_types.EXACT
-                index = index_types.build(spec, self.config.dim)
-            else:
-                fids = self._table.fids()
-                size = index_types.train_sample_size(index, len(fids))
-                sample = np.sort(np.random.default_rng(0).choice(fids, size, replace=False))
-                log.info("%s: training %s on %d vectors", self.directory, spec, size)
-                index.train(self._table.vectors(sample, self.config.dim))
-        chunks = self._table.scan_vectors(self.config.dim)
-        with tqdm(total=self._count, desc=f"index {self.config.name}", unit="vec",
-                  disable=None if self._count > 50_000 else True) as bar:
-            for fids, vectors in chunks:
-                index.add_with_ids(vectors, fids)
-                bar.update(len(fids))
-        return index, spec
+        return recovery.build(self._table, self.config, self._count, self.directory)
 
     def _install(self, index: faiss.Index, spec: str) -> None:
         """Make `index` (built as `spec`) the one searches use; write lock held."""
@@ -461,60 +348,14 @@ class FaissStore:
 
     def _write_snapshot(self) -> None:
         """Caller holds the lock (read or write): no writer can run meanwhile."""
-        footer = {
-            "format": 1, "uuid": self._table.uuid, "spec": self._active, "dim": self.config.dim,
-            "ntotal": self._index.ntotal, "max_fid": self._table.max_fid(),
-            "deletion_seq": self._table.deletion_seq(),
-        }
-        size = index_file.write(self._snapshot_path, self._index, footer)
-        self._table.forget_deletions(footer["deletion_seq"])
+        recovery.write_snapshot(self._snapshot_path, self._index, self._active, self._table)
         self._changes = 0
-        log.info("%s: snapshot of %d vectors written (%d bytes)", self.directory,
-                 footer["ntotal"], size)
 
     def _check_open(self) -> None:
         if self._closed:
             raise CollectionNotFound(f"collection {self.config.name!r} was closed or dropped")
 
 
-def _collect(scores, fids, payloads, k, min_score, node) -> tuple[list[Hit], bool]:
-    """Hits from one row of FAISS candidates (those passing `node`, when given); done=True when no
-    further candidate can count."""
-    hits = []
-    for score, fid in zip(scores.tolist(), fids.tolist()):
-        if fid < 0:
-            continue
-        if min_score is not None and score < min_score:
-            return hits, True
-        payload = payloads.get(fid)
-        if payload is None:  # a tombstone: deleted from SQLite, still in the index
-            continue
-        metadata = json.loads(payload[2])
-        if node is not None and not filters.matches(metadata, node):
-            continue
-        hits.append(Hit(payload[0], score, payload[1], metadata))
-        if len(hits) == k:
-            return hits, True
-    return hits, False
-
-
 def _item(row: tuple) -> Item:
     item_id, text, metadata, vector = row
     return Item(item_id, np.frombuffer(vector, dtype=np.float32).copy(), text, json.loads(metadata))
-
-
-def _lock_directory(directory: str) -> int:
-    fd = os.open(os.path.join(directory, LOCK_FILE), os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        raise BackendUnavailable(
-            f"{directory} is open in another process: one process may serve a collection"
-        ) from None
-    return fd
-
-
-def _unlock(fd: int) -> None:
-    fcntl.flock(fd, fcntl.LOCK_UN)
-    os.close(fd)
