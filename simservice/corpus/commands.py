@@ -32,14 +32,26 @@ def _where(p: argparse.ArgumentParser, model: bool = True) -> None:
     p.add_argument("--collection", default="default", type=collection_name,
                    help="collection name (default: default)")
     source = p.add_mutually_exclusive_group()
-    source.add_argument("--data-dir", default=DEFAULT_DATA_DIR,
-                        help=f"the FAISS data directory, the service stopped (default {DEFAULT_DATA_DIR})")
+    source.add_argument("--index", help="where collections live, as `serve --index` takes it, the service "
+                                        "stopped: faiss:///path (default: faiss in data/index), milvus://host:port, "
+                                        "postgresql://user:pass@host:port/db")
+    source.add_argument("--data-dir", help="deprecated: use --index faiss:///path")
     source.add_argument("--url", help="a running simservice instead (http://host:8000)")
     p.add_argument("--api-key", help="the server's API key (with --url)")
     if model:
         p.add_argument("--model", default=DEFAULT_MODEL,
-                       help=f"checkpoint directory, with --data-dir (default {DEFAULT_MODEL})")
+                       help=f"checkpoint directory, with --index (default {DEFAULT_MODEL})")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _index_url(args: argparse.Namespace):
+    """The index the command opens (registry.parse_index_url): --index, else the deprecated --data-dir."""
+    from simservice.index import parse_index_url
+
+    parsed = parse_index_url(args.index, data_dir=args.data_dir or DEFAULT_DATA_DIR)
+    if args.data_dir is not None:
+        print(f"--data-dir deprecated (removed in the next release): use --index {parsed.shown}", file=sys.stderr)
+    return parsed
 
 
 def _target(args: argparse.Namespace, create: bool = True, truncate: bool = False):
@@ -47,7 +59,7 @@ def _target(args: argparse.Namespace, create: bool = True, truncate: bool = Fals
 
     if args.url:
         return HttpTarget(args.url, args.collection, args.api_key, truncate, create=create)
-    return LocalTarget(args.data_dir, args.collection, getattr(args, "model", DEFAULT_MODEL), truncate, create)
+    return LocalTarget(_index_url(args), args.collection, getattr(args, "model", DEFAULT_MODEL), truncate, create)
 
 
 def _plain_errors(command):
@@ -115,13 +127,12 @@ def _import(args: argparse.Namespace) -> int:
     items = import_rows(rows, parse_columns(args.id_column, args.text_column, args.metadata_columns))
     from simservice.index.faiss.snapshots import file_sha256
 
-    where = args.url or str(Path(args.data_dir).resolve())
+    target = _target(args, truncate=args.truncate)
     options = {"file": str(args.file.resolve()), "sha256": file_sha256(args.file), "format": fmt,
-               "collection": args.collection, "target": where, "columns": [args.id_column, args.text_column,
+               "collection": args.collection, "target": args.url or target.where, "columns": [args.id_column, args.text_column,
                                                                           args.metadata_columns],
                "truncate": args.truncate}
     state = args.state or args.file.with_name(f"{args.file.name}.{args.collection}.import-state.json")
-    target = _target(args, truncate=args.truncate)
     try:
         summary = run_import(items, target, state, options, args.on_bad_row == "fail", args.chunk,
                              progress=False if args.quiet else None)
@@ -174,12 +185,10 @@ def _local_snapshot(args: argparse.Namespace):
     import asyncio
     import dataclasses
 
-    from simservice.index import open_collections
-    from simservice.loading import load_model
-    from simservice.service.core import Service
+    from simservice.corpus.targets import LocalTarget
 
-    manager = open_collections("faiss", data_dir=args.data_dir)
-    service = Service.local(lambda: load_model(args.model), manager, args.model)
+    local = LocalTarget(_index_url(args), args.collection, args.model, create=False)
+    service = local.service
     try:
         name = args.collection
         if args.action == "create":
@@ -205,7 +214,7 @@ def _local_snapshot(args: argparse.Namespace):
                 asyncio.run(service.delete_snapshot(name, snapshot))
             raise
     finally:
-        manager.close()
+        local.close()
 
 
 def _remote_snapshot(args: argparse.Namespace):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -12,7 +13,7 @@ from typing import Iterator, Protocol, Sequence
 
 from simservice.augment.generators import _error_message
 from simservice.corpus.records import ImportRow
-from simservice.index import CollectionNotFound, open_collections
+from simservice.index import CollectionNotFound, IndexUrl, open_index
 from simservice.loading import load_model
 from simservice.service.core import Service
 
@@ -32,11 +33,13 @@ class Target(Protocol):
 
 
 class LocalTarget:
-    """A collection in a FAISS data directory, through the service core; the model is loaded only
-    when texts must be encoded."""
+    """A collection of the index an index URL names (registry.py), through the service core; the model
+    is loaded only when texts must be encoded."""
 
-    def __init__(self, data_dir: str, collection: str, model_path: str, truncate: bool = False, create: bool = True):
-        self.manager = open_collections("faiss", data_dir=data_dir)
+    def __init__(self, index: IndexUrl, collection: str, model_path: str, truncate: bool = False,
+                 create: bool = True):
+        self.manager = open_index(index)
+        self.where = os.path.abspath(index.options) if index.backend == "faiss" else index.shown  # for resume state
         self.service = Service.local(lambda: load_model(model_path), self.manager, model_path)
         self.collection = collection
         self.truncate = truncate

@@ -59,7 +59,7 @@ def test_import_export_and_snapshots_through_a_server(roformer, tmp_path):
 
 def test_snapshot_restore_and_reindex_on_a_data_directory(tmp_path, capsys):
     source = write_jsonl(tmp_path / "in.jsonl", records())
-    local = ["--data-dir", str(tmp_path / "d"), "--model", MODEL, "--collection", "faq", "--quiet"]
+    local = ["--index", f"faiss://{tmp_path / 'd'}", "--model", MODEL, "--collection", "faq", "--quiet"]
     assert main(["import", str(source), *local]) == 0
     before = contents(tmp_path / "d")
     capsys.readouterr()
