@@ -218,9 +218,9 @@ def _local_snapshot(args: argparse.Namespace):
 
 
 def _remote_snapshot(args: argparse.Namespace):
-    from simservice.corpus.targets import HttpTarget
+    from simservice.http_client import ServiceClient
 
-    http = HttpTarget(args.url, args.collection, args.api_key, create=False)
+    http = ServiceClient(args.url, args.api_key)
     base = f"/collections/{args.collection}/snapshots"
     quoted = urllib.parse.quote(args.snapshot or "", safe="")
     if args.action == "create":

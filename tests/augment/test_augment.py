@@ -129,3 +129,22 @@ def test_cli_jsonl_keeps_keys_and_refuses_to_overwrite(tmp_path):
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert records and all(r["intent"] == r["source_row"] for r in records)
     assert main(args) == 2  # a finished output is not overwritten
+
+
+def test_augment_through_a_server_keeps_rows_and_names_the_row_it_refused(roformer, tmp_path):
+    import contextlib
+    import io
+
+    from tests.serving.api.browser import serving
+
+    source = write_tsv(tmp_path / "in.tsv", [(SENTENCES[0], "a"), ("长" * 100, "b"), (SENTENCES[1], "c")])
+    out, err = tmp_path / "out.tsv", io.StringIO()
+    with serving(roformer, tmp_path / "data", model=str(FIXTURES / "roformer_tf1"), api_key="k") as url, \
+            contextlib.redirect_stderr(err):
+        code = main(["augment", str(source), "-o", str(out), "--url", url, "--api-key", "k", "--n", "8", "--k", "3",
+                     "--max-length", "8", "--top-p", "1.0", "--quiet"])
+    assert code == 0
+    assert "line 3: texts[0] is 102 tokens, over the limit of 64" in err.getvalue()
+    kept = read_tsv(out)
+    assert kept and {r["source_row"] for r in kept} <= {"0", "2"}
+    assert all(r["label"] == {"0": "a", "2": "c"}[r["source_row"]] for r in kept)
