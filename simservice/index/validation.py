@@ -263,12 +263,18 @@ def parse_filter(filter: Any) -> filters.Node | None:
     return None if filter is None else filters.parse(filter)
 
 
-def check_delete_filter(filter: Any) -> dict[str, Any]:
-    """A delete's filter: an empty one is refused rather than deleting everything."""
+def parse_delete_filter(filter: Any) -> filters.Node:
+    """The tree of a delete's filter, parsed once: an empty one is refused rather than deleting everything."""
     if filter is None or (isinstance(filter, Mapping) and not filter):
         raise filters.FilterError("filter: an empty filter would delete every item: drop the collection "
                                   "instead to delete everything")
-    return check_filter(filter)
+    return filters.parse(filter)
+
+
+def check_delete_filter(filter: Any) -> dict[str, Any]:
+    """A delete's filter checked as `parse_delete_filter` checks it, given back as it came (for a request schema)."""
+    parse_delete_filter(filter)
+    return filter
 
 
 SEARCH_KNOBS = {"ef": "hnsw", "nprobe": "ivf"}  # per-search numbers and the index kind each tunes

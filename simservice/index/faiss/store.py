@@ -158,7 +158,7 @@ class FaissStore:
     def delete_where(self, filter: dict[str, Any]) -> int:
         """Delete every item whose metadata passes `filter` (not empty) in one durable batch;
         returns how many were deleted."""
-        node = check.parse_filter(check.check_delete_filter(filter))
+        node = check.parse_delete_filter(filter)
         where, params = filters.to_sql(node)
         return self._delete_rows(
             lambda table: table.delete_where(where, params, lambda metadata: filters.matches(metadata, node)))

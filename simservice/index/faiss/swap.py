@@ -23,20 +23,13 @@ from .item_table import ItemTable
 from .store import ITEMS_FILE
 
 PLAN = ".swap-"
-STEPS = ("begin", "plan-written", "plan-committed", "named", "old-set-aside", "new-in-place", "renames-synced",
-         "plan-removed")
 
 log = logging.getLogger(__name__)
-
-
-def reached(step: str) -> None:
-    """Called after each step of a swap (STEPS); the crash test replaces it to kill the process there."""
 
 
 def swap(data_dir: str, name: str, folder: str) -> str:
     """Make `folder` (a closed collection inside `data_dir`) collection `name`, over the one there if any;
     the path the old one was moved to, for the caller to delete."""
-    reached("begin")
     path = plan_path(data_dir, name)
     if os.path.exists(path):
         raise CollectionFailed(f"an earlier swap of collection {name!r} could not be finished ({path}; the log "
@@ -46,10 +39,8 @@ def swap(data_dir: str, name: str, folder: str) -> str:
         json.dump(plan, out)
         out.flush()
         os.fsync(out.fileno())
-    reached("plan-written")
     os.rename(path + ".tmp", path)
     index_file.fsync_dir(data_dir)
-    reached("plan-committed")
     _finish(data_dir, plan, path)
     return os.path.join(data_dir, plan["old"])
 
@@ -86,19 +77,14 @@ def _finish(data_dir: str, plan: dict, path: str) -> None:
     target, new, old = (os.path.join(data_dir, plan[key]) for key in ("name", "new", "old"))
     if os.path.isdir(new):
         _name_table(new, plan["name"])
-        reached("named")
         if os.path.isdir(target):
             os.rename(target, old)
-            reached("old-set-aside")
         os.rename(new, target)
-        reached("new-in-place")
     elif not os.path.isdir(target) and os.path.isdir(old):  # the new folder is lost: keep the old one
         os.rename(old, target)
     index_file.fsync_dir(data_dir)
-    reached("renames-synced")
     os.remove(path)
     index_file.fsync_dir(data_dir)
-    reached("plan-removed")
 
 
 def _name_table(folder: str, name: str) -> None:

@@ -64,7 +64,7 @@ class NumpyStore:
             return self._delete(dict.fromkeys(ids))
 
     def delete_where(self, filter: dict[str, Any]) -> int:
-        node = check.parse_filter(check.check_delete_filter(filter))
+        node = check.parse_delete_filter(filter)
         with self._lock.write():
             return self._delete([i for i, meta in zip(self._ids, self._metas) if filters.matches(meta, node)])
 

@@ -119,7 +119,7 @@ class MilvusStore:
     def delete_where(self, filter: dict[str, Any]) -> int:
         """Delete every item whose metadata passes `filter` (not empty): the matching ids are
         found (Milvus's expression, each row re-checked here), then deleted 16384 at a time."""
-        node = check.parse_filter(check.check_delete_filter(filter))
+        node = check.parse_delete_filter(filter)
         expr, _ = expressions.translate(node)
         chosen, after = [], ""
         while True:
