@@ -84,7 +84,7 @@ def run_command(args: argparse.Namespace) -> int:
 
 def _local(model_path: str):
     """The service core over the model at `model_path`, loaded when the first row is paraphrased."""
-    from simservice.loading import load_model
+    from simservice.inference.load_pipeline import load_model
     from simservice.service.core import Service
 
     return Service.local(lambda: load_model(model_path), model_path=model_path)

@@ -11,7 +11,7 @@ from typing import Iterator, Protocol, Sequence
 from simservice.corpus.records import ImportRow
 from simservice.http_client import HttpError, ServiceClient
 from simservice.index import CollectionNotFound, IndexUrl, open_index
-from simservice.loading import load_model
+from simservice.inference.load_pipeline import load_model
 from simservice.service.core import Service
 
 

@@ -24,7 +24,7 @@ class NoGenerator(ValueError):
 
 class SimPipeline:
     """What `load_model` returns: `encode` for sentence vectors, `generate` and `paraphrase` for
-    UniLM samples. It is also the serving engine's model (see `inference.engine.InferenceEngine`):
+    UniLM samples. It is also the serving engine's model (see `inference.loaded_model.LoadedModel`):
     `embed` runs one batch the queue formed, `paraphrase_batch` a batch of checked jobs."""
 
     def __init__(self, model: SimModel, tokenizer: Tokenizer, limits: BatchLimits = BatchLimits(),

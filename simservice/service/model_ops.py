@@ -10,7 +10,7 @@ import numpy as np
 
 from simservice.index import Hit
 from simservice.index.validation import MAX_K
-from simservice.inference.engine import InferenceEngine
+from simservice.inference.loaded_model import LoadedModel
 from simservice.inference.paraphrase import ParaphraseJob, ParaphraseResult
 from simservice.inference.sampler import SamplingParams
 from simservice.service.base import ServiceBase, in_thread
@@ -105,7 +105,7 @@ class ModelOperations(ServiceBase):
             vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         return Embeddings(vectors, sum(len(seq) for seq in ids))
 
-    def _paraphrase_jobs(self, model: InferenceEngine, texts: Sequence[str], options: ParaphraseOptions,
+    def _paraphrase_jobs(self, model: LoadedModel, texts: Sequence[str], options: ParaphraseOptions,
                          names: Sequence[str] | None) -> list[ParaphraseJob]:
         """The call's checked jobs: each text tokenized once, its sampling and masks checked once."""
         check_samples(options.n, self.config.max_paraphrase_n)

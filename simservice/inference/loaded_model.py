@@ -17,7 +17,7 @@ from simservice.model.config import ModelConfig
 from simservice.model.tokenizer import Tokenizer
 
 
-class InferenceEngine(Protocol):
+class LoadedModel(Protocol):
     tokenizer: Tokenizer  # the door tokenizes with it, once
 
     @property
