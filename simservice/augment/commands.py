@@ -50,8 +50,10 @@ def register(subparsers) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    if args.n < 1 or not 1 <= args.k <= args.n:
-        raise ValueError(f"need n >= 1 and 1 <= k <= n, got n={args.n}, k={args.k}")
+    from simservice.service.config import UNLIMITED
+    from simservice.service.texts import check_samples
+
+    check_samples(args.n, args.k, UNLIMITED)  # the core's check, before a model loads or a server is asked
     if not 0.0 <= args.mask_fraction < 1.0:
         raise ValueError("--mask-fraction must be in [0, 1)")
     filters = Filters(args.min_score, args.max_score, args.min_edit, *args.length_ratio,

@@ -108,7 +108,7 @@ class ModelOperations(ServiceBase):
     def _paraphrase_jobs(self, model: LoadedModel, texts: Sequence[str], options: ParaphraseOptions,
                          names: Sequence[str] | None) -> list[ParaphraseJob]:
         """The call's checked jobs: each text tokenized once, its sampling and masks checked once."""
-        check_samples(options.n, self.config.max_paraphrase_n)
+        check_samples(options.n, options.k, self.config.max_paraphrase_n)
         check_count(len(texts), self.config.max_client_batch_size)
         names = names or [f"texts[{i}]" for i in range(len(texts))]
         ids, cut = tokenize(model.tokenizer, texts, self.max_input_tokens, options.truncate, names)

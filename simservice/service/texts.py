@@ -15,7 +15,12 @@ def check_count(count: int, limit: int, what: str = "texts") -> None:
                            "split them over several requests")
 
 
-def check_samples(n: int, limit: int) -> None:
+def check_samples(n: int, k: int, limit: int) -> None:
+    """The one check of a paraphrase call's n (samples drawn) and k (kept): 1 <= k <= n <= limit."""
+    if n < 1 or k < 1:
+        raise ServiceError(ErrorKind.INVALID, f"n={n}, k={k}: both must be at least 1")
+    if k > n:
+        raise ServiceError(ErrorKind.INVALID, f"k={k} is more than n={n}: ask for at most n paraphrases")
     if n > limit:
         raise ServiceError(ErrorKind.INVALID, f"n={n} is over the limit of {limit}: ask for fewer samples")
 

@@ -228,12 +228,6 @@ class ParaphraseRequest(sampling_fields(top_p=0.95), OneOrManyTexts):
                                                   "before the top-k, top-p and min-p cuts)")
     truncate: bool = TRUNCATE
 
-    @model_validator(mode="after")
-    def _k_within_n(self):
-        if self.k > self.n:
-            raise ValueError(f"k={self.k} is more than n={self.n}: ask for at most n paraphrases")
-        return self
-
 
 class Paraphrase(BaseModel):
     model_config = example(text="今天的天气不错", score=0.95)
