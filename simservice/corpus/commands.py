@@ -1,5 +1,5 @@
 """`simservice import`, `export`, `snapshot` and `reindex`: a corpus in and out of a collection, either
-in a data directory (the service stopped) or through a running server (`--url`)."""
+in the index an index URL names (`--index`, the service stopped) or through a running server (`--url`)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Where an import writes and an export reads: a data directory (the service stopped) or a running
+"""Where an import writes and an export reads: the index of an index URL (the service stopped) or a running
 server (`--url`). Both answer the same four questions, so the import and export loops are one."""
 
 from __future__ import annotations
