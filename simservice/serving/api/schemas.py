@@ -133,7 +133,7 @@ class SimilarityMany(BaseModel):
     scores: list[float] = Field(description="cosine of each target to the source, in request order")
 
 
-Filter = Annotated[dict[str, Any], index_check(index_checks.check_filter)]
+Filter = Annotated[dict[str, Any], index_check(index_checks.parse_filter)]  # held as its parsed tree
 
 
 class SearchParams(Strict):
