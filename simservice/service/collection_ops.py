@@ -98,9 +98,24 @@ class CollectionOperations(ModelOperations):
         await in_thread(self.require_index().delete_snapshot, name, snapshot)
 
     async def restore_snapshot(self, name: str, snapshot: str, *, replace: bool = False,
-                               allow_other_model: bool = False) -> CollectionInfo:
+                               allow_other_model: bool = False, source: str | None = None) -> CollectionInfo:
         """Make the collection the snapshot's state; refused for another dimension, and for another
-        model unless `allow_other_model` (then reindex); CONFLICT over an existing one unless `replace`."""
+        model unless `allow_other_model` (then reindex); CONFLICT over an existing one unless `replace`.
+        `source` names the collection the snapshot belongs to when it is another's: the file is
+        copied among this collection's snapshots first (and removed again when the restore fails)."""
         index, dim = self.require_index(), self.require_ready().dim
         labels = {} if allow_other_model else {"model": self.config.model_label}
-        return await in_thread(lambda: index.restore_snapshot(name, snapshot, dim=dim, labels=labels, replace=replace))
+
+        def restore() -> CollectionInfo:
+            copied = None
+            if source is not None and source != name:
+                with open(index.snapshot_file(source, snapshot), "rb") as file:
+                    copied = index.add_snapshot(name, file).name
+            try:
+                return index.restore_snapshot(name, copied or snapshot, dim=dim, labels=labels, replace=replace)
+            except Exception:
+                if copied is not None:
+                    index.delete_snapshot(name, copied)
+                raise
+
+        return await in_thread(restore)
