@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -107,6 +108,10 @@ class Settings(BaseSettings):
             raise ValueError(f"the index's timeout ({target.timeout:g} s, {where}) must be less than "
                              f"request_timeout ({self.request_timeout:g} s)")
         return self
+
+    def served_name(self) -> str:
+        """The model's name in /v1 answers: served_model_name, else the model directory's name."""
+        return self.served_model_name or os.path.basename(os.path.normpath(self.model))
 
     def index_url(self) -> IndexUrl:
         """The index backend and its options: `index`, else the deprecated index_backend / data_dir."""
