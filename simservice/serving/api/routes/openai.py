@@ -66,8 +66,8 @@ def model_card(service: Service, settings: Settings) -> ModelCard:
     if model is None:
         return ModelCard(id=settings.served_name())
     config = model.config
-    return ModelCard(id=settings.served_name(), capabilities=["embeddings", *(["paraphrase"] if model.can_generate
-                                                                             else [])],
+    capabilities = ["embeddings", *(["paraphrase"] if model.can_generate else [])]
+    return ModelCard(id=settings.served_name(), capabilities=capabilities,
                      family=config.family, pooling=config.pooling, dim=model.dim,
                      prompts=dict(model.tokenizer.prompts.by_name))
 
