@@ -68,7 +68,8 @@ class CorpusOperations(CollectionOperations):
             keep = [(row, seq) for row, seq, why in zip(good, ids, reasons) if why is None]
             if bad and fail_on_bad:
                 listed = "; ".join(f"line {b.line}: {b.reason}" for b in bad[:10])
-                raise ServiceError(ErrorKind.INVALID, f"{len(bad)} bad {what}, nothing written ({listed}"
+                noun = what if len(bad) > 1 else what.replace("s", "", 1)  # "1 bad row in x.csv", "2 bad rows"
+                raise ServiceError(ErrorKind.INVALID, f"{len(bad)} bad {noun}, nothing written ({listed}"
                                    f"{'; ...' if len(bad) > 10 else ''}): {to_skip}")
             if check_only or not keep:
                 return BulkResult(0, 0, len(keep), bad)

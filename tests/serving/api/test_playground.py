@@ -2,9 +2,7 @@
 the real server on the demo model: paraphrase, compare, create a collection, add and upload
 items, search with a filter, drop the collection, the status charts, the language switch, and
 the API key. What the page shows is checked against the service's own answers.
-
-SIMSERVICE_SCREENSHOTS=docs/playground writes a screenshot of each tab (Chinese needs a CJK
-font on the machine, e.g. `apt-get install fonts-wqy-microhei`).
+The screenshots in docs/playground come from test_playground_access.py.
 """
 
 from __future__ import annotations
@@ -17,7 +15,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 from tests.paths import ROOT
-from tests.serving.api.browser import DEMO, MODEL_WAIT, screenshot, serving, shown_bars, submit
+from tests.serving.api.browser import DEMO, MODEL_WAIT, serving, shown_bars, submit
 
 from simservice import load_model
 
@@ -76,7 +74,6 @@ def check_paraphrase(page):
     run = subprocess.run(["bash", "-c", curl], capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     assert len(json.loads(run.stdout)["result"]) == len(expected)
-    screenshot(page, "paraphrase")
 
     page.fill(f"{form} [name=k]", "20")  # more than n: the service's message is shown as it is
     body = submit(page, form, "/paraphrase")
@@ -99,7 +96,6 @@ def check_compare(page):
     expect(page.locator("#compare-results .bars li")).to_have_count(len(targets))
     expected = sorted(((t, round(s, 3)) for t, s in zip(targets, scores)), key=lambda row: -row[1])
     assert shown_bars(page, "#compare-results") == expected
-    screenshot(page, "compare")
 
 
 def check_collections_and_search(page, dim):
@@ -162,12 +158,10 @@ def check_collections_and_search(page, dim):
     hits = submit(page, "#search-form", "/similar")["result"]
     assert sorted(h["text"] for h in hits) == sorted(q for i, q in enumerate(questions) if "花呗" in q and i >= 3)
     assert '"rank":{"gte":3}' in page.locator("#tab-search details.curl pre").text_content()
-    screenshot(page, "search")
 
     page.click("[data-tab=collections]")
     row = page.locator("#collections-table tr[data-name=playground_test]")
     expect(row.locator("td").nth(1)).to_have_text(str(total + 1))
-    screenshot(page, "collections")
     dialogs = []
     page.once("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     row.locator("button.danger").click()
@@ -191,7 +185,6 @@ def check_status(page, demo):
     assert int(re.search(r"(\d+) batches", batches)[1]) > 0, batches
     assert page.locator("#chart-queue polyline").count() == 1
     assert page.locator("#batch-histogram .bars li").count() > 0
-    screenshot(page, "status")
 
 
 def check_language(page, base):
@@ -205,7 +198,6 @@ def check_language(page, base):
     submit(page, "#paraphrase-form", "/paraphrase")
     expect(page.locator("#tab-paraphrase > .error")).to_be_hidden()
     expect(page.locator("#paraphrase-results .bars li").first).to_be_visible()
-    screenshot(page, "paraphrase-zh")
     page.goto(base + "/ui#compare")  # the choice and the tab in the URL survive a reload
     expect(page.locator("[role=tab][aria-selected=true]")).to_have_text(chinese[1])
     page.click("#lang")
