@@ -35,6 +35,14 @@ def test_a_csv_in_excel_encodings_stores_the_same_items(roformer, tmp_path):
         assert plain.json()["updated"] == 2 and stored(client, "faq")["q1"][1]["rank"] == "1"
 
 
+def test_the_key_comes_before_the_file(roformer, tmp_path):
+    with running_app(roformer, tmp_path, model=MODEL, api_key="s3cret") as client:
+        assert_error(upload(client, b"text\nx\n", name="default"), 401, "API key")
+        answer = client.post("/collections/default/items/upload", params={"format": "csv"}, content=b"text\nx\n",
+                             headers={"authorization": "Bearer s3cret"})
+        assert answer.status_code == 200 and answer.json()["added"] == 1
+
+
 def test_a_malformed_file_stores_nothing_and_names_the_line(roformer, tmp_path):
     with running_app(roformer, tmp_path, model=MODEL) as client:
         client.post("/collections", json={"name": "faq"})
@@ -51,5 +59,7 @@ def test_a_malformed_file_stores_nothing_and_names_the_line(roformer, tmp_path):
         assert_error(upload(client, b"text\nx\n", filename="a\nb"), 422, "filename")
         assert stored(client, "faq") == {}
         assert_error(upload(client, b"text\nx\n", name="nope"), 404, "nope")
+        too_big = upload(client, b"text\n" + b"x" * (16 << 20), "csv")  # over the upload's 16 MiB
+        assert_error(too_big, 413, "over the limit")
         good = upload(client, "text\n明天会下雨吗\n".encode("gbk"), "txt")
         assert good.status_code == 200 and sorted(stored(client, "faq").values()) == [("text", {}), ("明天会下雨吗", {})]
