@@ -3,7 +3,7 @@
 
 import * as api from "./api.js";
 import { fillPickers } from "./collections.js";
-import { t } from "./i18n.js";
+import { lang, t } from "./i18n.js";
 import { bytesText } from "./units.js";
 import { el, guarded } from "./ui.js";
 
@@ -25,7 +25,7 @@ export function initSnapshots(section) {
     }
     body.replaceChildren(...snapshots.map((s) => el("tr", { "data-name": s.name },
       el("td", { class: "text", text: s.name }), el("td", { class: "num", text: bytesText(s.size) }),
-      el("td", { text: s.created }),
+      el("td", {}, el("time", { datetime: s.created, text: new Date(s.created).toLocaleString(lang() === "zh" ? "zh-CN" : "en") })),
       el("td", { class: "actions" },
         el("button", { type: "button", class: "quiet download", i18n: "downloadShort", label: "download",
                        i18nVars: { name: s.name }, onclick: () => act(() => download(name, s.name)) }),
