@@ -68,6 +68,10 @@ def check_uploads(page, base):
     expect(error).to_contain_text("2 bad rows in rows.csv, nothing written (line 3: empty text; line 4: duplicate id")
     assert stored(base, "faq") == {}
 
+    page.set_input_files("#upload-form [name=file]", files=[{"name": "faq.xlsx", "mimeType": "application/zip",
+                                                               "buffer": b"PK"}])
+    page.click("#upload-form button[type=submit]")  # refused in the page: nothing sent
+    expect(error).to_have_text("faq.xlsx: the playground reads .csv, .tsv, .jsonl, .txt files")
     answer = upload(page, "faq.csv", excel_csv())
     assert answer.status == 200, answer.text()
     expect(page.locator("#tab-search .add-ok")).to_have_text(

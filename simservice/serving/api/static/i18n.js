@@ -41,6 +41,8 @@ const STRINGS = {
       "line). UTF-8 or GBK (as Excel saves it). The whole file is stored or, if any row is bad, nothing. " +
       "Numbers, true and false in cells and filter values are read as such; quote them to keep a string.",
     uploadButton: "Upload", uploading: "uploading {name}…",
+    badFileType: "{file}: the playground reads {types} files", fileTooBig: "{file} is {size} MiB: the playground " +
+      "uploads files up to 16 MiB; use simservice import --url for more",
     itemsHint: "The items of a collection, ordered by id.", show: "Show", previous: "previous", next: "next",
     itemsRange: "items {first}–{last} of {count}", noItems: "no items", actions: "actions",
     deleteItem: "delete {id}", deleteByFilter: "Delete by filter", deleteMatching: "Delete matching items",
@@ -112,6 +114,8 @@ const STRINGS = {
       "{\"id\", \"text\", \"metadata\"}）或 TXT 文件（每行一条文本）。支持 UTF-8 或 GBK（Excel 保存的格式）。" +
       "整个文件要么全部存入，要么（任一行有错时）什么都不存。单元格和过滤值中的数字、true、false 按其类型读取；加引号则保留为字符串。",
     uploadButton: "上传", uploading: "正在上传 {name}…",
+    badFileType: "{file}：试用页只能读取 {types} 文件", fileTooBig: "{file} 大小为 {size} MiB：试用页最多上传 16 MiB；" +
+      "更大的文件请用 simservice import --url",
     itemsHint: "集合中的条目，按 id 排序。", show: "显示", previous: "上一页", next: "下一页",
     itemsRange: "第 {first}–{last} 条，共 {count} 条", noItems: "没有条目", actions: "操作",
     deleteItem: "删除 {id}", deleteByFilter: "按条件删除", deleteMatching: "删除匹配的条目",

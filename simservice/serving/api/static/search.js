@@ -81,9 +81,9 @@ function initAdding(section, searchForm) {
       const file = uploadForm.elements.file.files[0];
       if (!file) throw new Error(t("needFile"));
       const format = formatOf(file.name);
-      if (!format) throw new Error(`${file.name}: ${FORMATS.map((f) => `.${f}`).join(", ")}`);
+      if (!format) throw new Error(t("badFileType", { file: file.name, types: FORMATS.map((f) => `.${f}`).join(", ") }));
       if (file.size > UPLOAD_FILE_LIMIT) {
-        throw new Error(`${file.name}: ${(file.size / 1048576).toFixed(1)} MiB > 16 MiB (simservice import --url)`);
+        throw new Error(t("fileTooBig", { file: file.name, size: (file.size / 1048576).toFixed(1) }));
       }
       label.textContent = t("uploading", { name: file.name });
       try {
