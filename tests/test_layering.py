@@ -16,6 +16,8 @@ NEVER = {  # a layer, and what it must not import (all of it, lazily imported or
     "simservice.index": ("simservice.model", "simservice.inference", "simservice.service", "simservice.serving"),
     "simservice.inference": ("simservice.index", "simservice.service", "simservice.serving"),
     "simservice.service": ("simservice.serving", "simservice.cli", "simservice.cli_args"),
+    "simservice.datafiles": ("simservice.model", "simservice.inference", "simservice.index", "simservice.service",
+                             "simservice.serving", "simservice.augment", "simservice.corpus", "simservice.evaluation"),
 }
 
 

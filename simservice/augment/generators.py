@@ -12,7 +12,7 @@ from typing import Any, Protocol, Sequence
 
 import numpy as np
 
-from simservice.augment.rows import Row
+from simservice.datafiles import Row
 from simservice.inference.sampler import SamplingParams
 
 SEED_SPACE = 2**63

@@ -10,7 +10,7 @@ import sys
 import urllib.parse
 from pathlib import Path
 
-from simservice.augment.rows import detect_format, read_rows
+from simservice.datafiles import detect_format, read_rows
 from simservice.defaults import demo_model
 
 DEFAULT_DATA_DIR = "data/index"

@@ -17,7 +17,7 @@ from typing import Sequence
 
 from tqdm import tqdm
 
-from simservice.augment.rows import BadRow
+from simservice.datafiles import BadRow
 from simservice.corpus.records import ImportRow
 from simservice.corpus.targets import Target
 

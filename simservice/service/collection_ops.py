@@ -80,6 +80,12 @@ class CollectionOperations(ModelOperations):
 
     # -- snapshots -------------------------------------------------------------------------
 
+    def index_capabilities(self) -> tuple[str, list[str]]:
+        """The index backend's name and what it can do beyond the protocol every backend has
+        ("snapshots": snapshots, restores and swaps)."""
+        index = self.require_index()
+        return index.backend, ["snapshots"] if index.snapshots else []
+
     async def create_snapshot(self, name: str) -> SnapshotInfo:
         """A consistent copy of the collection while writes continue, labelled with the model's name."""
         return await in_thread(self.require_index().create_snapshot, name, {"model": self.config.model_label})

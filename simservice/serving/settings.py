@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=0, le=65535, description="port to listen on")
     api_key: SecretStr | None = Field(None, description="when set, `Authorization: Bearer <key>` is required "
                                                         "on every route but /health and /ready")
-    protect_docs: bool = Field(False, description="with an API key, require it on /docs, /redoc and /openapi.json "
+    protect_docs: bool = Field(False, description="with an API key, require it on /docs and /openapi.json "
                                                   "too (by default they open without it)")
     cors_origins: list[str] = Field(default_factory=list, description="browser origins allowed to call the API "
                                     "(CORS), e.g. [\"https://app.example.com\"]; empty (the default): CORS off")

@@ -139,3 +139,15 @@ def test_a_resume_with_other_options_is_refused(tmp_path, capsys):
     state.write_text(json.dumps({"options": {"other": True}, "rows_done": 3}))
     assert import_file(source, tmp_path / "d") == 2
     assert "other options" in capsys.readouterr().err
+
+
+def test_a_gbk_csv_imports_and_an_unclosed_quote_writes_nothing(tmp_path, capsys):
+    broken = tmp_path / "broken.csv"
+    broken.write_bytes(f'id,text\r\na,{TEXTS[0]}\r\nb,"{TEXTS[1]}\r\nc,{TEXTS[2]}\r\n'.encode("gbk"))
+    assert import_file(broken, tmp_path / "d") == 2
+    assert "broken.csv: line 3: a quoted field opened in this row is never closed" in capsys.readouterr().err
+    assert not (tmp_path / "d").exists()  # refused before the data directory is opened
+    excel = tmp_path / "excel.csv"
+    excel.write_bytes(f'id,text,topic\r\na,"{TEXTS[0]}",天气\r\nb,"{TEXTS[1]}，""花呗""",金融\r\n'.encode("gbk"))
+    assert import_file(excel, tmp_path / "d") == 0
+    assert contents(tmp_path / "d") == {"a": (TEXTS[0], {"topic": "天气"}), "b": (f'{TEXTS[1]}，"花呗"', {"topic": "金融"})}

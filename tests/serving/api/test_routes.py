@@ -23,6 +23,7 @@ def test_health_ready_info(client, roformer):
     assert info["architecture"] == "roformer"
     assert info["layers"] == roformer.config.num_layers
     assert info["max_input_tokens"] == roformer.tokenizer.max_length
+    assert info["index_backend"] == "faiss" and info["index_capabilities"] == ["snapshots"]
 
 
 def test_encode_matches_the_pipeline(client, roformer):
