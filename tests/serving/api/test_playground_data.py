@@ -199,6 +199,14 @@ def check_snapshots(page, base):
     expect(page.locator("#tab-snapshots .snapshots-ok")).to_have_text(f"restored faq: {len(before)} items")
     assert stored(base, "faq") == before
 
+    page.once("dialog", lambda d: d.accept("faq-copy"))
+    row.locator("button.restore-as").click()
+    expect(page.locator("#tab-snapshots .snapshots-ok")).to_have_text(f"restored faq-copy: {len(before)} items")
+    assert stored(base, "faq-copy") == before
+    page.once("dialog", lambda d: d.accept("faq-copy"))
+    row.locator("button.restore-as").click()
+    expect(page.locator("#tab-snapshots > .error").first).to_contain_text("collection 'faq-copy' exists")
+
     page.once("dialog", lambda d: d.accept())
     row.locator("button.danger").click()
     expect(page.locator("#tab-snapshots .snapshots-ok")).to_have_text(f"deleted snapshot {name}")

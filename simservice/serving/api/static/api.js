@@ -175,6 +175,12 @@ export async function restoreSnapshot(collection, name) {
   return call("POST", `collections/${enc(collection)}/snapshots/${enc(name)}/restore?replace=true`, undefined, "restore");
 }
 
+// A new collection `into` made from another collection's snapshot (refused if `into` exists).
+export async function restoreSnapshotAs(collection, name, into) {
+  return call("POST", `collections/${enc(into)}/snapshots/${enc(name)}/restore?source=${enc(collection)}`, undefined,
+              "restore");
+}
+
 // The snapshot file as a Blob (fetched with the key, which a plain link could not send).
 export async function snapshotBlob(collection, name) {
   const response = await send("GET", `collections/${enc(collection)}/snapshots/${enc(name)}`);

@@ -1,5 +1,5 @@
 // The Snapshots tab (only where the index backend has snapshots): create, list, download,
-// restore (the collection becomes the snapshot's state) and delete.
+// restore (the collection becomes the snapshot's state), restore as a new collection, and delete.
 
 import * as api from "./api.js";
 import { fillPickers } from "./collections.js";
@@ -31,6 +31,8 @@ export function initSnapshots(section) {
                        i18nVars: { name: s.name }, onclick: () => act(() => download(name, s.name)) }),
         el("button", { type: "button", class: "quiet restore", i18n: "restoreShort", label: "restore",
                        i18nVars: { name: s.name }, onclick: () => restore(name, s.name) }),
+        el("button", { type: "button", class: "quiet restore-as", i18n: "restoreAsShort", label: "restoreAs",
+                       i18nVars: { name: s.name }, onclick: () => restoreAs(name, s.name) }),
         el("button", { type: "button", class: "danger", i18n: "remove", label: "deleteSnapshot",
                        i18nVars: { name: s.name }, onclick: () => remove(name, s.name) })))));
   };
@@ -38,6 +40,15 @@ export function initSnapshots(section) {
     if (!window.confirm(t("confirmRestore", { collection: name, name: snapshot }))) return;
     return act(async () => {
       const restored = await api.restoreSnapshot(name, snapshot);
+      ok.textContent = t("restored", { name: restored.name, count: restored.count });
+    });
+  };
+  const restoreAs = (name, snapshot) => {
+    const into = window.prompt(t("promptRestoreAs", { name: snapshot }), `${name}-copy`)?.trim();
+    if (!into) return;
+    return act(async () => {
+      const restored = await api.restoreSnapshotAs(name, snapshot, into);
+      fillPickers(await api.listCollections());
       ok.textContent = t("restored", { name: restored.name, count: restored.count });
     });
   };
