@@ -20,6 +20,8 @@ NEVER = {  # a layer, and what it must not import (all of it, lazily imported or
                 "simservice.corpus", "simservice.augment", "simservice.cli")  # under every command that uses them
        for helper in ("simservice.token_limit", "simservice.resumable", "simservice.http_client",
                       "simservice.tensorflow_import")},
+    "simservice.datafiles": ("simservice.model", "simservice.inference", "simservice.index", "simservice.service",
+                             "simservice.serving", "simservice.augment", "simservice.corpus", "simservice.evaluation"),
 }
 
 

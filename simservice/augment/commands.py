@@ -11,7 +11,7 @@ from pathlib import Path
 from simservice.augment.filters import Filters
 from simservice.augment.generators import HttpGenerator, Sampling
 from simservice.augment.output import Output
-from simservice.augment.rows import BadRow, detect_format, read_rows
+from simservice.datafiles import BadRow, detect_format, read_rows
 from simservice.augment.run import augment
 from simservice.defaults import demo_model
 

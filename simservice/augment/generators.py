@@ -9,7 +9,7 @@ from typing import Any, Protocol, Sequence
 
 import numpy as np
 
-from simservice.augment.rows import Row
+from simservice.datafiles import Row
 from simservice.http_client import HttpError, ServiceClient
 from simservice.inference.sampler import SamplingParams
 from simservice.token_limit import fit

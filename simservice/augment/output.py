@@ -14,7 +14,7 @@ import json
 import os
 from pathlib import Path
 
-from simservice.augment.rows import Row
+from simservice.datafiles import Row
 
 
 class Output:

@@ -11,7 +11,7 @@ from typing import Callable, Sequence
 from simservice.augment.filters import Filters, Keeper
 from simservice.augment.generators import Generator
 from simservice.augment.output import Output
-from simservice.augment.rows import BadRow, Row
+from simservice.datafiles import BadRow, Row
 from simservice.resumable import ResumableRun
 
 CHUNK = 64  # rows per resume point; fixed, so a resumed run batches exactly as an uninterrupted one

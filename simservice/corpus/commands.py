@@ -10,7 +10,7 @@ import sys
 import urllib.parse
 from pathlib import Path
 
-from simservice.augment.rows import detect_format, read_rows
+from simservice.datafiles import detect_format, read_rows
 from simservice.defaults import demo_model
 
 DEFAULT_DATA_DIR = "data/index"
@@ -108,6 +108,8 @@ def register(sub) -> None:
     p.add_argument("--replace", action="store_true", help="restore over an existing collection")
     p.add_argument("--allow-other-model", action="store_true",
                    help="restore a snapshot made with another model of the same dimension (then reindex)")
+    p.add_argument("--source", metavar="COLLECTION", type=collection_name,
+                   help="restore: the collection whose snapshot it is, to restore it into --collection")
     p.set_defaults(func=_plain_errors(_snapshot))
 
     p = sub.add_parser("reindex", help="re-encode a collection's texts with the current model, then swap it in")
@@ -174,6 +176,9 @@ def _snapshot(args: argparse.Namespace) -> int:
     needs_name = args.action in ("download", "delete", "restore")
     if needs_name and not args.snapshot:
         raise ValueError(f"snapshot {args.action} needs a snapshot name (see `simservice snapshot list`)")
+    if args.source and (args.action != "restore" or Path(args.snapshot).is_file()):
+        raise ValueError("--source names the collection a snapshot belongs to, for `snapshot restore NAME`; "
+                         "a snapshot file needs no --source")
     run = _remote_snapshot if args.url else _local_snapshot
     result = run(args)
     if result is not None:
@@ -208,7 +213,8 @@ def _local_snapshot(args: argparse.Namespace):
                 snapshot = asyncio.run(service.add_snapshot(name, f)).name
         try:
             return dataclasses.asdict(asyncio.run(service.restore_snapshot(
-                name, snapshot, replace=args.replace, allow_other_model=args.allow_other_model)))
+                name, snapshot, replace=args.replace, allow_other_model=args.allow_other_model,
+                source=args.source)))
         except Exception:
             if uploaded:  # a refused file is not kept among the collection's snapshots
                 asyncio.run(service.delete_snapshot(name, snapshot))
@@ -243,8 +249,9 @@ def _remote_snapshot(args: argparse.Namespace):
                 snapshot = json.load(response)["name"]
     quoted = urllib.parse.quote(snapshot, safe="")
     try:
+        source = {} if args.source is None else {"source": args.source}
         return http.call_json("POST", f"{base}/{quoted}/restore", replace=args.replace,
-                              allow_other_model=args.allow_other_model)
+                              allow_other_model=args.allow_other_model, **source)
     except OSError:
         if uploaded:  # a refused file is not kept among the collection's snapshots
             http.request("DELETE", f"{base}/{quoted}").close()

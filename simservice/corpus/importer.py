@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-from simservice.augment.rows import BadRow
 from simservice.corpus.records import ImportRow
 from simservice.corpus.targets import Target
+from simservice.datafiles import BadRow
 from simservice.resumable import ResumableRun
 
 CHUNK = 512  # rows per write and per resume point

@@ -7,7 +7,7 @@ import dataclasses
 import hashlib
 from typing import Iterable, Sequence
 
-from simservice.augment.rows import BadRow, Row
+from simservice.datafiles import BadRow, Row
 from simservice.index.errors import IndexStoreError
 from simservice.index.validation import check_id, check_metadata
 from simservice.token_limit import fit

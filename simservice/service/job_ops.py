@@ -9,7 +9,7 @@ from typing import Sequence
 from simservice.augment.filters import Filters
 from simservice.augment.generators import LocalGenerator, Sampling
 from simservice.augment.output import Output
-from simservice.augment.rows import BadRow, Row, rows_from_records
+from simservice.datafiles import BadRow, Row, rows_from_records
 from simservice.augment.run import Summary, augment
 from simservice.service.base import ServiceBase, in_thread
 from simservice.service.engine.background import AugmentJob, AugmentJobs

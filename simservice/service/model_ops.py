@@ -3,6 +3,7 @@ collection, and paraphrases. Each text is checked and tokenized once, here, then
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from typing import Any, Mapping, Sequence
 
@@ -17,7 +18,7 @@ from simservice.service.base import ServiceBase, in_thread
 from simservice.service.config import NOBODY, Caller
 from simservice.service.engine.jobs import JobKind
 from simservice.service.errors import ErrorKind, ServiceError
-from simservice.service.texts import check_count, check_samples, prompt_text, tokenize
+from simservice.service.texts import check_count, check_samples, field_names, prompt_text, tokenize
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,6 +65,17 @@ class ModelOperations(ServiceBase):
         prompt = self.require_ready().tokenizer.prompts.text()
         vectors = (await self._embed([source, *targets], prompt, truncate, True, names, caller)).vectors
         return (vectors[1:] @ vectors[0]).tolist()
+
+    async def rerank(self, query: str, documents: Sequence[str], *, truncate: bool = False,
+                     names: Sequence[str] | None = None, caller: Caller = NOBODY) -> tuple[list[float], int]:
+        """The cosine of each document (after the document prompt) to the query (after the query
+        prompt), as a search would score them, and the tokens read."""
+        prompts = self.require_ready().tokenizer.prompts
+        names = names or ["query", *field_names("documents", len(documents))]
+        asked, found = await asyncio.gather(  # one queue: the query and the documents batch together
+            self._embed([query], prompts.query(), truncate, True, names[:1], caller, "queries"),
+            self._embed(documents, prompts.document(), truncate, True, names[1:], caller, "documents"))
+        return (found.vectors @ asked.vectors[0]).tolist(), asked.tokens + found.tokens
 
     async def similar(self, collection: str, *, texts: Sequence[str] | None = None,
                       vector: Sequence[float] | None = None, item_id: str | None = None, k: int = 10,

@@ -161,3 +161,15 @@ def test_data_dir_still_works_with_a_deprecation_line(tmp_path, capsys):
     assert f"--data-dir deprecated (removed in the next release): use --index faiss://{tmp_path / 'd'}" \
         in capsys.readouterr().err
     assert sorted(text for text, _ in contents(tmp_path / "d").values()) == sorted(TEXTS[:3])
+
+
+def test_a_gbk_csv_imports_and_an_unclosed_quote_writes_nothing(tmp_path, capsys):
+    broken = tmp_path / "broken.csv"
+    broken.write_bytes(f'id,text\r\na,{TEXTS[0]}\r\nb,"{TEXTS[1]}\r\nc,{TEXTS[2]}\r\n'.encode("gbk"))
+    assert import_file(broken, tmp_path / "d") == 2
+    assert "broken.csv: line 3: a quoted field opened in this row is never closed" in capsys.readouterr().err
+    assert not (tmp_path / "d").exists()  # refused before the data directory is opened
+    excel = tmp_path / "excel.csv"
+    excel.write_bytes(f'id,text,topic\r\na,"{TEXTS[0]}",天气\r\nb,"{TEXTS[1]}，""花呗""",金融\r\n'.encode("gbk"))
+    assert import_file(excel, tmp_path / "d") == 0
+    assert contents(tmp_path / "d") == {"a": (TEXTS[0], {"topic": "天气"}), "b": (f'{TEXTS[1]}，"花呗"', {"topic": "金融"})}

@@ -21,7 +21,7 @@ from pathlib import Path
 from simservice.augment.filters import Filters
 from simservice.augment.generators import LocalGenerator, Sampling, with_logprobs
 from simservice.augment.output import Output
-from simservice.augment.rows import BadRow, Row
+from simservice.datafiles import BadRow, Row
 from simservice.augment.run import augment
 from simservice.inference.loaded_model import LoadedModel
 from simservice.service.errors import ErrorKind, ServiceError

@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None, *, pipeline: LoadedModel | None
     app.openapi = _documented(app, app.openapi, keyed=settings.api_key is not None)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
                        path_limits=[(routes_bulk.BULK_PATH.pattern, routes_bulk.MAX_BULK_BYTES),
+                                    (routes_bulk.FILE_PATH.pattern, routes_bulk.MAX_FILE_BYTES),
                                     (routes_snapshots.UPLOAD_PATH.pattern, routes_snapshots.MAX_UPLOAD_BYTES)])
     app.add_middleware(MetricsMiddleware, metrics=service.metrics)
     app.add_middleware(RequestLog)

@@ -73,6 +73,9 @@ async def restore_snapshot(name: CollectionName, snapshot: str, service: Service
                            replace: bool = Query(False, description="overwrite the collection if it exists"),
                            allow_other_model: bool = Query(
                                False, description="accept a snapshot of another model of the same dimension "
-                                                  "(then reindex: its vectors do not match this model's queries)")):
+                                                  "(then reindex: its vectors do not match this model's queries)"),
+                           source: CollectionName | None = Query(
+                               None, description="the collection the snapshot belongs to, to restore another "
+                                                 "collection's snapshot into this one (a new name: a copy)")):
     return collection_response(await service.restore_snapshot(name, snapshot, replace=replace,
-                                                              allow_other_model=allow_other_model))
+                                                              allow_other_model=allow_other_model, source=source))
