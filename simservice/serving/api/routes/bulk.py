@@ -14,7 +14,7 @@ from fastapi.responses import StreamingResponse
 from simservice.serving.api.auth import require_api_key
 from simservice.serving.api.corpus_schemas import BulkResponse, ReplaceRequest, SkippedLine
 from simservice.serving.api.deps import CallerDep, Index, ReadyModel, ServiceDep
-from simservice.serving.api.door import DoorRoute
+from simservice.serving.api.guarded_route import GuardedRoute
 from simservice.serving.api.openapi import error_responses
 from simservice.serving.api.schemas import CollectionName
 
@@ -24,7 +24,7 @@ MAX_FILE_BYTES = 16 << 20  # an uploaded file
 FILE_PATH = re.compile(r"/collections/[^/]+/items/upload")
 EXPORT_CHUNK = 64 << 10  # bytes sent at once: uvicorn's send buffer holds about one
 
-router = APIRouter(prefix="/collections", tags=["bulk"], route_class=DoorRoute,
+router = APIRouter(prefix="/collections", tags=["bulk"], route_class=GuardedRoute,
                    dependencies=[Depends(require_api_key)])
 
 

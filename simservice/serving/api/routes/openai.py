@@ -20,7 +20,7 @@ from simservice.service.errors import ErrorKind, ServiceError
 from simservice.service.texts import field_names
 from simservice.serving.api.auth import require_api_key
 from simservice.serving.api.deps import CallerDep, ReadyModel, ServiceDep, SettingsDep
-from simservice.serving.api.door import DoorRoute
+from simservice.serving.api.guarded_route import GuardedRoute
 from simservice.serving.api.error_handlers import describe_validation, install_error_handlers
 from simservice.serving.api.field_hints import body_model
 from simservice.serving.api.openai_schemas import (Embedding, EmbeddingsRequest, EmbeddingsResponse, ModelCard,
@@ -30,7 +30,7 @@ from simservice.serving.api.routes.rerank import router as rerank_router
 from simservice.serving.api.status_codes import ApiError, headers_of, kind_of_status, status_of
 from simservice.serving.settings import Settings
 
-router = APIRouter(route_class=DoorRoute, dependencies=[Depends(require_api_key)], tags=["openai"])
+router = APIRouter(route_class=GuardedRoute, dependencies=[Depends(require_api_key)], tags=["openai"])
 ERRORS = {status: {"model": OpenAIError} for status in (400, 401, 404, 413, 429, 503)}
 
 

@@ -11,11 +11,11 @@ from fastapi import APIRouter, Depends
 from simservice.service.texts import field_names
 from simservice.serving.api.auth import require_api_key
 from simservice.serving.api.deps import CallerDep, ReadyModel, ServiceDep, SettingsDep
-from simservice.serving.api.door import DoorRoute
+from simservice.serving.api.guarded_route import GuardedRoute
 from simservice.serving.api.openai_schemas import OpenAIError
 from simservice.serving.api.rerank_schemas import DocumentText, RerankRequest, RerankResponse, RerankResult, RerankUsage
 
-router = APIRouter(route_class=DoorRoute, dependencies=[Depends(require_api_key)], tags=["openai"])
+router = APIRouter(route_class=GuardedRoute, dependencies=[Depends(require_api_key)], tags=["openai"])
 ERRORS = {status: {"model": OpenAIError} for status in (400, 401, 413, 429, 503)}
 
 

@@ -16,14 +16,14 @@ from simservice.serving.api.auth import require_api_key
 from simservice.serving.api.collection_schemas import CollectionResponse, collection_response
 from simservice.serving.api.corpus_schemas import SnapshotList, SnapshotOut
 from simservice.serving.api.deps import Index, ReadyModel, ServiceDep
-from simservice.serving.api.door import DoorRoute
+from simservice.serving.api.guarded_route import GuardedRoute
 from simservice.serving.api.openapi import error_responses
 from simservice.serving.api.schemas import CollectionName
 
 MAX_UPLOAD_BYTES = 16 << 30  # a snapshot file sent to /snapshots/upload
 UPLOAD_PATH = re.compile(r"/collections/[^/]+/snapshots/upload")
 
-router = APIRouter(prefix="/collections/{name}/snapshots", tags=["snapshots"], route_class=DoorRoute,
+router = APIRouter(prefix="/collections/{name}/snapshots", tags=["snapshots"], route_class=GuardedRoute,
                    dependencies=[Depends(require_api_key)])
 
 

@@ -10,11 +10,11 @@ from pydantic import BaseModel, Field
 from simservice import __version__
 from simservice.serving.api.auth import require_api_key
 from simservice.serving.api.deps import ReadyModel, ServiceDep, SettingsDep
-from simservice.serving.api.door import DoorRoute
+from simservice.serving.api.guarded_route import GuardedRoute
 from simservice.serving.api.schemas import example
 
 open_router = APIRouter(tags=["operations"])
-router = APIRouter(tags=["operations"], route_class=DoorRoute, dependencies=[Depends(require_api_key)])
+router = APIRouter(tags=["operations"], route_class=GuardedRoute, dependencies=[Depends(require_api_key)])
 
 
 class Status(BaseModel):

@@ -1,4 +1,4 @@
-"""The door of the JSON routes: the API key first, then admission (429) for model routes, then
+"""The guard of every JSON route: the API key first, then admission (429) for model routes, then
 the body parsed off the event loop and checked once (UTF-8, then `json_input`'s rule),
 so no request can make the event loop or the worker choke on its body before it is let in."""
 
@@ -44,7 +44,7 @@ def uses(dependant: Dependant, call) -> bool:
     return any(dep.call is call or uses(dep, call) for dep in dependant.dependencies)
 
 
-class DoorRoute(APIRoute):
+class GuardedRoute(APIRoute):
     """Route class of the JSON routes: key, admission, then the checked body (see the module)."""
 
     def get_route_handler(self):
