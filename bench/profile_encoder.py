@@ -99,6 +99,9 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--precisions", nargs="+", default=["float32", "mixed_bfloat16"])
     parser.add_argument("--gelu-in-float32", action="store_true")
+    parser.add_argument("--xla", action="store_true", help="compile the forward with XLA (the profile then sees "
+                                                         "one op per compiled cluster; set XLA_FLAGS=--xla_dump_to=DIR "
+                                                         "to read what XLA made of it)")
     args = parser.parse_args()
 
     from simservice import load_model
@@ -112,7 +115,7 @@ def main() -> None:
         if gelu32:
             patch_gelu_float32()
         pipeline = load_model(args.model, max_batch_rows=args.rows, max_batch_tokens=args.rows * 128,
-                              precision=precision)
+                              precision=precision, jit_compile=args.xla)
         ids = pipeline.tokenizer.encode_batch(texts, prompt=pipeline.tokenizer.prompts.text(None))
         tokens = sum(len(r) for r in ids)
         seconds = timed(lambda: pipeline.embed(ids), repeats=args.steps, warmup=2)
@@ -123,7 +126,7 @@ def main() -> None:
             tf.profiler.experimental.stop()
             totals = op_times(logdir)
         ops = sum(totals.values())
-        print(f"\n{precision}{', GELU in float32' if gelu32 else ''}: batch {args.rows} x {tokens / args.rows:.1f} tokens, {seconds * 1e3:.1f} ms a "
+        print(f"\n{precision}{', XLA' if args.xla else ''}{', GELU in float32' if gelu32 else ''}: batch {args.rows} x {tokens / args.rows:.1f} tokens, {seconds * 1e3:.1f} ms a "
               f"forward (median of {args.steps}, unprofiled); profiled op time {ops / args.steps * 1e3:.1f} ms a forward")
         print("| op type | ms a forward | share |")
         print("|---|---:|---:|")
