@@ -45,7 +45,7 @@ def questions(count: int) -> list[str]:
 def local_generator(model_dir: str, texts: list[str], args):
     from simservice import load_model
     from simservice.augment.generators import LocalGenerator, Sampling
-    from simservice.augment.rows import Row
+    from simservice.datafiles import Row
 
     generator = LocalGenerator(load_model(model_dir), Sampling(args.n, 0.95, args.max_length, 0.0, 0))
     generator.candidates([Row(0, 1, texts[0], None)])  # traces the compiled functions
@@ -55,7 +55,7 @@ def local_generator(model_dir: str, texts: list[str], args):
 def local_run(generator, texts: list[str], args) -> float:
     from simservice.augment.filters import Filters
     from simservice.augment.output import Output
-    from simservice.augment.rows import Row
+    from simservice.datafiles import Row
     from simservice.augment.run import augment
 
     rows = [Row(i, i + 1, t, None) for i, t in enumerate(texts)]

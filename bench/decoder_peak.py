@@ -88,6 +88,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from simservice.inference.cached_decoder import CachedDecoder, DecodeRequest
+    from simservice.inference.reference_decoder import of as reference_of
     from simservice.inference.sampler import SamplingParams
 
     old, old_sampler = old_decoder(args.old)
@@ -126,7 +127,7 @@ def main() -> None:
               "old": args.old, "rounds": rounds}
     if not args.no_uncached:
         load = os.getloadavg()[0]
-        seconds, outputs = measure(lambda: model.reference_decoder.generate_ids(
+        seconds, outputs = measure(lambda: reference_of(model).generate_ids(
             source, args.n, request.params, args.max_length, 0))
         result["uncached"] = {"seconds": round(seconds, 3), "tokens": sum(map(len, outputs)), "load": round(load, 2),
                               "peak_gflops_after": round(tf_gemm_peak(), 1)}

@@ -31,7 +31,8 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from bench.index import Clustered  # noqa: E402
-from simservice.index import CollectionConfig, FaissStore, Item, faiss_store  # noqa: E402
+from simservice.index import CollectionConfig, FaissStore, Item  # noqa: E402
+from simservice.index.faiss import search as faiss_search  # noqa: E402
 from simservice.index.filters import matches, parse  # noqa: E402
 
 K = 10
@@ -61,12 +62,12 @@ def sql_path(exact_below: int):
     """The store's search with its probe of FAISS's candidates skipped: SQLite's matches at once,
     scored exactly (up to `exact_below` of them) or through an id selector."""
     def run(store, query, filter):
-        saved = faiss_store.PROBE, faiss_store.EXACT_BELOW
-        faiss_store.PROBE, faiss_store.EXACT_BELOW = 0, exact_below
+        saved = faiss_search.PROBE, faiss_search.EXACT_BELOW
+        faiss_search.PROBE, faiss_search.EXACT_BELOW = 0, exact_below
         try:
             return store_search(store, query, filter)
         finally:
-            faiss_store.PROBE, faiss_store.EXACT_BELOW = saved
+            faiss_search.PROBE, faiss_search.EXACT_BELOW = saved
     return run
 
 

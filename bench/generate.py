@@ -40,8 +40,9 @@ def pipeline(shape: str):
 def paraphrase_uncached(model, text: str, n: int, k: int, max_length: int, seed: int):
     """gen_synonyms exactly as bert4keras runs it: every step recomputes the whole sequence."""
     from simservice.inference.paraphrase import rank_candidates, unique_candidates
+    from simservice.inference.reference_decoder import generate_uncached
 
-    candidates = unique_candidates(text, model.generate_uncached(text, n, top_p=0.95, max_length=max_length,
+    candidates = unique_candidates(text, generate_uncached(model, text, n, top_p=0.95, max_length=max_length,
                                                                  seed=seed))
     return rank_candidates(text, candidates, model.encode([text, *candidates]), k)
 
@@ -67,6 +68,7 @@ def main() -> None:
 
     result = {"machine": machine(), "n": args.n, "k": args.k, "max_length": args.max_length, "shapes": {}}
     from simservice.inference.cached_decoder import CachedDecoder, DecodeRequest
+    from simservice.inference.reference_decoder import of as reference_of
     from simservice.inference.sampler import SamplingParams
 
     params = SamplingParams(top_p=0.95)
@@ -77,14 +79,14 @@ def main() -> None:
         requests = [DecodeRequest(model.tokenizer.encode(t), args.n, params, args.max_length, 0) for t in TEXTS]
         model.paraphrase_batch(jobs[:1])  # warm-up: traces the compiled functions
         model.paraphrase_batch(jobs)
-        model.reference_decoder.generate_ids(requests[0].source_ids, args.n, params, 2, 0)
+        reference_of(model).generate_ids(requests[0].source_ids, args.n, params, 2, 0)
 
         cached_s, decoded = measure(lambda: model.decoder.decode(requests[:1]))
         xla = CachedDecoder(model.model, model.tokenizer.sep_id, jit_compile=True)
         xla.decode(requests[:1])  # queues the XLA compiles of this request's shapes
         xla.compiles.wait()
         xla_s, _ = measure(lambda: xla.decode(requests[:1]))
-        uncached_s, _ = measure(lambda: model.reference_decoder.generate_ids(
+        uncached_s, _ = measure(lambda: reference_of(model).generate_ids(
             requests[0].source_ids, args.n, params, args.max_length, 0))
         tokens_one = sum(len(o) for o in decoded[0])
         para_cached_s, _ = measure(lambda: model.paraphrase(TEXTS[0], **job))

@@ -67,7 +67,7 @@ def encode_only(pipeline, items: list[str], chunk: int) -> float:
 
 
 def import_run(model: str, source: Path, work: Path, chunk: int, pipeline) -> dict:
-    from simservice.augment.rows import read_rows
+    from simservice.datafiles import read_rows
     from simservice.corpus.importer import run_import
     from simservice.corpus.records import Columns, import_rows
     from simservice.corpus.targets import LocalTarget

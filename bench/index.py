@@ -168,7 +168,7 @@ def run_milvus(n: int, args, data: Clustered, queries: np.ndarray, truth, faiss_
     from pymilvus import utility
 
     from simservice.index import IndexSpec, MilvusOptions
-    from simservice.index.milvus_collections import MilvusCollections
+    from simservice.index.milvus import MilvusCollections
 
     manager = MilvusCollections(MilvusOptions(uri=args.milvus, prefix="bench_", timeout=120))
     for name in manager.list():

@@ -8,10 +8,10 @@ __all__ = ["load_model", "__version__"]
 def __getattr__(name):
     # Imported on first use, so `import simservice` (and the CLI's --help) does not load TensorFlow.
     if name == "load_model":
-        from simservice.backend import import_tensorflow
+        from simservice.tensorflow_import import import_tensorflow
 
         import_tensorflow()
-        from simservice.loading import load_model
+        from simservice.inference.load_pipeline import load_model
 
         return load_model
     raise AttributeError(f"module 'simservice' has no attribute {name!r}")

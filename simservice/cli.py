@@ -8,7 +8,7 @@ import json
 import logging
 import sys
 
-from simservice.backend import import_tensorflow
+from simservice.tensorflow_import import import_tensorflow
 from simservice.cli_args import add_model_args, add_sampling_args, local_service, positive_int, text_arg
 
 

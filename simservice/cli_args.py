@@ -45,7 +45,7 @@ def add_model_args(parser: argparse.ArgumentParser) -> None:
 
 def load_args_model(args: argparse.Namespace):
     """The model that `add_model_args`' flags name (ValueError for int8 without --xla)."""
-    from simservice.loading import load_model
+    from simservice.inference.load_pipeline import load_model
 
     return load_model(args.model, precision=args.precision, jit_compile=args.xla, family=args.family,
                       pooling=args.pooling)

@@ -19,7 +19,7 @@ def check_precision(precision: str, xla: bool) -> None:
     """Raise ValueError unless `precision` is known and, for int8, runs with XLA.
 
     TensorFlow's own int8 matmul on CPU ran 2.6-4.3x slower than float32 here, while under XLA
-    int8 ran faster than float32 (bench/README.md, "int8"), so int8 is offered with XLA only.
+    int8 ran faster than float32 (bench/NOTES.md, "int8"), so int8 is offered with XLA only.
     """
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")

@@ -88,15 +88,15 @@ def test_model_commands_take_the_precision_and_xla_flags(capsys):
                  "--seed", "1"]) == 0
 
 
-def test_eval_refuses_a_header_only_file_and_names_a_non_utf8_one(tmp_path, capsys):
+def test_eval_refuses_a_header_only_file_and_a_binary_one(tmp_path, capsys):
     empty = tmp_path / "empty.tsv"
     empty.write_text("sentence1\tsentence2\tlabel\n", encoding="utf-8")
     assert main(["eval", "--model", MODEL, str(empty), "--json"]) == 2
     assert "empty.tsv: no pairs after the header" in capsys.readouterr().err
-    latin = tmp_path / "latin.tsv"
-    latin.write_bytes("sentence1\tsentence2\tlabel\ncafé\tcafe\t1\n".encode("latin-1"))
-    assert main(["eval", "--model", MODEL, str(latin)]) == 2
-    assert "latin.tsv: not UTF-8" in capsys.readouterr().err
+    binary = tmp_path / "binary.tsv"
+    binary.write_bytes("sentence1\tsentence2\tlabel\n".encode() + bytes(range(256)))
+    assert main(["eval", "--model", MODEL, str(binary)]) == 2
+    assert "binary.tsv: binary data" in capsys.readouterr().err
 
 
 def test_eval_json_is_json_when_spearman_is_undefined(tmp_path, capsys):

@@ -16,6 +16,12 @@ NEVER = {  # a layer, and what it must not import (all of it, lazily imported or
     "simservice.index": ("simservice.model", "simservice.inference", "simservice.service", "simservice.serving"),
     "simservice.inference": ("simservice.index", "simservice.service", "simservice.serving"),
     "simservice.service": ("simservice.serving", "simservice.cli", "simservice.cli_args"),
+    **{helper: ("simservice.service", "simservice.serving", "simservice.index", "simservice.inference",
+                "simservice.corpus", "simservice.augment", "simservice.cli")  # under every command that uses them
+       for helper in ("simservice.token_limit", "simservice.resumable", "simservice.http_client",
+                      "simservice.tensorflow_import")},
+    "simservice.datafiles": ("simservice.model", "simservice.inference", "simservice.index", "simservice.service",
+                             "simservice.serving", "simservice.augment", "simservice.corpus", "simservice.evaluation"),
 }
 
 

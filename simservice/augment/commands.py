@@ -11,7 +11,7 @@ from pathlib import Path
 from simservice.augment.filters import Filters
 from simservice.augment.generators import HttpGenerator, Sampling
 from simservice.augment.output import Output
-from simservice.augment.rows import BadRow, detect_format, read_rows
+from simservice.datafiles import BadRow, detect_format, read_rows
 from simservice.augment.run import augment
 from simservice.defaults import demo_model
 
@@ -50,8 +50,10 @@ def register(subparsers) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    if args.n < 1 or not 1 <= args.k <= args.n:
-        raise ValueError(f"need n >= 1 and 1 <= k <= n, got n={args.n}, k={args.k}")
+    from simservice.service.config import UNLIMITED
+    from simservice.service.texts import check_samples
+
+    check_samples(args.n, args.k, UNLIMITED)  # the core's check, before a model loads or a server is asked
     if not 0.0 <= args.mask_fraction < 1.0:
         raise ValueError("--mask-fraction must be in [0, 1)")
     filters = Filters(args.min_score, args.max_score, args.min_edit, *args.length_ratio,
@@ -84,7 +86,7 @@ def run_command(args: argparse.Namespace) -> int:
 
 def _local(model_path: str):
     """The service core over the model at `model_path`, loaded when the first row is paraphrased."""
-    from simservice.loading import load_model
+    from simservice.inference.load_pipeline import load_model
     from simservice.service.core import Service
 
     return Service.local(lambda: load_model(model_path), model_path=model_path)

@@ -5,15 +5,14 @@ or a running server's /paraphrase. Both return every unique candidate, ranked by
 from __future__ import annotations
 
 import dataclasses
-import json
-import urllib.error
-import urllib.request
 from typing import Any, Protocol, Sequence
 
 import numpy as np
 
-from simservice.augment.rows import Row
+from simservice.datafiles import Row
+from simservice.http_client import HttpError, ServiceClient
 from simservice.inference.sampler import SamplingParams
+from simservice.token_limit import fit
 
 SEED_SPACE = 2**63
 
@@ -74,18 +73,15 @@ class LocalGenerator:
         out: list = [None] * len(rows)
         jobs = {}
         tokenizer = self.pipeline.tokenizer
-        encoded = tokenizer.encode_within([row.text for row in rows], tokenizer.max_length, self.truncate)
-        for i, (row, (ids, length)) in enumerate(zip(rows, encoded)):
-            if len(ids) > tokenizer.max_length:
-                out[i] = f"{length} tokens, over the model's {tokenizer.max_length} (pass --truncate to cut)"
+        fitted = fit(tokenizer, [row.text for row in rows], tokenizer.max_length, self.truncate)
+        for i, (row, source) in enumerate(zip(rows, fitted)):
+            if source.problem:
+                out[i] = source.reason("pass --truncate")
                 continue
-            if length <= 2:
-                out[i] = "no tokens once control characters are removed"
-                continue
-            text = tokenizer.decode(ids) if len(ids) < length else row.text  # a cut row: what its kept tokens say
+            text = tokenizer.decode(source.ids) if source.cut else row.text  # a cut row: what its kept tokens say
             jobs[i] = self.pipeline.paraphrase_job(
-                text, ids, n=self.sampling.n, k=self.sampling.n, sampling=self.sampling.params,
-                max_length=self.sampling.max_length, mask_idxs=self._masks(row, len(ids)),
+                text, source.ids, n=self.sampling.n, k=self.sampling.n, sampling=self.sampling.params,
+                max_length=self.sampling.max_length, mask_idxs=self._masks(row, len(source.ids)),
                 seed=self.sampling.row_seed(row))
         return out, jobs
 
@@ -109,14 +105,10 @@ class HttpGenerator:
                  batch: int = 16, timeout: float = 300.0):
         if sampling.mask_fraction:
             raise ValueError("--mask-fraction needs the tokenizer: use --model instead of --url")
-        self.url = url.rstrip("/") + "/paraphrase"
+        self.client = ServiceClient(url, api_key, timeout)
         self.sampling = sampling
-        self.headers = {"content-type": "application/json"}
-        if api_key:
-            self.headers["authorization"] = f"Bearer {api_key}"
         self.truncate = truncate
         self.batch = batch
-        self.timeout = timeout
 
     def candidates(self, rows: Sequence[Row]) -> list[list[tuple[str, float]] | str]:
         out: list = []
@@ -132,22 +124,12 @@ class HttpGenerator:
                 "with_logprob": True, **self.sampling.knobs}
         if self.sampling.seed is not None:
             body["seed"] = self.sampling.row_seed(rows[0])
-        request = urllib.request.Request(self.url, json.dumps(body).encode(), self.headers)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                results = json.load(response)["results"]
-        except urllib.error.HTTPError as exc:
-            message = _error_message(exc)
-            if exc.code == 422 and len(rows) > 1:  # find the row the server refused
+            results = self.client.call_json("POST", "/paraphrase", body)["results"]
+        except HttpError as exc:
+            if exc.status == 422 and len(rows) > 1:  # find the row the server refused
                 return [r for row in rows for r in self._ask([row])]
-            if exc.code == 422:
-                return [message]
-            raise OSError(f"{self.url} answered {exc.code}: {message}") from None
+            if exc.status == 422:
+                return [exc.detail]
+            raise
         return [[(p["text"], p["score"], p["logprob"]) for p in row] for row in results]
-
-
-def _error_message(exc: urllib.error.HTTPError) -> str:
-    try:
-        return json.loads(exc.read())["error"]
-    except (ValueError, KeyError, TypeError):
-        return str(exc)

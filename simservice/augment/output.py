@@ -1,9 +1,9 @@
-"""Writing augmented rows in the input's format, appended chunk by chunk with a resume state.
+"""Writing augmented rows in the input's format, appended chunk by chunk.
 
 After each chunk the output is flushed and fsynced, then `<out>.state.json` records how many
-input rows are done and how many bytes of output belong to them (written atomically). A run
-that is killed resumes from the state: the output is cut back to the recorded bytes, so
-nothing is duplicated and nothing is missing.
+input rows are done and how many bytes of output belong to them (resumable.py). A run that is
+killed resumes from the state: the output is cut back to the recorded bytes, so nothing is
+duplicated and nothing is missing.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import json
 import os
 from pathlib import Path
 
-from simservice.augment.rows import Row
+from simservice.datafiles import Row
 
 
 class Output:
@@ -29,22 +29,19 @@ class Output:
     def state_path(self) -> Path:
         return self.path.with_name(self.path.name + ".state.json")
 
-    def load_state(self, options: dict) -> dict | None:
-        """The saved progress of a run with the same options, or None for a fresh start."""
+    def prepare(self) -> None:
+        """Before a run: an output without a state is not a run to resume (refused); a state whose
+        output was removed is dropped, so the run starts again."""
         if not self.state_path.exists():
             if self.path.exists():
                 raise FileExistsError(f"{self.path} exists and is not a run to resume: remove it or pick another -o")
-            return None
-        if not self.path.exists():  # the output was removed: start again
+        elif not self.path.exists():
             self.state_path.unlink()
-            return None
-        state = json.loads(self.state_path.read_text())
-        if state.get("options") != options:
-            raise FileExistsError(f"{self.path} was started with other options: remove it and its "
-                                  f"{self.state_path.name}, or run with the same options to resume")
+
+    def cut_to(self, size: int) -> None:
+        """Resuming: drop what a killed run wrote after its last recorded chunk."""
         with open(self.path, "r+b") as f:
-            f.truncate(state["bytes"])
-        return state
+            f.truncate(size)
 
     def kept_texts(self) -> set[str]:
         """Paraphrases already in the output (to keep deduplicating after a resume)."""
@@ -56,21 +53,14 @@ class Output:
             reader = csv.DictReader(f, delimiter="\t" if self.fmt == "tsv" else ",")
             return {row[self.text_column] for row in reader}
 
-    def append(self, rows: list[tuple[Row, list[tuple[str, float]]]], state: dict) -> None:
-        """Write the kept paraphrases of a chunk of rows, in row order, then save the state."""
+    def append(self, rows: list[tuple[Row, list[tuple[str, float]]]]) -> int:
+        """Write the kept paraphrases of a chunk of rows, in row order, durably; the output's size after."""
         fresh = not self.path.exists() or self.path.stat().st_size == 0
         with open(self.path, "a", encoding="utf-8", newline="") as f:
             f.write(self._render(rows, fresh))
             f.flush()
             os.fsync(f.fileno())
-            state["bytes"] = f.tell()
-        temporary = self.state_path.with_name(self.state_path.name + ".tmp")
-        temporary.write_text(json.dumps(state, ensure_ascii=False))
-        os.replace(temporary, self.state_path)
-
-    def finish(self) -> None:
-        """The run is complete: the state is no longer needed."""
-        self.state_path.unlink(missing_ok=True)
+            return f.tell()
 
     def _render(self, rows, with_header: bool) -> str:
         buffer = io.StringIO()

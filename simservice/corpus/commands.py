@@ -1,5 +1,5 @@
 """`simservice import`, `export`, `snapshot` and `reindex`: a corpus in and out of a collection, either
-in a data directory (the service stopped) or through a running server (`--url`)."""
+in the index an index URL names (`--index`, the service stopped) or through a running server (`--url`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sys
 import urllib.parse
 from pathlib import Path
 
-from simservice.augment.rows import detect_format, read_rows
+from simservice.datafiles import detect_format, read_rows
 from simservice.defaults import demo_model
 
 DEFAULT_DATA_DIR = "data/index"
@@ -32,14 +32,26 @@ def _where(p: argparse.ArgumentParser, model: bool = True) -> None:
     p.add_argument("--collection", default="default", type=collection_name,
                    help="collection name (default: default)")
     source = p.add_mutually_exclusive_group()
-    source.add_argument("--data-dir", default=DEFAULT_DATA_DIR,
-                        help=f"the FAISS data directory, the service stopped (default {DEFAULT_DATA_DIR})")
+    source.add_argument("--index", help="where collections live, as `serve --index` takes it, the service "
+                                        "stopped: faiss:///path (default: faiss in data/index), milvus://host:port, "
+                                        "postgresql://user:pass@host:port/db")
+    source.add_argument("--data-dir", help="deprecated: use --index faiss:///path")
     source.add_argument("--url", help="a running simservice instead (http://host:8000)")
     p.add_argument("--api-key", help="the server's API key (with --url)")
     if model:
         p.add_argument("--model", default=DEFAULT_MODEL,
-                       help=f"checkpoint directory, with --data-dir (default {DEFAULT_MODEL})")
+                       help=f"checkpoint directory, with --index (default {DEFAULT_MODEL})")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _index_url(args: argparse.Namespace):
+    """The index the command opens (registry.parse_index_url): --index, else the deprecated --data-dir."""
+    from simservice.index import parse_index_url
+
+    parsed = parse_index_url(args.index, data_dir=args.data_dir or DEFAULT_DATA_DIR)
+    if args.data_dir is not None:
+        print(f"--data-dir deprecated (removed in the next release): use --index {parsed.shown}", file=sys.stderr)
+    return parsed
 
 
 def _target(args: argparse.Namespace, create: bool = True, truncate: bool = False):
@@ -47,7 +59,7 @@ def _target(args: argparse.Namespace, create: bool = True, truncate: bool = Fals
 
     if args.url:
         return HttpTarget(args.url, args.collection, args.api_key, truncate, create=create)
-    return LocalTarget(args.data_dir, args.collection, getattr(args, "model", DEFAULT_MODEL), truncate, create)
+    return LocalTarget(_index_url(args), args.collection, getattr(args, "model", DEFAULT_MODEL), truncate, create)
 
 
 def _plain_errors(command):
@@ -96,6 +108,8 @@ def register(sub) -> None:
     p.add_argument("--replace", action="store_true", help="restore over an existing collection")
     p.add_argument("--allow-other-model", action="store_true",
                    help="restore a snapshot made with another model of the same dimension (then reindex)")
+    p.add_argument("--source", metavar="COLLECTION", type=collection_name,
+                   help="restore: the collection whose snapshot it is, to restore it into --collection")
     p.set_defaults(func=_plain_errors(_snapshot))
 
     p = sub.add_parser("reindex", help="re-encode a collection's texts with the current model, then swap it in")
@@ -113,15 +127,14 @@ def _import(args: argparse.Namespace) -> int:
     fmt = detect_format(args.file, args.format)
     _, rows = read_rows(args.file, fmt, args.text_column)
     items = import_rows(rows, parse_columns(args.id_column, args.text_column, args.metadata_columns))
-    from simservice.index.faiss_snapshots import file_sha256
+    from simservice.index.faiss.snapshots import file_sha256
 
-    where = args.url or str(Path(args.data_dir).resolve())
+    target = _target(args, truncate=args.truncate)
     options = {"file": str(args.file.resolve()), "sha256": file_sha256(args.file), "format": fmt,
-               "collection": args.collection, "target": where, "columns": [args.id_column, args.text_column,
+               "collection": args.collection, "target": args.url or target.where, "columns": [args.id_column, args.text_column,
                                                                           args.metadata_columns],
                "truncate": args.truncate}
     state = args.state or args.file.with_name(f"{args.file.name}.{args.collection}.import-state.json")
-    target = _target(args, truncate=args.truncate)
     try:
         summary = run_import(items, target, state, options, args.on_bad_row == "fail", args.chunk,
                              progress=False if args.quiet else None)
@@ -163,6 +176,9 @@ def _snapshot(args: argparse.Namespace) -> int:
     needs_name = args.action in ("download", "delete", "restore")
     if needs_name and not args.snapshot:
         raise ValueError(f"snapshot {args.action} needs a snapshot name (see `simservice snapshot list`)")
+    if args.source and (args.action != "restore" or Path(args.snapshot).is_file()):
+        raise ValueError("--source names the collection a snapshot belongs to, for `snapshot restore NAME`; "
+                         "a snapshot file needs no --source")
     run = _remote_snapshot if args.url else _local_snapshot
     result = run(args)
     if result is not None:
@@ -174,12 +190,10 @@ def _local_snapshot(args: argparse.Namespace):
     import asyncio
     import dataclasses
 
-    from simservice.index import open_collections
-    from simservice.loading import load_model
-    from simservice.service.core import Service
+    from simservice.corpus.targets import LocalTarget
 
-    manager = open_collections("faiss", data_dir=args.data_dir)
-    service = Service.local(lambda: load_model(args.model), manager, args.model)
+    local = LocalTarget(_index_url(args), args.collection, args.model, create=False)
+    service = local.service
     try:
         name = args.collection
         if args.action == "create":
@@ -199,19 +213,20 @@ def _local_snapshot(args: argparse.Namespace):
                 snapshot = asyncio.run(service.add_snapshot(name, f)).name
         try:
             return dataclasses.asdict(asyncio.run(service.restore_snapshot(
-                name, snapshot, replace=args.replace, allow_other_model=args.allow_other_model)))
+                name, snapshot, replace=args.replace, allow_other_model=args.allow_other_model,
+                source=args.source)))
         except Exception:
             if uploaded:  # a refused file is not kept among the collection's snapshots
                 asyncio.run(service.delete_snapshot(name, snapshot))
             raise
     finally:
-        manager.close()
+        local.close()
 
 
 def _remote_snapshot(args: argparse.Namespace):
-    from simservice.corpus.targets import HttpTarget
+    from simservice.http_client import ServiceClient
 
-    http = HttpTarget(args.url, args.collection, args.api_key, create=False)
+    http = ServiceClient(args.url, args.api_key)
     base = f"/collections/{args.collection}/snapshots"
     quoted = urllib.parse.quote(args.snapshot or "", safe="")
     if args.action == "create":
@@ -234,8 +249,9 @@ def _remote_snapshot(args: argparse.Namespace):
                 snapshot = json.load(response)["name"]
     quoted = urllib.parse.quote(snapshot, safe="")
     try:
+        source = {} if args.source is None else {"source": args.source}
         return http.call_json("POST", f"{base}/{quoted}/restore", replace=args.replace,
-                              allow_other_model=args.allow_other_model)
+                              allow_other_model=args.allow_other_model, **source)
     except OSError:
         if uploaded:  # a refused file is not kept among the collection's snapshots
             http.request("DELETE", f"{base}/{quoted}").close()

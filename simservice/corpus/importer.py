@@ -1,5 +1,6 @@
 """The import loop: rows in fixed chunks written to a target, a resume state saved after each
-durable chunk, a progress bar (items/s, ETA) and a summary (added, updated, skipped with reasons).
+durable chunk (resumable.py), a progress bar (items/s, ETA) and a summary (added, updated, skipped
+with reasons).
 
 A chunk is upserted (durable on return) before the state records it, so a run killed at any
 point resumes at the first chunk not recorded; re-upserting that chunk by the same ids neither
@@ -9,17 +10,14 @@ duplicates nor loses an item.
 from __future__ import annotations
 
 import dataclasses
-import json
-import os
 import time
 from pathlib import Path
 from typing import Sequence
 
-from tqdm import tqdm
-
-from simservice.augment.rows import BadRow
 from simservice.corpus.records import ImportRow
 from simservice.corpus.targets import Target
+from simservice.datafiles import BadRow
+from simservice.resumable import ResumableRun
 
 CHUNK = 512  # rows per write and per resume point
 
@@ -47,27 +45,6 @@ class BadRows(ValueError):
     """--on-bad-row fail found bad rows: nothing was written."""
 
 
-def load_state(path: Path, options: dict) -> dict:
-    """The progress of an interrupted run with the same options, or a fresh state."""
-    fresh = {"options": options, "rows_done": 0, "added": 0, "updated": 0, "skipped": []}
-    if not path.exists():
-        return fresh
-    state = json.loads(path.read_text())
-    if state.get("options") != options:
-        raise FileExistsError(f"{path} holds an import started with other options or another file: rerun that "
-                              "command to finish it, or remove the state file to start again")
-    return state
-
-
-def save_state(path: Path, state: dict) -> None:
-    temporary = path.with_name(path.name + ".tmp")
-    with open(temporary, "w", encoding="utf-8") as f:
-        json.dump(state, f, ensure_ascii=False)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(temporary, path)
-
-
 def check_all(rows: Sequence[ImportRow | BadRow], target: Target, chunk: int = CHUNK) -> list[BadRow]:
     """Every bad row, those only the model can see (too many tokens) included; writes nothing."""
     bad = [r for r in rows if isinstance(r, BadRow)]
@@ -81,8 +58,10 @@ def check_all(rows: Sequence[ImportRow | BadRow], target: Target, chunk: int = C
 def run_import(rows: Sequence[ImportRow | BadRow], target: Target, state_path: Path, options: dict,
                fail_on_bad: bool = False, chunk: int = CHUNK, progress: bool | None = None) -> ImportSummary:
     """Import `rows` into `target`, resuming a run of the same options where it stopped."""
-    options = {**options, "chunk": chunk}
-    state = load_state(state_path, options)
+    run = ResumableRun(state_path, {**options, "chunk": chunk}, {"added": 0, "updated": 0, "skipped": []},
+                       f"{state_path} holds an import started with other options or another file: rerun that "
+                       "command to finish it, or remove the state file to start again")
+    state = run.state
     if fail_on_bad and state["rows_done"] == 0:
         bad = check_all(rows, target, chunk)
         if bad:
@@ -92,23 +71,19 @@ def run_import(rows: Sequence[ImportRow | BadRow], target: Target, state_path: P
     summary = ImportSummary(rows=len(rows), added=state["added"], updated=state["updated"],
                             skipped=[BadRow(*b) for b in state["skipped"]])
     start = time.perf_counter()
-    with tqdm(total=len(rows), initial=state["rows_done"], unit="item", disable=progress is False,
-              desc="import") as bar:
-        for first in range(state["rows_done"], len(rows), chunk):
-            part = rows[first:first + chunk]
-            good = [r for r in part if isinstance(r, ImportRow)]
-            summary.skipped += [r for r in part if isinstance(r, BadRow)]
-            if good:
-                added, updated, reasons = target.write(good)
-                summary.added += added
-                summary.updated += updated
-                summary.written_now += added + updated
-                summary.skipped += [BadRow(r.number, r.line, why) for r, why in zip(good, reasons) if why]
-            summary.skipped.sort(key=lambda b: b.line)
-            state.update(rows_done=first + len(part), added=summary.added, updated=summary.updated,
-                         skipped=[dataclasses.astuple(b) for b in summary.skipped])
-            save_state(state_path, state)
-            bar.update(len(part))
-    state_path.unlink(missing_ok=True)
+    for first, end in run.chunks(len(rows), chunk, progress=progress, unit="item", desc="import"):
+        part = rows[first:end]
+        good = [r for r in part if isinstance(r, ImportRow)]
+        summary.skipped += [r for r in part if isinstance(r, BadRow)]
+        if good:
+            added, updated, reasons = target.write(good)
+            summary.added += added
+            summary.updated += updated
+            summary.written_now += added + updated
+            summary.skipped += [BadRow(r.number, r.line, why) for r, why in zip(good, reasons) if why]
+        summary.skipped.sort(key=lambda b: b.line)
+        run.record(end, added=summary.added, updated=summary.updated,
+                   skipped=[dataclasses.astuple(b) for b in summary.skipped])
+    run.finish()
     summary.seconds = time.perf_counter() - start
     return summary

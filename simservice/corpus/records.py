@@ -7,9 +7,10 @@ import dataclasses
 import hashlib
 from typing import Iterable, Sequence
 
-from simservice.augment.rows import BadRow, Row
+from simservice.datafiles import BadRow, Row
 from simservice.index.errors import IndexStoreError
 from simservice.index.validation import check_id, check_metadata
+from simservice.token_limit import fit
 
 SKIPPED_KEYS = ("metadata", "vector")  # an export's own keys: metadata is merged in, vectors re-encoded
 
@@ -84,18 +85,9 @@ def _metadata(record: dict, columns: Columns):
 def token_ids(tokenizer, texts: Sequence[str], limit: int, truncate: bool, to_cut: str = "pass --truncate"
               ) -> tuple[list[list[int]], list[str | None]]:
     """Each text's token ids (after the model's document prompt, as every indexed text) and, per
-    text, why it cannot be encoded (None if it can): no tokens, or over `limit` tokens without
-    `truncate` (with it, cut to `limit` keeping [SEP]); `to_cut` says how to ask."""
-    prompt = tokenizer.prompts.document()
-    encoded = tokenizer.encode_within(list(texts), limit, truncate, prompt)
-    empty = tokenizer.length(prompt)
-    reasons: list[str | None] = [None] * len(encoded)
-    for i, (seq, length) in enumerate(encoded):
-        if length <= empty:
-            reasons[i] = "no tokens once control characters are removed"
-        elif len(seq) > limit:
-            reasons[i] = f"{length} tokens, over the limit of {limit} ({to_cut} to cut)"
-    return [seq for seq, _ in encoded], reasons
+    text, why it cannot be encoded (None if it can; token_limit.py); `to_cut` says how to ask for a cut."""
+    fitted = fit(tokenizer, texts, limit, truncate, tokenizer.prompts.document())
+    return [text.ids for text in fitted], [text.reason(to_cut) for text in fitted]
 
 
 def item_record(item_id: str, text: str, metadata: dict, vector=None) -> dict:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from tqdm import tqdm
 
-from simservice.augment.rows import BadRow
+from simservice.datafiles import BadRow
 from simservice.corpus.importer import CHUNK
 from simservice.corpus.records import ImportRow
 

@@ -1,19 +1,17 @@
-"""Where an import writes and an export reads: a data directory (the service stopped) or a running
+"""Where an import writes and an export reads: the index of an index URL (the service stopped) or a running
 server (`--url`). Both answer the same four questions, so the import and export loops are one."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import urllib.error
-import urllib.parse
-import urllib.request
+import os
 from typing import Iterator, Protocol, Sequence
 
-from simservice.augment.generators import _error_message
 from simservice.corpus.records import ImportRow
-from simservice.index import CollectionNotFound, open_collections
-from simservice.loading import load_model
+from simservice.http_client import HttpError, ServiceClient
+from simservice.index import CollectionNotFound, IndexUrl, open_index
+from simservice.inference.load_pipeline import load_model
 from simservice.service.core import Service
 
 
@@ -32,11 +30,13 @@ class Target(Protocol):
 
 
 class LocalTarget:
-    """A collection in a FAISS data directory, through the service core; the model is loaded only
-    when texts must be encoded."""
+    """A collection of the index an index URL names (registry.py), through the service core; the model
+    is loaded only when texts must be encoded."""
 
-    def __init__(self, data_dir: str, collection: str, model_path: str, truncate: bool = False, create: bool = True):
-        self.manager = open_collections("faiss", data_dir=data_dir)
+    def __init__(self, index: IndexUrl, collection: str, model_path: str, truncate: bool = False,
+                 create: bool = True):
+        self.manager = open_index(index)
+        self.where = os.path.abspath(index.options) if index.backend == "faiss" else index.shown  # for resume state
         self.service = Service.local(lambda: load_model(model_path), self.manager, model_path)
         self.collection = collection
         self.truncate = truncate
@@ -90,51 +90,27 @@ class HttpTarget:
 
     def __init__(self, url: str, collection: str, api_key: str | None = None, truncate: bool = False,
                  timeout: float = 600.0, create: bool = True):
-        self.base = url.rstrip("/")
+        self.client = ServiceClient(url, api_key, timeout)
         self.collection = collection
-        self.headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
         self.truncate = truncate
-        self.timeout = timeout
         self._ensured = not create
-
-    def request(self, method: str, path: str, body=None, content_type: str = "application/json",
-                length: int | None = None, **query):
-        """The open response of one call (a file `body` needs its `length`); HttpError names the status."""
-        query = {k: str(v).lower() if isinstance(v, bool) else v for k, v in query.items()}
-        url = f"{self.base}{path}" + (f"?{urllib.parse.urlencode(query)}" if query else "")
-        headers = {**self.headers, **({"content-type": content_type} if body is not None else {})}
-        if length is not None:
-            headers["content-length"] = str(length)
-        request = urllib.request.Request(url, body, headers, method=method)
-        try:
-            return urllib.request.urlopen(request, timeout=self.timeout)
-        except urllib.error.HTTPError as exc:
-            raise HttpError(exc.code, f"{method} {url} answered {exc.code}: {_error_message(exc)}") from None
-        except urllib.error.URLError as exc:
-            raise OSError(f"{url}: {exc.reason}: is the server running (simservice serve)?") from None
-
-    def call_json(self, method: str, path: str, payload=None, **query):
-        body = None if payload is None else json.dumps(payload, ensure_ascii=False).encode()
-        with self.request(method, path, body, **query) as response:
-            answer = response.read()
-        return json.loads(answer) if answer else None  # 204: no body
 
     def _ensure(self) -> None:
         if self._ensured:
             return
         try:
-            self.call_json("GET", f"/collections/{self.collection}")
+            self.client.call_json("GET", f"/collections/{self.collection}")
         except HttpError as exc:
             if exc.status != 404:
                 raise
-            self.call_json("POST", "/collections", {"name": self.collection})
+            self.client.call_json("POST", "/collections", {"name": self.collection})
         self._ensured = True
 
     def _bulk(self, rows: Sequence[ImportRow], check_only: bool) -> dict:
         self._ensure()
         body = "".join(json.dumps({"id": r.id, "text": r.text, "metadata": r.metadata}, ensure_ascii=False) + "\n"
                        for r in rows).encode()
-        with self.request("POST", f"/collections/{self.collection}/items/bulk", body, "application/x-ndjson",
+        with self.client.request("POST", f"/collections/{self.collection}/items/bulk", body, "application/x-ndjson",
                            truncate=self.truncate, check_only=check_only) as response:
             answer = json.load(response)
         reasons: list[str | None] = [None] * len(rows)
@@ -151,27 +127,27 @@ class HttpTarget:
         return answer["added"], answer["updated"], answer["reasons"]
 
     def count(self) -> int:
-        return self.call_json("GET", f"/collections/{self.collection}")["count"]
+        return self.client.call_json("GET", f"/collections/{self.collection}")["count"]
 
     def index_spec(self) -> tuple[str, dict]:
-        described = self.call_json("GET", f"/collections/{self.collection}")
+        described = self.client.call_json("GET", f"/collections/{self.collection}")
         kind = described["index"]
         return ("exact", {}) if kind == "custom" else (kind, described["index_params"])
 
     def create(self, kind: str, params: dict) -> None:
         try:
-            self.request("DELETE", f"/collections/{self.collection}").close()
+            self.client.request("DELETE", f"/collections/{self.collection}").close()
         except HttpError as exc:
             if exc.status != 404:
                 raise
-        self.call_json("POST", "/collections", {"name": self.collection, "index": kind, "index_params": params})
+        self.client.call_json("POST", "/collections", {"name": self.collection, "index": kind, "index_params": params})
         self._ensured = True
 
     def swap_into(self, name: str) -> None:
-        self.call_json("POST", f"/collections/{name}/replace", {"source": self.collection})
+        self.client.call_json("POST", f"/collections/{name}/replace", {"source": self.collection})
 
     def items(self, with_vectors: bool) -> Iterator[dict]:
-        with self.request("GET", f"/collections/{self.collection}/export", vectors=with_vectors) as response:
+        with self.client.request("GET", f"/collections/{self.collection}/export", vectors=with_vectors) as response:
             for line in response:
                 if line.strip():
                     yield json.loads(line)
@@ -183,10 +159,3 @@ class HttpTarget:
 
     def close(self) -> None:
         pass
-
-
-class HttpError(OSError):
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
+from simservice.datafiles import decode, read_table
+from simservice.datafiles.decoding import NOT_UTF8
+
 LABEL_COLUMNS = ("label", "score")
 
 
@@ -28,40 +31,38 @@ class LabelledPairs:
 
 
 def read_labelled_pairs(path: str | Path) -> LabelledPairs:
-    """Parse a file like ../shared/data/dev/*.tsv; raise ValueError naming the file and line on bad rows."""
+    """Parse a file like ../shared/data/dev/*.tsv (plain tab-separated: a quote is an ordinary character;
+    the encoding detected as for every dataset); raise ValueError naming the file and line on bad rows."""
     path = Path(path)
-    try:
-        first, second, labels, extra = _read(path)
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{path}: not UTF-8 text (byte {exc.start} of the file): save it as UTF-8") from None
+    first, second, labels, extra = _read(path)
     if not first:
         raise ValueError(f"{path}: no pairs after the header: give at least one row")
     return LabelledPairs(first, second, np.asarray(labels, dtype=np.float64), extra)
 
 
 def _read(path: Path) -> tuple[list[str], list[str], list[float], dict[str, list[str]]]:
-    with open(path, encoding="utf-8") as f:
-        header = f.readline().rstrip("\r\n").split("\t")
+    text, _ = decode(path.read_bytes(), str(path))
+    table = read_table(text, "\t", str(path), quoted=False)
+    header = table.header
+    try:
+        i1, i2 = header.index("sentence1"), header.index("sentence2")
+        il = next(header.index(name) for name in LABEL_COLUMNS if name in header)
+    except (ValueError, StopIteration):
+        raise ValueError(f"{path}: header must name sentence1, sentence2 and label (or score), got {header}")
+    others = [(i, name) for i, name in enumerate(header) if i not in (i1, i2, il)]
+    first, second, labels = [], [], []
+    extra: dict[str, list[str]] = {name: [] for _, name in others}
+    for lineno, fields in table.rows:
+        if any(NOT_UTF8.search(field) for field in fields):
+            raise ValueError(f"{path}:{lineno}: not UTF-8 text: save the file as UTF-8")
+        if len(fields) != len(header):
+            raise ValueError(f"{path}:{lineno}: {len(fields)} fields, header has {len(header)}")
         try:
-            i1, i2 = header.index("sentence1"), header.index("sentence2")
-            il = next(header.index(name) for name in LABEL_COLUMNS if name in header)
-        except (ValueError, StopIteration):
-            raise ValueError(f"{path}: header must name sentence1, sentence2 and label (or score), got {header}")
-        others = [(i, name) for i, name in enumerate(header) if i not in (i1, i2, il)]
-        first, second, labels = [], [], []
-        extra: dict[str, list[str]] = {name: [] for _, name in others}
-        for lineno, line in enumerate(f, start=2):
-            fields = line.rstrip("\r\n").split("\t")
-            if fields == [""]:
-                continue
-            if len(fields) != len(header):
-                raise ValueError(f"{path}:{lineno}: {len(fields)} fields, header has {len(header)}")
-            try:
-                labels.append(float(fields[il]))
-            except ValueError:
-                raise ValueError(f"{path}:{lineno}: label {fields[il]!r} is not a number")
-            first.append(fields[i1])
-            second.append(fields[i2])
-            for i, name in others:
-                extra[name].append(fields[i])
+            labels.append(float(fields[il]))
+        except ValueError:
+            raise ValueError(f"{path}:{lineno}: label {fields[il]!r} is not a number")
+        first.append(fields[i1])
+        second.append(fields[i2])
+        for i, name in others:
+            extra[name].append(fields[i])
     return first, second, labels, extra

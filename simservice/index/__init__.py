@@ -18,7 +18,6 @@ Errors all derive from `IndexStoreError` (see `errors`). Durability and index ty
 described in README.md next to this file.
 """
 
-from .backends import MilvusOptions
 from .collections_base import DEFAULT
 from .errors import (
     BackendNotInstalled,
@@ -34,10 +33,9 @@ from .errors import (
     InvalidVector,
     ItemNotFound,
 )
-from .faiss_collections import FaissCollections
-from .faiss_store import FaissStore
-from .numpy_collections import NumpyCollections
-from .numpy_store import NumpyStore
+from .faiss import FaissCollections, FaissStore
+from .memory import NumpyCollections, NumpyStore
+from .milvus import MilvusOptions
 from .protocol import CollectionManager, VectorStore
 from .registry import BACKENDS, IndexUrl, open_collections, open_index, parse_index_url, require_client
 from .types import INDEX_KINDS, CollectionConfig, CollectionInfo, Hit, IndexSpec, Item

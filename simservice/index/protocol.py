@@ -28,8 +28,9 @@ class VectorStore(Protocol):
         """Delete items by id (unknown ids are ignored); returns how many were deleted."""
 
     def delete_where(self, filter: dict[str, Any]) -> int:
-        """Delete every item whose metadata passes `filter` (see filters.py; an empty filter is
-        refused: drop the collection instead); returns how many were deleted, once durable."""
+        """Delete every item whose metadata passes `filter` (see filters.py, or its tree from
+        `filters.parse`; an empty filter is refused: drop the collection instead); returns how many
+        were deleted, once durable."""
 
     def get(self, item_id: str) -> Item:
         """The item with that id; raises ItemNotFound."""
@@ -52,7 +53,8 @@ class VectorStore(Protocol):
         search_params: dict[str, int] | None = None,
     ) -> list[list[Hit]]:
         """For each query row, at most k hits by descending score, only items whose metadata
-        passes `filter` (the language of filters.py) and whose score is at least `min_score`.
+        passes `filter` (the language of filters.py, or its tree from `filters.parse`) and whose
+        score is at least `min_score`.
         `search_params` tune this one search of an approximate index: {"ef": n} (hnsw) or
         {"nprobe": n} (ivf, at most nlist); InvalidArgument for another index kind."""
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
-from .backends import MilvusOptions
 from .errors import BackendNotInstalled, InvalidArgument
+from .milvus.options import MilvusOptions
 from .protocol import CollectionManager
 
 
@@ -89,19 +89,19 @@ def _port(parts) -> str:
 
 
 def _build_faiss(options: str) -> CollectionManager:
-    from .faiss_collections import FaissCollections
+    from .faiss import FaissCollections
 
     return FaissCollections(options)
 
 
 def _build_numpy(options: None) -> CollectionManager:
-    from .numpy_collections import NumpyCollections
+    from .memory import NumpyCollections
 
     return NumpyCollections()
 
 
 def _build_milvus(options: MilvusOptions) -> CollectionManager:
-    from .milvus_collections import MilvusCollections
+    from .milvus.collections import MilvusCollections
 
     return MilvusCollections(options)
 

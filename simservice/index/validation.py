@@ -251,24 +251,22 @@ def check_search(queries: Any, k: Any, filter: Any, min_score: Any, config: Coll
     return check_vectors(queries, config.dim, normalize=config.metric == "cosine"), k, node, min_score
 
 
-def check_filter(filter: Any) -> dict[str, Any] | None:
-    """None or a filter of the language in `filters` (refused with the path of its bad part)."""
-    if filter is not None:
-        filters.parse(filter)
-    return filter
-
-
 def parse_filter(filter: Any) -> filters.Node | None:
-    """The tree of a filter (None for none)."""
-    return None if filter is None else filters.parse(filter)
+    """The tree of a filter of the language in `filters` (None for none), refused with the path of its
+    bad part. A filter is parsed once: a tree (parsed where the request was read) is taken as it is."""
+    if filter is None or isinstance(filter, filters.Node):
+        return filter
+    return filters.parse(filter)
 
 
-def check_delete_filter(filter: Any) -> dict[str, Any]:
-    """A delete's filter: an empty one is refused rather than deleting everything."""
+def parse_delete_filter(filter: Any) -> filters.Node:
+    """The tree of a delete's filter: an empty one is refused rather than deleting everything."""
+    if isinstance(filter, filters.Node):
+        return filter
     if filter is None or (isinstance(filter, Mapping) and not filter):
         raise filters.FilterError("filter: an empty filter would delete every item: drop the collection "
                                   "instead to delete everything")
-    return check_filter(filter)
+    return filters.parse(filter)
 
 
 SEARCH_KNOBS = {"ef": "hnsw", "nprobe": "ivf"}  # per-search numbers and the index kind each tunes

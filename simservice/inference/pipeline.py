@@ -3,7 +3,6 @@ decoder over one set of weights."""
 
 from __future__ import annotations
 
-import functools
 from typing import Sequence
 
 import numpy as np
@@ -24,7 +23,7 @@ class NoGenerator(ValueError):
 
 class SimPipeline:
     """What `load_model` returns: `encode` for sentence vectors, `generate` and `paraphrase` for
-    UniLM samples. It is also the serving engine's model (see `inference.engine.InferenceEngine`):
+    UniLM samples. It is also the serving engine's model (see `inference.loaded_model.LoadedModel`):
     `embed` runs one batch the queue formed, `paraphrase_batch` a batch of checked jobs."""
 
     def __init__(self, model: SimModel, tokenizer: Tokenizer, limits: BatchLimits = BatchLimits(),
@@ -50,13 +49,6 @@ class SimPipeline:
     @property
     def limits(self) -> BatchLimits:
         return self.encoder.limits
-
-    @functools.cached_property
-    def reference_decoder(self):
-        """The uncached decoder (tests and bench only): built on first use."""
-        from simservice.inference.reference_decoder import ReferenceDecoder
-
-        return ReferenceDecoder(self.model, self.tokenizer.sep_id)
 
     # -- sentence vectors -----------------------------------------------------------------
 
@@ -102,13 +94,6 @@ class SimPipeline:
         sampling knobs by name (`sampler.KNOBS`: top_k, top_p, min_p, ...); `top_k=1` is greedy."""
         job = self._job(text, n, n, sampler, knobs, max_length, mask_idxs, seed)
         return [self.tokenizer.decode(ids) for ids in self.decoder.decode([_decode_request(job)])[0]]
-
-    def generate_uncached(self, text: str, n: int = 1, *, max_length: int = 32, seed: int | None = None,
-                          mask_idxs: Sequence[int] = (), sampler: str | None = None, **knobs) -> list[str]:
-        """`generate` on the reference decoder that recomputes everything each step (the baseline)."""
-        job = self._job(text, n, n, sampler, knobs, max_length, mask_idxs, seed)
-        outputs = self.reference_decoder.generate_ids(list(job.prompt_ids), n, job.sampling, max_length, seed)
-        return [self.tokenizer.decode(ids) for ids in outputs]
 
     def paraphrase(self, text: str, n: int = 32, k: int = 8, *, max_length: int = 32,
                    mask_idxs: Sequence[int] = (), seed: int | None = None, sampler: str | None = None,

@@ -1,10 +1,13 @@
 """The uncached UniLM decoder: the whole sequence is recomputed at every step, as bert4keras does.
 
 It is slow on purpose: it is the exact baseline that the cached decoder is tested and timed
-against. Rows that emit [SEP] leave the batch, as in bert4keras's `random_sample`.
+against (tests and benches take it with `of(pipeline)` and `generate_uncached`; the served
+pipeline never builds it). Rows that emit [SEP] leave the batch, as in bert4keras's `random_sample`.
 """
 
 from __future__ import annotations
+
+import weakref
 
 import numpy as np
 import tensorflow as tf
@@ -60,3 +63,22 @@ class ReferenceDecoder:
             if not live:
                 break
         return outputs
+
+
+_BUILT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # pipeline -> its reference decoder
+
+
+def of(pipeline) -> ReferenceDecoder:
+    """The reference decoder of a loaded pipeline's model, built on first use (its step is traced once)."""
+    if pipeline not in _BUILT:
+        _BUILT[pipeline] = ReferenceDecoder(pipeline.model, pipeline.tokenizer.sep_id)
+    return _BUILT[pipeline]
+
+
+def generate_uncached(pipeline, text: str, n: int = 1, *, max_length: int = 32, seed: int | None = None,
+                      mask_idxs=(), sampler: str | None = None, **knobs) -> list[str]:
+    """`pipeline.generate` on the reference decoder, which recomputes everything each step (the baseline)."""
+    job = pipeline.paraphrase_job(text, n=n, k=n, sampling=SamplingParams(strategy=sampler, **knobs),
+                                  max_length=max_length, mask_idxs=mask_idxs, seed=seed)
+    outputs = of(pipeline).generate_ids(list(job.prompt_ids), n, job.sampling, max_length, seed)
+    return [pipeline.tokenizer.decode(ids) for ids in outputs]

@@ -1,10 +1,14 @@
 """Activation names of BERT configs mapped to Keras functions."""
 
-from keras import activations
+from keras import activations, backend, ops
 
 
 def gelu_erf(x):
-    """Exact GELU, 0.5 x (1 + erf(x / sqrt 2)): what BERT's and RoFormer's "gelu" means."""
+    """Exact GELU, 0.5 x (1 + erf(x / sqrt 2)): what BERT's and RoFormer's "gelu" means. A bfloat16
+    input is computed in float32 and cast back: TensorFlow's bfloat16 erf on CPU took a third of
+    the mixed_bfloat16 encoder's time, 5.4x float32's (bench/NOTES.md, "mixed_bfloat16 loses")."""
+    if backend.standardize_dtype(x.dtype) == "bfloat16":
+        return ops.cast(activations.gelu(ops.cast(x, "float32"), approximate=False), "bfloat16")
     return activations.gelu(x, approximate=False)
 
 

@@ -18,7 +18,7 @@ import anyio.to_thread
 
 from simservice.index import DEFAULT, BackendUnavailable, CollectionFailed, CollectionManager
 from simservice.inference.batching import length_sorted_batches
-from simservice.inference.engine import InferenceEngine
+from simservice.inference.loaded_model import LoadedModel
 from simservice.service.config import Caller, ServiceConfig
 from simservice.service.engine.admission import Admission, await_ticket
 from simservice.service.engine.background import AugmentJobs
@@ -39,8 +39,8 @@ async def in_thread(call: Callable, *args) -> Any:
 
 
 class ServiceBase:
-    def __init__(self, config: ServiceConfig, load_model: Callable[[], InferenceEngine], *,
-                 model: InferenceEngine | None = None, index: CollectionManager | None = None,
+    def __init__(self, config: ServiceConfig, load_model: Callable[[], LoadedModel], *,
+                 model: LoadedModel | None = None, index: CollectionManager | None = None,
                  open_index: Callable[[], CollectionManager] | None = None, queued: bool = True):
         """`model` and `index` may be given (tests, embedding apps); `model`'s batch limits must
         then be the config's (one encoder, one set of limits). Without them, `load_model` and
@@ -59,7 +59,7 @@ class ServiceBase:
             self.admission = Admission(config.max_concurrent_requests, self.metrics)
             self.jobs = AugmentJobs(self.queue, config.max_augment_jobs)
         self.index = index
-        self.model: InferenceEngine | None = None  # set once loaded (and, when queued, warmed)
+        self.model: LoadedModel | None = None  # set once loaded (and, when queued, warmed)
         self.max_input_tokens = 0  # set with the model
         self.startup_error: str | None = None
         self._load_model = (lambda: model) if model is not None else load_model
@@ -122,11 +122,11 @@ class ServiceBase:
                 if self.queue.wait_stopping(2.0):
                     raise
 
-    def _set_model(self, model: InferenceEngine) -> None:
+    def _set_model(self, model: LoadedModel) -> None:
         self.max_input_tokens = self._input_limit(model)
         self.model = model
 
-    def _input_limit(self, model: InferenceEngine) -> int:
+    def _input_limit(self, model: LoadedModel) -> int:
         """Tokens per text: the configured limit, never more than the tokenizer's length or the batch budget."""
         longest = model.tokenizer.max_length
         limit = min(self.config.max_input_tokens or longest, longest)
@@ -134,7 +134,7 @@ class ServiceBase:
 
     # -- what a call needs -----------------------------------------------------------------
 
-    def require_ready(self) -> InferenceEngine:
+    def require_ready(self) -> LoadedModel:
         """The model; NOT_READY while it loads (on the command line: loaded now)."""
         if self.model is None and self.queue is None:
             self._set_model(self._load_model())
@@ -142,7 +142,7 @@ class ServiceBase:
             raise self._not_ready("the model is loading and warming up")
         return self.model
 
-    def require_generator(self) -> InferenceEngine:
+    def require_generator(self) -> LoadedModel:
         """The model, if it can paraphrase; UNSUPPORTED for an embedding model."""
         model = self.require_ready()
         if not model.can_generate:
@@ -185,7 +185,7 @@ class ServiceBase:
                 caller.note_batch(ticket.batch_size)
 
 
-def _run_now(model: InferenceEngine, kind: JobKind, payloads: Sequence[Any], lengths: Sequence[int]) -> list:
+def _run_now(model: LoadedModel, kind: JobKind, payloads: Sequence[Any], lengths: Sequence[int]) -> list:
     """Model work on this thread: texts in batches within the model's limits, shortest first, as
     the encoder batches them; paraphrase jobs in one batch."""
     if kind is not JobKind.ENCODE:

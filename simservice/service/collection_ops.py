@@ -80,6 +80,12 @@ class CollectionOperations(ModelOperations):
 
     # -- snapshots -------------------------------------------------------------------------
 
+    def index_capabilities(self) -> tuple[str, list[str]]:
+        """The index backend's name and what it can do beyond the protocol every backend has
+        ("snapshots": snapshots, restores and swaps)."""
+        index = self.require_index()
+        return index.backend, ["snapshots"] if index.snapshots else []
+
     async def create_snapshot(self, name: str) -> SnapshotInfo:
         """A consistent copy of the collection while writes continue, labelled with the model's name."""
         return await in_thread(self.require_index().create_snapshot, name, {"model": self.config.model_label})
@@ -98,9 +104,24 @@ class CollectionOperations(ModelOperations):
         await in_thread(self.require_index().delete_snapshot, name, snapshot)
 
     async def restore_snapshot(self, name: str, snapshot: str, *, replace: bool = False,
-                               allow_other_model: bool = False) -> CollectionInfo:
+                               allow_other_model: bool = False, source: str | None = None) -> CollectionInfo:
         """Make the collection the snapshot's state; refused for another dimension, and for another
-        model unless `allow_other_model` (then reindex); CONFLICT over an existing one unless `replace`."""
+        model unless `allow_other_model` (then reindex); CONFLICT over an existing one unless `replace`.
+        `source` names the collection the snapshot belongs to when it is another's: the file is
+        copied among this collection's snapshots first (and removed again when the restore fails)."""
         index, dim = self.require_index(), self.require_ready().dim
         labels = {} if allow_other_model else {"model": self.config.model_label}
-        return await in_thread(lambda: index.restore_snapshot(name, snapshot, dim=dim, labels=labels, replace=replace))
+
+        def restore() -> CollectionInfo:
+            copied = None
+            if source is not None and source != name:
+                with open(index.snapshot_file(source, snapshot), "rb") as file:
+                    copied = index.add_snapshot(name, file).name
+            try:
+                return index.restore_snapshot(name, copied or snapshot, dim=dim, labels=labels, replace=replace)
+            except Exception:
+                if copied is not None:
+                    index.delete_snapshot(name, copied)
+                raise
+
+        return await in_thread(restore)

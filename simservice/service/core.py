@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Callable
 
 from simservice.index import CollectionManager
-from simservice.inference.engine import InferenceEngine
+from simservice.inference.loaded_model import LoadedModel
 from simservice.service.config import ServiceConfig
 from simservice.service.corpus_ops import CorpusOperations
 from simservice.service.job_ops import JobOperations
@@ -18,7 +18,7 @@ class Service(CorpusOperations, JobOperations):
     the batching queue. On the command line: `Service.local(load_model, index)`."""
 
     @classmethod
-    def local(cls, load_model: Callable[[], InferenceEngine], index: CollectionManager | None = None,
+    def local(cls, load_model: Callable[[], LoadedModel], index: CollectionManager | None = None,
               model_path: str = "") -> "Service":
         """A service for one user on this thread: the model loaded on first use, its work run at once,
         no limit on texts or samples per call; `index` (if any) stays the caller's to close."""

@@ -1,12 +1,12 @@
-"""A corpus in and out of a collection: rows imported (NDJSON lines, or rows a command read from a
-file), every item exported as records, and one collection moved over another (reindex)."""
+"""A corpus in and out of a collection: rows imported (NDJSON lines, an uploaded file all-or-nothing,
+or rows a command read from a file), every item exported as records, and one collection moved over another (reindex)."""
 
 from __future__ import annotations
 
 import dataclasses
 from typing import Iterator, Sequence
 
-from simservice.augment.rows import BadRow, jsonl_rows
+from simservice.datafiles import BadInput, BadRow, Row, jsonl_rows, read_data, typed_cell
 from simservice.corpus.records import Columns, ImportRow, import_rows, item_record, token_ids
 from simservice.index import Item, ItemNotFound, VectorStore
 from simservice.service.base import in_thread
@@ -32,10 +32,34 @@ class CorpusOperations(CollectionOperations):
                            fail_on_bad: bool = False, caller: Caller = NOBODY) -> BulkResult:
         """Insert or replace the items of NDJSON lines; bad lines are skipped with their reason, or
         with `fail_on_bad` refuse the whole call before anything is written."""
+        return await self._import(name, lambda: jsonl_rows(body, "text"), truncate=truncate, check_only=check_only,
+                                  fail_on_bad=fail_on_bad, caller=caller, what="lines",
+                                  to_skip="fix them or send on_bad_row=skip")
+
+    async def import_file(self, name: str, data: bytes, fmt: str, *, file_name: str, truncate: bool = False,
+                          typed_cells: bool = True, caller: Caller = NOBODY) -> BulkResult:
+        """Insert or replace the items of a whole file (CSV, TSV, JSONL or TXT, read as `simservice import`
+        reads it), all or nothing: one bad row, or a file that cannot be read, and nothing is written.
+        `typed_cells`: CSV/TSV metadata cells spelling numbers, true, false or null are stored as such."""
+        def rows():
+            try:
+                _, found = read_data(data, fmt, "text", file_name)
+                found = [_typed(row) if typed_cells and fmt in ("csv", "tsv") else row for row in found]
+            except BadInput as exc:
+                raise ServiceError(ErrorKind.INVALID, str(exc)) from None
+            if not found:
+                raise ServiceError(ErrorKind.INVALID, f"{file_name}: no rows to import")
+            return found
+
+        return await self._import(name, rows, truncate=truncate, fail_on_bad=True, caller=caller,
+                                  what=f"rows in {file_name}", to_skip="fix them and upload the file again")
+
+    async def _import(self, name: str, read, *, truncate: bool, fail_on_bad: bool, caller: Caller, what: str,
+                      to_skip: str, check_only: bool = False) -> BulkResult:
         store = await in_thread(self.require_index().get, name)
         model = self.require_ready()
         with self.admit():
-            rows = await in_thread(lambda: import_rows(jsonl_rows(body, "text"), Columns()))
+            rows = await in_thread(lambda: import_rows(read(), Columns()))
             good = [r for r in rows if isinstance(r, ImportRow)]
             ids, reasons = await in_thread(token_ids, model.tokenizer, [r.text for r in good], self.max_input_tokens,
                                            truncate, "send truncate=true")
@@ -44,8 +68,9 @@ class CorpusOperations(CollectionOperations):
             keep = [(row, seq) for row, seq, why in zip(good, ids, reasons) if why is None]
             if bad and fail_on_bad:
                 listed = "; ".join(f"line {b.line}: {b.reason}" for b in bad[:10])
-                raise ServiceError(ErrorKind.INVALID, f"{len(bad)} bad lines, nothing written ({listed}"
-                                   f"{'; ...' if len(bad) > 10 else ''}): fix them or send on_bad_row=skip")
+                noun = what if len(bad) > 1 else what.replace("s", "", 1)  # "1 bad row in x.csv", "2 bad rows"
+                raise ServiceError(ErrorKind.INVALID, f"{len(bad)} bad {noun}, nothing written ({listed}"
+                                   f"{'; ...' if len(bad) > 10 else ''}): {to_skip}")
             if check_only or not keep:
                 return BulkResult(0, 0, len(keep), bad)
             updated = 0
@@ -91,6 +116,14 @@ class CorpusOperations(CollectionOperations):
         updated = await in_thread(count_existing, store, [item.id for item in items])
         await in_thread(store.upsert, items)
         return updated
+
+
+def _typed(row: Row | BadRow) -> Row | BadRow:
+    """A table row with its metadata cells as the values they spell (the id and text stay text)."""
+    if isinstance(row, BadRow):
+        return row
+    record = {key: cell if key in ("id", "text") else typed_cell(cell) for key, cell in row.record.items()}
+    return dataclasses.replace(row, record=record)
 
 
 def count_existing(store: VectorStore, ids: Sequence[str]) -> int:

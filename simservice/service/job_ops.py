@@ -9,7 +9,7 @@ from typing import Sequence
 from simservice.augment.filters import Filters
 from simservice.augment.generators import LocalGenerator, Sampling
 from simservice.augment.output import Output
-from simservice.augment.rows import BadRow, Row, rows_from_records
+from simservice.datafiles import BadRow, Row, rows_from_records
 from simservice.augment.run import Summary, augment
 from simservice.service.base import ServiceBase, in_thread
 from simservice.service.engine.background import AugmentJob, AugmentJobs
@@ -23,7 +23,7 @@ class JobOperations(ServiceBase):
         """Start paraphrasing every row (the text under `text_key`, other keys kept) in the background;
         OVERLOADED past the jobs allowed at once."""
         model = self.require_generator()
-        check_samples(sampling.n, self.config.max_paraphrase_n)
+        check_samples(sampling.n, k, self.config.max_paraphrase_n)
         check_count(len(rows), self.config.max_job_rows, "rows")
         try:
             sampling.params  # checked now: the job runs in the background
@@ -50,6 +50,7 @@ class JobOperations(ServiceBase):
                            progress: bool | None = None) -> Summary:
         """Paraphrase every row into `output` on a thread of this process, resuming a run of the same
         `options` where it stopped (the command line's augment)."""
+        check_samples(sampling.n, k, self.config.max_paraphrase_n)
         generator = LocalGenerator(self.require_generator(), sampling, truncate)
         return await in_thread(lambda: augment(items, generator, filters, k, output, options, progress=progress))
 

@@ -3,6 +3,7 @@ collection, and paraphrases. Each text is checked and tokenized once, here, then
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from typing import Any, Mapping, Sequence
 
@@ -10,14 +11,14 @@ import numpy as np
 
 from simservice.index import Hit
 from simservice.index.validation import MAX_K
-from simservice.inference.engine import InferenceEngine
+from simservice.inference.loaded_model import LoadedModel
 from simservice.inference.paraphrase import ParaphraseJob, ParaphraseResult
 from simservice.inference.sampler import SamplingParams
 from simservice.service.base import ServiceBase, in_thread
 from simservice.service.config import NOBODY, Caller
 from simservice.service.engine.jobs import JobKind
 from simservice.service.errors import ErrorKind, ServiceError
-from simservice.service.texts import check_count, check_samples, prompt_text, tokenize
+from simservice.service.texts import check_count, check_samples, field_names, prompt_text, tokenize
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,6 +66,17 @@ class ModelOperations(ServiceBase):
         vectors = (await self._embed([source, *targets], prompt, truncate, True, names, caller)).vectors
         return (vectors[1:] @ vectors[0]).tolist()
 
+    async def rerank(self, query: str, documents: Sequence[str], *, truncate: bool = False,
+                     names: Sequence[str] | None = None, caller: Caller = NOBODY) -> tuple[list[float], int]:
+        """The cosine of each document (after the document prompt) to the query (after the query
+        prompt), as a search would score them, and the tokens read."""
+        prompts = self.require_ready().tokenizer.prompts
+        names = names or ["query", *field_names("documents", len(documents))]
+        asked, found = await asyncio.gather(  # one queue: the query and the documents batch together
+            self._embed([query], prompts.query(), truncate, True, names[:1], caller, "queries"),
+            self._embed(documents, prompts.document(), truncate, True, names[1:], caller, "documents"))
+        return (found.vectors @ asked.vectors[0]).tolist(), asked.tokens + found.tokens
+
     async def similar(self, collection: str, *, texts: Sequence[str] | None = None,
                       vector: Sequence[float] | None = None, item_id: str | None = None, k: int = 10,
                       filter: dict[str, Any] | None = None, min_score: float | None = None,
@@ -105,10 +117,10 @@ class ModelOperations(ServiceBase):
             vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         return Embeddings(vectors, sum(len(seq) for seq in ids))
 
-    def _paraphrase_jobs(self, model: InferenceEngine, texts: Sequence[str], options: ParaphraseOptions,
+    def _paraphrase_jobs(self, model: LoadedModel, texts: Sequence[str], options: ParaphraseOptions,
                          names: Sequence[str] | None) -> list[ParaphraseJob]:
         """The call's checked jobs: each text tokenized once, its sampling and masks checked once."""
-        check_samples(options.n, self.config.max_paraphrase_n)
+        check_samples(options.n, options.k, self.config.max_paraphrase_n)
         check_count(len(texts), self.config.max_client_batch_size)
         names = names or [f"texts[{i}]" for i in range(len(texts))]
         ids, cut = tokenize(model.tokenizer, texts, self.max_input_tokens, options.truncate, names)

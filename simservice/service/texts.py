@@ -6,6 +6,7 @@ from typing import Sequence
 
 from simservice.model.tokenizer import Tokenizer
 from simservice.service.errors import ErrorKind, ServiceError
+from simservice.token_limit import fit
 
 
 def check_count(count: int, limit: int, what: str = "texts") -> None:
@@ -14,7 +15,12 @@ def check_count(count: int, limit: int, what: str = "texts") -> None:
                            "split them over several requests")
 
 
-def check_samples(n: int, limit: int) -> None:
+def check_samples(n: int, k: int, limit: int) -> None:
+    """The one check of a paraphrase call's n (samples drawn) and k (kept): 1 <= k <= n <= limit."""
+    if n < 1 or k < 1:
+        raise ServiceError(ErrorKind.INVALID, f"n={n}, k={k}: both must be at least 1")
+    if k > n:
+        raise ServiceError(ErrorKind.INVALID, f"k={k} is more than n={n}: ask for at most n paraphrases")
     if n > limit:
         raise ServiceError(ErrorKind.INVALID, f"n={n} is over the limit of {limit}: ask for fewer samples")
 
@@ -35,16 +41,11 @@ def prompt_text(tokenizer: Tokenizer, name: str | None) -> str:
 def tokenize(tokenizer: Tokenizer, texts: Sequence[str], limit: int, truncate: bool,
              names: Sequence[str] | None = None, prompt: str = "") -> tuple[list[list[int]], list[bool]]:
     """Token ids of each text ([CLS] prompt text [SEP]), and whether each was cut; over `limit` tokens
-    refused unless `truncate`. `names` say where each text is in the request, for the error message."""
-    encoded = tokenizer.encode_within(list(texts), limit, truncate, prompt)
-    names = names or field_names("texts", len(encoded))
-    empty = tokenizer.length(prompt)  # [CLS] prompt [SEP]: a text that adds nothing to it has no tokens
-    for (seq, length), where in zip(encoded, names):
-        if length <= empty:
-            raise ServiceError(ErrorKind.INVALID, f"{where} has no tokens once control characters are "
-                               "removed: send visible text")
-        if len(seq) > limit:
-            counted = " with the model's prompt" if prompt else ""
-            raise ServiceError(ErrorKind.INVALID, f"{where} is {length} tokens long{counted}, over the limit of "
-                               f"{limit}: shorten it or send \"truncate\": true")
-    return [seq for seq, _ in encoded], [len(seq) < length for seq, length in encoded]
+    refused unless `truncate` (token_limit.py). `names` say where each text is in the request."""
+    fitted = fit(tokenizer, texts, limit, truncate, prompt)
+    for text, where in zip(fitted, names or field_names("texts", len(fitted))):
+        if text.problem:
+            said = (f'{where} is {text.problem}: shorten it or send "truncate": true' if text.too_long
+                    else f"{where} has {text.problem}: send visible text")
+            raise ServiceError(ErrorKind.INVALID, said)
+    return [text.ids for text in fitted], [text.cut for text in fitted]

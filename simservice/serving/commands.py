@@ -63,7 +63,7 @@ def register(subparsers) -> None:
     serve.add_argument("--index-backend", dest="index_backend", default=None, choices=["faiss", "milvus"],
                        help="deprecated: use --index faiss:///path or --index milvus://host:port")
     serve.add_argument("--protect-docs", dest="protect_docs", action="store_true", default=None,
-                       help="require the API key on /docs, /redoc and /openapi.json too")
+                       help="require the API key on /docs and /openapi.json too")
     serve.add_argument("--cors-origins", dest="cors_origins", type=_origins, default=None,
                        help="comma-separated browser origins allowed to call the API, e.g. "
                             "https://app.example.com (default: none, CORS off)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -47,7 +48,7 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=0, le=65535, description="port to listen on")
     api_key: SecretStr | None = Field(None, description="when set, `Authorization: Bearer <key>` is required "
                                                         "on every route but /health and /ready")
-    protect_docs: bool = Field(False, description="with an API key, require it on /docs, /redoc and /openapi.json "
+    protect_docs: bool = Field(False, description="with an API key, require it on /docs and /openapi.json "
                                                   "too (by default they open without it)")
     cors_origins: list[str] = Field(default_factory=list, description="browser origins allowed to call the API "
                                     "(CORS), e.g. [\"https://app.example.com\"]; empty (the default): CORS off")
@@ -107,6 +108,10 @@ class Settings(BaseSettings):
             raise ValueError(f"the index's timeout ({target.timeout:g} s, {where}) must be less than "
                              f"request_timeout ({self.request_timeout:g} s)")
         return self
+
+    def served_name(self) -> str:
+        """The model's name in /v1 answers: served_model_name, else the model directory's name."""
+        return self.served_model_name or os.path.basename(os.path.normpath(self.model))
 
     def index_url(self) -> IndexUrl:
         """The index backend and its options: `index`, else the deprecated index_backend / data_dir."""

@@ -4,13 +4,13 @@ settings' index URL here, in one place, and the model loaded with the settings' 
 from __future__ import annotations
 
 from simservice.index import CollectionManager, registry
-from simservice.inference.engine import InferenceEngine
+from simservice.inference.loaded_model import LoadedModel
 from simservice.service.config import ServiceConfig
 from simservice.service.core import Service
 from simservice.serving.settings import Settings
 
 
-def build_service(settings: Settings, model: InferenceEngine | None = None,
+def build_service(settings: Settings, model: LoadedModel | None = None,
                   index: CollectionManager | None = None) -> Service:
     """The service of these settings; `model` and `index` may be given (tests, embedding apps).
     Without `index`, the backend's client library must import: BackendNotInstalled now, not a
@@ -18,7 +18,7 @@ def build_service(settings: Settings, model: InferenceEngine | None = None,
     if index is None:
         registry.require_client(settings.index_url().backend)
 
-    def load() -> InferenceEngine:
+    def load() -> LoadedModel:
         from simservice import load_model
 
         return load_model(settings.model, max_batch_rows=settings.max_batch_size,

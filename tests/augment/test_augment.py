@@ -11,7 +11,7 @@ from tests.paths import FIXTURES
 from simservice.augment.filters import Filters, Keeper
 from simservice.augment.generators import LocalGenerator, Sampling
 from simservice.augment.output import Output
-from simservice.augment.rows import BadRow, Row, read_rows
+from simservice.datafiles import BadRow, Row, read_rows
 from simservice.augment.run import augment
 from simservice.cli import main
 
@@ -90,14 +90,7 @@ def test_each_filter_keeps_and_drops():
     assert Keeper(Filters(dedupe=False)).keep("c", [("b", 0.9), ("b", 0.9)], 5) == [("b", 0.9)] * 2
 
 
-def test_bad_rows_are_reported_with_their_lines(tmp_path):
-    tsv = tmp_path / "in.tsv"
-    tsv.write_bytes("text\tlabel\n好的\t1\n\t1\n".encode() + b"\xff\xfe\t0\n" + "只有一列\n".encode())
-    _, rows = read_rows(tsv, "tsv", "text")
-    got = list(rows)
-    assert isinstance(got[0], Row) and got[0].text == "好的"
-    assert [(b.line, b.reason) for b in got[1:]] == [(3, "empty text"), (4, "not UTF-8"),
-                                                     (5, "1 columns, the header has 2")]
+def test_bad_jsonl_rows_are_reported_with_their_lines(tmp_path):
     jsonl = tmp_path / "in.jsonl"
     jsonl.write_text('{"text": "好的", "y": 1}\n{"text": \n[1]\n{"q": "x"}\n{"text": "\\ud800"}\n'
                      '{"text": "a", "y": NaN}\n{"text": "a", "y": ' + "[" * 3000 + "]" * 3000 + "}\n", encoding="utf-8")
@@ -129,3 +122,22 @@ def test_cli_jsonl_keeps_keys_and_refuses_to_overwrite(tmp_path):
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert records and all(r["intent"] == r["source_row"] for r in records)
     assert main(args) == 2  # a finished output is not overwritten
+
+
+def test_augment_through_a_server_keeps_rows_and_names_the_row_it_refused(roformer, tmp_path):
+    import contextlib
+    import io
+
+    from tests.serving.api.browser import serving
+
+    source = write_tsv(tmp_path / "in.tsv", [(SENTENCES[0], "a"), ("长" * 100, "b"), (SENTENCES[1], "c")])
+    out, err = tmp_path / "out.tsv", io.StringIO()
+    with serving(roformer, tmp_path / "data", model=str(FIXTURES / "roformer_tf1"), api_key="k") as url, \
+            contextlib.redirect_stderr(err):
+        code = main(["augment", str(source), "-o", str(out), "--url", url, "--api-key", "k", "--n", "8", "--k", "3",
+                     "--max-length", "8", "--top-p", "1.0", "--quiet"])
+    assert code == 0
+    assert "line 3: texts[0] is 102 tokens, over the limit of 64" in err.getvalue()
+    kept = read_tsv(out)
+    assert kept and {r["source_row"] for r in kept} <= {"0", "2"}
+    assert all(r["label"] == {"0": "a", "2": "c"}[r["source_row"]] for r in kept)

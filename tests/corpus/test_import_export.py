@@ -1,4 +1,5 @@
-"""`simservice import` / `export` on a data directory: round trip, bad rows with their lines, resume after a kill."""
+"""`simservice import` / `export` on an index URL, the service stopped: round trip, bad rows with their lines,
+resume after a kill, another backend, the deprecated data directory flag."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import time
 from tests.paths import FIXTURES, ROOT
 
 from simservice.cli import main
-from simservice.index import open_collections
+from simservice.index import open_index
+from tests.pg_server import fresh_schema, session_uri
 
 MODEL = str(FIXTURES / "roformer_tf1")
 TEXTS = ["今天天气怎么样", "怎么开通花呗", "我想买一台新的笔记本电脑", "北京到上海的高铁要多久", "这部电影好看吗",
@@ -25,12 +27,12 @@ def write_jsonl(path, records):
 
 
 def import_file(path, data_dir, *extra):
-    return main(["import", str(path), "--data-dir", str(data_dir), "--model", MODEL, "--collection", "faq",
+    return main(["import", str(path), "--index", f"faiss://{data_dir}", "--model", MODEL, "--collection", "faq",
                  "--quiet", *extra])
 
 
 def contents(data_dir, collection="faq"):
-    manager = open_collections("faiss", data_dir=str(data_dir))
+    manager = open_index(f"faiss://{data_dir}")
     try:
         store = manager.get(collection)
         return {i.id: (i.text, i.metadata) for i in store.page(0, 10_000)}
@@ -39,7 +41,7 @@ def contents(data_dir, collection="faq"):
 
 
 def search(data_dir, queries):
-    manager = open_collections("faiss", data_dir=str(data_dir))
+    manager = open_index(f"faiss://{data_dir}")
     try:
         return [[(h.id, round(h.score, 5)) for h in row] for row in manager.get("faq").search(queries, k=5)]
     finally:
@@ -54,7 +56,7 @@ def test_export_then_import_gives_the_same_collection(tmp_path, roformer):
     first = contents(tmp_path / "a")
     assert first == {f"q{i}": (t, {"topic": f"t{i % 3}"}) for i, t in enumerate(TEXTS)}
     exported = tmp_path / "faq.jsonl"
-    assert main(["export", "--data-dir", str(tmp_path / "a"), "--collection", "faq", "-o", str(exported),
+    assert main(["export", "--index", f"faiss://{tmp_path / 'a'}", "--collection", "faq", "-o", str(exported),
                  "--quiet"]) == 0
     lines = [json.loads(line) for line in exported.read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in lines] == sorted(first) and all("vector" not in r for r in lines)
@@ -102,14 +104,14 @@ def test_on_bad_row_fail_writes_nothing(tmp_path, capsys):
     assert import_file(bad_file(tmp_path), tmp_path / "d", "--on-bad-row", "fail") == 2
     err = capsys.readouterr().err
     assert "5 bad rows; nothing written" in err and "line 6:" in err
-    assert open_collections("faiss", data_dir=str(tmp_path / "d")).list() == []
+    assert open_index(f"faiss://{tmp_path / 'd'}").list() == []
 
 
 def test_a_killed_import_resumes_without_loss_or_duplicates(tmp_path):
     records = [{"id": f"r{i}", "text": f"{TEXTS[i % len(TEXTS)]}{i}", "n": i} for i in range(600)]
     source = write_jsonl(tmp_path / "big.jsonl", records)
     state = tmp_path / "big.jsonl.faq.import-state.json"
-    command = [sys.executable, "-m", "simservice.cli", "import", str(source), "--data-dir", str(tmp_path / "d"),
+    command = [sys.executable, "-m", "simservice.cli", "import", str(source), "--index", f"faiss://{tmp_path / 'd'}",
                "--model", MODEL, "--collection", "faq", "--chunk", "3", "--quiet"]
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
                                stderr=subprocess.PIPE)
@@ -139,3 +141,35 @@ def test_a_resume_with_other_options_is_refused(tmp_path, capsys):
     state.write_text(json.dumps({"options": {"other": True}, "rows_done": 3}))
     assert import_file(source, tmp_path / "d") == 2
     assert "other options" in capsys.readouterr().err
+
+
+def test_import_and_export_through_another_index_url(tmp_path):
+    url = f"postgresql://postgres@/postgres?host={session_uri().split('host=', 1)[1]}&schema={fresh_schema()}"
+    source = write_jsonl(tmp_path / "in.jsonl", [{"id": f"q{i}", "text": t} for i, t in enumerate(TEXTS[:4])])
+    where = ["--index", url, "--collection", "faq", "--quiet"]
+    assert main(["import", str(source), "--model", MODEL, *where]) == 0
+    exported = tmp_path / "out.jsonl"
+    assert main(["export", "-o", str(exported), *where]) == 0
+    lines = [json.loads(line) for line in exported.read_text(encoding="utf-8").splitlines()]
+    assert [(r["id"], r["text"]) for r in lines] == [(f"q{i}", t) for i, t in enumerate(TEXTS[:4])]
+
+
+def test_data_dir_still_works_with_a_deprecation_line(tmp_path, capsys):
+    source = write_jsonl(tmp_path / "in.jsonl", [{"text": t} for t in TEXTS[:3]])
+    assert main(["import", str(source), "--data-dir", str(tmp_path / "d"), "--model", MODEL, "--collection", "faq",
+                 "--quiet"]) == 0
+    assert f"--data-dir deprecated (removed in the next release): use --index faiss://{tmp_path / 'd'}" \
+        in capsys.readouterr().err
+    assert sorted(text for text, _ in contents(tmp_path / "d").values()) == sorted(TEXTS[:3])
+
+
+def test_a_gbk_csv_imports_and_an_unclosed_quote_writes_nothing(tmp_path, capsys):
+    broken = tmp_path / "broken.csv"
+    broken.write_bytes(f'id,text\r\na,{TEXTS[0]}\r\nb,"{TEXTS[1]}\r\nc,{TEXTS[2]}\r\n'.encode("gbk"))
+    assert import_file(broken, tmp_path / "d") == 2
+    assert "broken.csv: line 3: a quoted field opened in this row is never closed" in capsys.readouterr().err
+    assert not (tmp_path / "d").exists()  # refused before the data directory is opened
+    excel = tmp_path / "excel.csv"
+    excel.write_bytes(f'id,text,topic\r\na,"{TEXTS[0]}",天气\r\nb,"{TEXTS[1]}，""花呗""",金融\r\n'.encode("gbk"))
+    assert import_file(excel, tmp_path / "d") == 0
+    assert contents(tmp_path / "d") == {"a": (TEXTS[0], {"topic": "天气"}), "b": (f'{TEXTS[1]}，"花呗"', {"topic": "金融"})}

@@ -50,6 +50,11 @@ def test_import_export_and_snapshots_through_a_server(roformer, tmp_path):
         assert code == 0 and json.loads(printed)["count"] == 10
         code, printed, _ = run("snapshot", "list", *remote)
         assert len(json.loads(printed)) == 2  # the one made and the one uploaded
+        copy = ["--url", url, "--api-key", KEY, "--collection", "copy", "--quiet"]
+        code, printed, err = run("snapshot", "restore", made["name"], *copy, "--source", "faq")
+        assert code == 0 and json.loads(printed)["count"] == 10, err
+        code, _, err = run("snapshot", "restore", str(file), *copy, "--source", "faq")
+        assert code == 2 and "needs no --source" in err
         code, _, err = run("reindex", *remote)
         assert code == 0, err
         assert run("export", *remote, "-o", str(out))[0] == 0
@@ -59,7 +64,7 @@ def test_import_export_and_snapshots_through_a_server(roformer, tmp_path):
 
 def test_snapshot_restore_and_reindex_on_a_data_directory(tmp_path, capsys):
     source = write_jsonl(tmp_path / "in.jsonl", records())
-    local = ["--data-dir", str(tmp_path / "d"), "--model", MODEL, "--collection", "faq", "--quiet"]
+    local = ["--index", f"faiss://{tmp_path / 'd'}", "--model", MODEL, "--collection", "faq", "--quiet"]
     assert main(["import", str(source), *local]) == 0
     before = contents(tmp_path / "d")
     capsys.readouterr()
@@ -72,6 +77,11 @@ def test_snapshot_restore_and_reindex_on_a_data_directory(tmp_path, capsys):
     assert "model 'roformer_tf1'" in capsys.readouterr().err
     assert main(["snapshot", "restore", name, *local, "--replace"]) == 0
     assert contents(tmp_path / "d") == before
+    copy = [*local[:-3], "--collection", "copy", "--quiet"]
+    assert main(["snapshot", "restore", name, *copy]) == 2
+    assert "no snapshot" in capsys.readouterr().err
+    assert main(["snapshot", "restore", name, *copy, "--source", "faq"]) == 0
+    assert contents(tmp_path / "d", "copy") == before
     assert main(["snapshot", "delete", name, *local]) == 0
     assert main(["snapshot", "download", name, *local]) == 2
     assert "no snapshot" in capsys.readouterr().err

@@ -34,7 +34,7 @@ def fresh_manager(backend: str, tmp_path, request):
         from simservice.index.pgvector import PgCollections, PgOptions
 
         return PgCollections(PgOptions(request.getfixturevalue("pg_uri"), schema=fresh_schema()))
-    from simservice.index.milvus_collections import MilvusCollections
+    from simservice.index.milvus import MilvusCollections
 
     uri = request.getfixturevalue("milvus_uri")
     return MilvusCollections(MilvusOptions(uri=uri, prefix=f"t{uuid.uuid4().hex[:12]}_"))

@@ -97,16 +97,43 @@ def writer(directory: str, index: str, first_op: int) -> None:
         print(number, flush=True)
 
 
+# The points of a swap a kill is tried at: "begin" on entering `swap`, the others once the operation
+# of that number (counted over the swap module's fsync, rename, remove, fsync_dir and _name_table
+# calls, in the order a swap over an existing collection makes them) has returned.
+SWAP_STEPS = {"begin": 0, "plan-written": 1, "plan-committed": 3, "named": 4, "old-set-aside": 5,
+              "new-in-place": 6, "renames-synced": 7, "plan-removed": 9}
+
+
 def swap_and_die(data_dir: str, kind: str, step: str) -> None:
     """Move `faq-next` over `faq` (replace) or restore `faq`'s snapshot over it, SIGKILLed at `step`."""
-    from simservice.index import faiss_swap
+    import types
 
-    def reached(at: str) -> None:
-        if at == step:
+    from simservice.index.faiss import swap as faiss_swap
+
+    manager = FaissCollections(data_dir)  # its start-up recovery runs unwatched
+    done = 0
+
+    def counted(operation):
+        def run(*args, **kwargs):
+            nonlocal done
+            result = operation(*args, **kwargs)
+            done += 1
+            if done == SWAP_STEPS[step]:
+                os.kill(os.getpid(), signal.SIGKILL)
+            return result
+        return run
+
+    def swap(*args):
+        if step == "begin":
             os.kill(os.getpid(), signal.SIGKILL)
+        return real_swap(*args)
 
-    faiss_swap.reached = reached
-    manager = FaissCollections(data_dir)
+    real_swap = faiss_swap.swap
+    faiss_swap.swap = swap
+    faiss_swap.os = types.SimpleNamespace(path=os.path, listdir=os.listdir, fsync=counted(os.fsync),
+                                          rename=counted(os.rename), remove=counted(os.remove))
+    faiss_swap.index_file = types.SimpleNamespace(fsync_dir=counted(faiss_swap.index_file.fsync_dir))
+    faiss_swap._name_table = counted(faiss_swap._name_table)
     if kind == "replace":
         manager.replace_collection("faq", "faq-next")
     else:

@@ -9,10 +9,11 @@ import sys
 
 import numpy as np
 import pytest
-from tests.index.helpers import (DIM, apply_op, assert_same_hits, numpy_twin, random_items, store_state,
-                                 states_equal)
+from tests.index.helpers import (DIM, SWAP_STEPS, apply_op, assert_same_hits, numpy_twin, random_items,
+                                 store_state, states_equal)
 
-from simservice.index import FaissCollections, FaissStore, faiss_swap
+from simservice.index import FaissCollections, FaissStore
+from simservice.index.faiss import swap as faiss_swap
 
 HELPERS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "helpers.py")
 
@@ -89,7 +90,7 @@ def two_states(data_dir):
 
 
 @pytest.mark.parametrize("kind", ["restore", "replace"])
-@pytest.mark.parametrize("step", faiss_swap.STEPS)
+@pytest.mark.parametrize("step", SWAP_STEPS)
 def test_a_kill_at_any_step_of_a_swap_leaves_the_old_or_the_new_collection(tmp_path, kind, step):
     data_dir = str(tmp_path / "data")
     old, new = two_states(data_dir)
@@ -100,7 +101,7 @@ def test_a_kill_at_any_step_of_a_swap_leaves_the_old_or_the_new_collection(tmp_p
     found = store_state(manager.get("faq"))
     assert states_equal(found, old) or states_equal(found, new), "neither the old nor the new collection"
     rolled_forward = states_equal(found, new)
-    assert rolled_forward == (faiss_swap.STEPS.index(step) >= faiss_swap.STEPS.index("plan-committed"))
+    assert rolled_forward == (SWAP_STEPS[step] >= SWAP_STEPS["plan-committed"])
     info = manager.describe("faq")
     assert (info.name, info.count) == ("faq", len(found))
     assert found["n0" if rolled_forward else "o0"].text == f"text of {'n0' if rolled_forward else 'o0'}"

@@ -18,7 +18,7 @@ from simservice.index import (
     FaissStore,
     InvalidArgument,
 )
-from simservice.index.item_table import ItemTable
+from simservice.index.faiss.item_table import ItemTable
 
 UNSAFE = ["HNSW0", "HNSW1", "HNSW100000", "IVF0,Flat", "IVF100000000,Flat", "IVF8,PQ5", "IVF8,PQ4x16",
           "IDMap,Flat", "PCA4,Flat", "HNSW32,SQ8", "Flat ", "", "LSH"]

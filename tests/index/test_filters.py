@@ -13,8 +13,8 @@ from simservice.index import (
     IndexSpec,
     InvalidArgument,
     Item,
-    faiss_store,
 )
+from simservice.index.faiss import search as faiss_search
 from simservice.index.filters import (
     MAX_CONDITIONS,
     MAX_DEPTH,
@@ -136,9 +136,9 @@ def faiss_path(request, monkeypatch):
     scores a few exactly or searches many with an id selector: each path is checked alone (the
     numpy and Milvus stores have one path each)."""
     if request.param != "probe-first":
-        monkeypatch.setattr(faiss_store, "PROBE", 0)
+        monkeypatch.setattr(faiss_search, "PROBE", 0)
     if request.param == "sql+selector":
-        monkeypatch.setattr(faiss_store, "EXACT_BELOW", 0)
+        monkeypatch.setattr(faiss_search, "EXACT_BELOW", 0)
     return request.param
 
 
@@ -287,7 +287,7 @@ def test_a_larger_nprobe_raises_recall_in_milvus(milvus_uri):
     from pymilvus import utility
 
     from simservice.index import MilvusOptions
-    from simservice.index.milvus_collections import MilvusCollections
+    from simservice.index.milvus import MilvusCollections
 
     manager = MilvusCollections(MilvusOptions(uri=milvus_uri, prefix=f"t{uuid.uuid4().hex[:12]}_"))
     try:

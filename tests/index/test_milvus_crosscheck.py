@@ -11,7 +11,7 @@ pytestmark = pytest.mark.milvus
 
 @pytest.mark.parametrize("metric", ["cosine", "ip"])
 def test_faiss_and_milvus_agree(tmp_path, milvus_uri, metric):
-    from simservice.index.milvus_collections import MilvusCollections
+    from simservice.index.milvus import MilvusCollections
 
     rng = np.random.default_rng(5)
     dim = 64

@@ -11,7 +11,7 @@ import pytest
 from pymilvus.exceptions import MilvusException
 
 from simservice.index import BackendUnavailable, CollectionNotFound, IndexSpec, IndexStoreError, MilvusOptions
-from simservice.index.milvus_errors import translate
+from simservice.index.milvus.errors import translate
 
 URI = "http://milvus:19530"
 
@@ -40,7 +40,7 @@ def test_other_refusals_stay_what_they_are():
 def test_a_collection_not_loaded_is_unavailable_until_it_is_loaded_again(milvus_uri):
     from pymilvus import Collection
 
-    from simservice.index.milvus_collections import MilvusCollections
+    from simservice.index.milvus import MilvusCollections
 
     options = MilvusOptions(uri=milvus_uri, prefix=f"e{uuid.uuid4().hex[:8]}_", timeout=2.0)
     manager = MilvusCollections(options)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from simservice.index import IndexSpec, InvalidArgument, Item, MilvusOptions
-from simservice.index.milvus_names import from_milvus, to_milvus
+from simservice.index.milvus.names import from_milvus, to_milvus
 from simservice.index.validation import NAME_PATTERN
 
 MILVUS_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,254}")
@@ -63,7 +63,7 @@ EVERY_CHARACTER = ["a-b", "a_hb", "a_b", "Z9-_" + "x" * 58 + "-0"]  # upper, low
 
 @pytest.mark.milvus
 def test_every_allowed_name_round_trips_through_milvus(milvus_uri):
-    from simservice.index.milvus_collections import MilvusCollections
+    from simservice.index.milvus import MilvusCollections
 
     manager = MilvusCollections(MilvusOptions(uri=milvus_uri, prefix=f"n{uuid.uuid4().hex[:8]}_"))
     rng = np.random.default_rng(4)

@@ -11,7 +11,7 @@ import pytest
 from tests.dead_endpoints import RefusingServer, SilentServer
 
 from simservice.index import BackendUnavailable, MilvusOptions
-from simservice.index.milvus_collections import MilvusCollections
+from simservice.index.milvus import MilvusCollections
 
 MARGIN = 0.5  # seconds past the timeout: thread scheduling on a busy machine, one 10 ms back-off
 

@@ -9,8 +9,8 @@ import pytest
 from tests.index.helpers import DIM, assert_same_hits, numpy_twin, random_items, store_state, states_equal
 
 from simservice.index import CollectionConfig, CorruptSnapshot, FaissStore
-from simservice.index import snapshot as snapshot_file
-from simservice.index.faiss_store import SNAPSHOT_FILE
+from simservice.index.faiss import index_file as snapshot_file
+from simservice.index.faiss.store import SNAPSHOT_FILE
 
 QUERIES = np.random.default_rng(99).standard_normal((8, DIM)).astype(np.float32)
 

@@ -105,3 +105,13 @@ def test_bad_collection_config(tmp_path):
         FaissStore(str(tmp_path / "c"), CollectionConfig("c", DIM, search_params={"nprobes": 3}))
     with pytest.raises(InvalidArgument, match="collection name"):
         FaissStore(str(tmp_path / "d"), CollectionConfig("../d", DIM))
+
+
+def test_a_parsed_filter_tree_is_taken_as_it_is(store):
+    from simservice.index import filters, validation
+
+    tree = filters.parse({"group": {"gte": 0}})
+    assert validation.parse_filter(tree) is tree and validation.parse_delete_filter(tree) is tree
+    query = np.ones((1, DIM), np.float32)
+    assert store.search(query, 5, filter=tree) == store.search(query, 5, filter={"group": {"gte": 0}})
+    assert store.delete_where(tree) == 2 and store.count() == 0

@@ -13,6 +13,8 @@ from tests.paths import FIXTURES
 from simservice import load_model
 from simservice.inference.batching import bucket_rows
 from simservice.inference.cached_decoder import DecodeRequest
+from simservice.inference.reference_decoder import generate_uncached
+from simservice.inference.reference_decoder import of as reference_of
 from simservice.inference.sampler import SamplingParams, softmax
 
 TEXTS = ["今天天气怎么样", "你好", "我想买一台新的笔记本电脑，有什么推荐吗？", "How are you 2024"]
@@ -28,14 +30,14 @@ def test_distribution_equal_at_every_step(model):
     targets = model.tokenizer.encode("我要买电脑")[1:]  # a forced continuation, ending with [SEP]
     cached = softmax(model.decoder.forced_logits(source, targets))
     for step in range(len(targets) + 1):
-        reference = model.reference_decoder.last_probs(source, [targets[:step]])[0]
+        reference = reference_of(model).last_probs(source, [targets[:step]])[0]
         assert np.abs(cached[step] - reference).max() < 1e-5, f"step {step}"
 
 
 def test_greedy_tokens_identical(model):
     for text in TEXTS:
         source = model.tokenizer.encode(text)
-        reference = model.reference_decoder.generate_ids(source, 1, SamplingParams(top_k=1), 16)
+        reference = reference_of(model).generate_ids(source, 1, SamplingParams(top_k=1), 16)
         cached = model.decoder.decode([DecodeRequest(source, 1, SamplingParams(top_k=1), 16)])[0]
         assert cached == reference
 
@@ -55,7 +57,7 @@ def test_seed_reproduces_a_request_alone_and_in_a_batch(model):
     alone = model.decoder.decode([mine])[0]
     in_batch = model.decoder.decode([others[0], mine, *others[1:]])[1]
     assert alone == in_batch
-    assert alone == model.reference_decoder.generate_ids(mine.source_ids, 4, params, 10, seed=11)
+    assert alone == reference_of(model).generate_ids(mine.source_ids, 4, params, 10, seed=11)
 
 
 def test_rows_that_finish_early_leave_the_batch():
@@ -70,7 +72,7 @@ def test_rows_that_finish_early_leave_the_batch():
     bias.assign(values)
     params = SamplingParams(top_p=0.95)
     source = model.tokenizer.encode(TEXTS[0])
-    reference = model.reference_decoder.generate_ids(source, 12, params, 16, seed=4)
+    reference = reference_of(model).generate_ids(source, 12, params, 16, seed=4)
     lengths = {len(r) for r in reference}
     assert len(lengths) > 3 and any(r[-1] == model.tokenizer.sep_id for r in reference)
     batches = []
@@ -100,7 +102,7 @@ def test_each_request_keeps_its_max_length(model):
 
 def test_generate_runs_cached_and_matches_uncached(model):
     kwargs = dict(n=3, top_p=0.95, max_length=8, seed=2)
-    assert model.generate(TEXTS[0], **kwargs) == model.generate_uncached(TEXTS[0], **kwargs)
+    assert model.generate(TEXTS[0], **kwargs) == generate_uncached(model, TEXTS[0], **kwargs)
 
 
 def test_paraphrase_batch_equals_one_by_one(roformer):
@@ -144,7 +146,7 @@ def test_every_sampler_and_knob_cached_equals_uncached(model, params):
     for i, text in enumerate(TEXTS[:2]):
         source = model.tokenizer.encode(text)
         cached = model.decoder.decode([DecodeRequest(source, 3, params, 10, seed=i)])[0]
-        assert cached == model.reference_decoder.generate_ids(source, 3, params, 10, seed=i)
+        assert cached == reference_of(model).generate_ids(source, 3, params, 10, seed=i)
 
 
 def test_knobs_are_per_row_in_a_batch(roformer):

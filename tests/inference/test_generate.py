@@ -21,9 +21,10 @@ def test_seed_reproduces_samples(roformer):
 
 def test_max_length_bounds_the_output(roformer):
     source = roformer.tokenizer.encode("你好")
+    from simservice.inference.reference_decoder import of as reference_of
     from simservice.inference.sampler import SamplingParams
 
-    outs = roformer.reference_decoder.generate_ids(source, 3, SamplingParams(temperature=5.0), 5, seed=0)
+    outs = reference_of(roformer).generate_ids(source, 3, SamplingParams(temperature=5.0), 5, seed=0)
     assert all(1 <= len(o) <= 5 for o in outs)
     assert all(roformer.tokenizer.sep_id not in o[:-1] for o in outs)
 

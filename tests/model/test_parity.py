@@ -11,6 +11,7 @@ import pytest
 
 from tests.paths import FIXTURES, golden
 from simservice import load_model
+from simservice.inference.reference_decoder import of as reference_of
 from simservice.inference.sampler import SamplingParams
 
 TOL = 1e-5
@@ -58,7 +59,7 @@ def test_mlm_next_token_probabilities(case):
         segments = np.array(item["segment_ids"])
         ids = np.array(item["token_ids"])
         source, target = ids[segments == 0].tolist(), ids[segments == 1].tolist()
-        probs = model.reference_decoder.last_probs(source, [target])[0]
+        probs = reference_of(model).last_probs(source, [target])[0]
         assert np.abs(probs - np.array(item["probs_last"])).max() < TOL
 
 
@@ -66,7 +67,7 @@ def test_greedy_generation_token_identical(case):
     g, model = case
     for item in g["greedy"]:
         source = model.tokenizer.encode(item["text"])
-        out = model.reference_decoder.generate_ids(source, 1, SamplingParams(top_k=1), item["maxlen"])
+        out = reference_of(model).generate_ids(source, 1, SamplingParams(top_k=1), item["maxlen"])
         assert out[0] == item["output_ids"]
         assert model.generate(item["text"], top_k=1, max_length=item["maxlen"]) == [item["decoded"]]
 

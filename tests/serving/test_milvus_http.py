@@ -57,7 +57,7 @@ def test_info_says_milvus_and_filters_are_escaped(client):
 
 
 def test_collection_of_another_dimension_is_422_on_milvus(roformer, tmp_path, milvus_uri):
-    from simservice.index.milvus_collections import MilvusCollections
+    from simservice.index.milvus import MilvusCollections
 
     settings = milvus_settings(milvus_uri)
     index = MilvusCollections(MilvusOptions(uri=milvus_uri, prefix=settings["milvus_prefix"]))

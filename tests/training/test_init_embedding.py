@@ -4,7 +4,7 @@ a fresh tied MLM head, fewer layers on request, an HF export that the `bert-unil
 import numpy as np
 import pytest
 
-from simservice.loading import load_model
+from simservice.inference.load_pipeline import load_model
 from simservice.model.loader import load_checkpoint
 from simservice.training.encode import ModelEncoder
 from simservice.training.model_setup import kept_layers

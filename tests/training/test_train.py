@@ -5,7 +5,7 @@ import signal
 import numpy as np
 import pytest
 
-from simservice.loading import load_model
+from simservice.inference.load_pipeline import load_model
 from simservice.training.encode import ModelEncoder
 from simservice.training.run import build, train
 from simservice.training.trainer import Trainer

@@ -94,7 +94,7 @@ class PgStore:
             return cur.rowcount
 
     def delete_where(self, filter: dict[str, Any]) -> int:
-        where, params = sql_filters.translate(check.parse_filter(check.check_delete_filter(filter)))
+        where, params = sql_filters.translate(check.parse_delete_filter(filter))
         with self.link.transaction() as cur:
             cur.execute(self._sql("DELETE FROM {table} WHERE ") + sql.SQL(where), params)
             return cur.rowcount

@@ -21,9 +21,9 @@ from pathlib import Path
 from simservice.augment.filters import Filters
 from simservice.augment.generators import LocalGenerator, Sampling, with_logprobs
 from simservice.augment.output import Output
-from simservice.augment.rows import BadRow, Row
+from simservice.datafiles import BadRow, Row
 from simservice.augment.run import augment
-from simservice.inference.engine import InferenceEngine
+from simservice.inference.loaded_model import LoadedModel
 from simservice.service.errors import ErrorKind, ServiceError
 from simservice.service.engine.jobs import JobKind
 from simservice.service.engine.queue import BatchQueue
@@ -55,7 +55,7 @@ class AugmentJob:
 class QueueGenerator(LocalGenerator):
     """Runs a chunk's checked jobs through the service's queue instead of calling the model."""
 
-    def __init__(self, model: InferenceEngine, sampling: Sampling, truncate: bool, queue: BatchQueue,
+    def __init__(self, model: LoadedModel, sampling: Sampling, truncate: bool, queue: BatchQueue,
                  loop: asyncio.AbstractEventLoop, cancel: threading.Event):
         super().__init__(model, sampling, truncate)
         self.queue, self.loop, self.cancel = queue, loop, cancel
@@ -92,7 +92,7 @@ class AugmentJobs:
         self._lock = threading.Lock()
         self._directory = Path(tempfile.mkdtemp(prefix="simservice-jobs-"))
 
-    def start(self, model: InferenceEngine, items: list[Row | BadRow], text_key: str, sampling: Sampling,
+    def start(self, model: LoadedModel, items: list[Row | BadRow], text_key: str, sampling: Sampling,
               filters: Filters, k: int, truncate: bool) -> AugmentJob:
         with self._lock:
             running = sum(job.status == "running" for job in self._jobs.values())

@@ -6,7 +6,7 @@ import logging
 import time
 
 from simservice.inference.batching import padded_tokens
-from simservice.inference.engine import InferenceEngine
+from simservice.inference.loaded_model import LoadedModel
 from simservice.service.errors import ErrorKind, ServiceError
 from simservice.service.engine.jobs import JobKind
 from simservice.service.engine.metrics import Metrics
@@ -19,7 +19,7 @@ class ModelRunner:
     """One queue batch of encode units is one `embed` call; one of paraphrase units, one
     `paraphrase_batch` call (whose ranking runs through the same encoder and limits)."""
 
-    def __init__(self, model: InferenceEngine, metrics: Metrics):
+    def __init__(self, model: LoadedModel, metrics: Metrics):
         self.model = model
         self.metrics = metrics
 

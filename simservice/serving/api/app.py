@@ -13,7 +13,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from simservice import __version__
 from simservice.index import CollectionManager
-from simservice.inference.engine import InferenceEngine
+from simservice.inference.loaded_model import LoadedModel
 from simservice.serving.api.routes import bulk as routes_bulk
 from simservice.serving.api.routes import collections as routes_collections
 from simservice.serving.api.routes import docs as routes_docs
@@ -35,7 +35,7 @@ DESCRIPTION = ("Chinese sentence similarity and paraphrases on RoFormer-Sim (Sim
                "sentence vectors, nearest items of an embedded index, and gen_synonyms paraphrases.")
 
 
-def create_app(settings: Settings | None = None, *, pipeline: InferenceEngine | None = None,
+def create_app(settings: Settings | None = None, *, pipeline: LoadedModel | None = None,
                index: CollectionManager | None = None) -> FastAPI:
     """The service app. `pipeline` (a loaded SimPipeline, with the settings' batch limits) and
     `index` (a CollectionManager) may be given, e.g. by tests, instead of being loaded from
@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None, *, pipeline: InferenceEngine | 
     app.openapi = _documented(app, app.openapi, keyed=settings.api_key is not None)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
                        path_limits=[(routes_bulk.BULK_PATH.pattern, routes_bulk.MAX_BULK_BYTES),
+                                    (routes_bulk.FILE_PATH.pattern, routes_bulk.MAX_FILE_BYTES),
                                     (routes_snapshots.UPLOAD_PATH.pattern, routes_snapshots.MAX_UPLOAD_BYTES)])
     app.add_middleware(MetricsMiddleware, metrics=service.metrics)
     app.add_middleware(RequestLog)

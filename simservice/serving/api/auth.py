@@ -1,6 +1,6 @@
 """Optional API key: `Authorization: Bearer <key>` on every route but /health and /ready.
 
-JSON routes check it at their door (door.py), before the body is read; `require_api_key`
+JSON routes check it at their door (guarded_route.py), before the body is read; `require_api_key`
 is the dependency that marks a route as needing it (and checks it on routes without a door).
 """
 

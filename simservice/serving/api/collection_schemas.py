@@ -92,7 +92,7 @@ class DeleteItemsRequest(Strict):
     model_config = example(ids=["faq-17"])
     ids: list[Annotated[str, Field(json_schema_extra=ID_SCHEMA)]] | None = Field(
         None, min_length=1, description="ids to delete; unknown ids are ignored")
-    filter: Annotated[dict[str, Any], index_check(index_checks.check_delete_filter)] | None = Field(
+    filter: Annotated[dict[str, Any], index_check(index_checks.parse_delete_filter)] | None = Field(
         None, description='delete every item whose metadata passes this filter, e.g. {"source": "old"}; not {} '
                           "(drop the collection to delete everything)")
 

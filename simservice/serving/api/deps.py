@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from simservice.index import CollectionManager
-from simservice.inference.engine import InferenceEngine
+from simservice.inference.loaded_model import LoadedModel
 from simservice.service.config import Caller
 from simservice.service.core import Service
 from simservice.serving.settings import Settings
@@ -22,11 +22,11 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_ready_model(request: Request) -> InferenceEngine:
+def get_ready_model(request: Request) -> LoadedModel:
     return request.app.state.service.require_ready()
 
 
-def get_generator(request: Request, _: Annotated[InferenceEngine, Depends(get_ready_model)]) -> InferenceEngine:
+def get_generator(request: Request, _: Annotated[LoadedModel, Depends(get_ready_model)]) -> LoadedModel:
     return request.app.state.service.require_generator()
 
 
@@ -50,6 +50,6 @@ def get_caller(request: Request) -> Caller:
 ServiceDep = Annotated[Service, Depends(get_service)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CallerDep = Annotated[Caller, Depends(get_caller)]
-ReadyModel = Annotated[InferenceEngine, Depends(get_ready_model)]  # 503 until loaded and warmed up
-GeneratorModel = Annotated[InferenceEngine, Depends(get_generator)]  # ReadyModel, 400 if it cannot generate
+ReadyModel = Annotated[LoadedModel, Depends(get_ready_model)]  # 503 until loaded and warmed up
+GeneratorModel = Annotated[LoadedModel, Depends(get_generator)]  # ReadyModel, 400 if it cannot generate
 Index = Annotated[CollectionManager, Depends(get_index)]  # 503 until the backend is open

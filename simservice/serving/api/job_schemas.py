@@ -29,8 +29,6 @@ class AugmentRequest(sampling_fields(top_p=0.95), Strict):
 
     @model_validator(mode="after")
     def _consistent(self):
-        if self.k > self.n:
-            raise ValueError(f"k={self.k} is more than n={self.n}: ask for at most n paraphrases")
         if self.min_score > self.max_score or self.min_length_ratio > self.max_length_ratio:
             raise ValueError("each window needs its low end at most its high end")
         return self

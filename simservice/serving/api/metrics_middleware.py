@@ -1,24 +1,27 @@
 """ASGI middleware counting requests and timing them by route template, method and status.
 
 Every label comes from a fixed set, so no client can grow /metrics: a path no route matches is
-"unmatched", an unknown method "other", a status the service does not know its class ("5xx")."""
+"unmatched", an unknown method "other", a status HTTP does not define its class ("5xx")."""
 
 from __future__ import annotations
 
 import time
+from http import HTTPStatus
 
-from simservice.serving.api.status_codes import STATUS
 from simservice.service.engine.metrics import Metrics
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-STATUSES = frozenset({200, 201, 204, 304, 400, 404, 405, 408, 411, 413, 415, 422, *STATUS.values()})
+STATUSES = frozenset(status.value for status in HTTPStatus)
 
 
 def labels_of(scope, status: int) -> tuple[str, str, str]:
-    """(route template, method, status) from fixed sets."""
-    route = getattr(scope.get("route"), "path", None) or "unmatched"
+    """(route template, method, status) from fixed sets. A route of a mounted sub-application
+    (/v1) is named with its mount path, which the router adds to root_path past app_root_path."""
+    route = getattr(scope.get("route"), "path", None)
+    if route is not None and "app_root_path" in scope:
+        route = scope.get("root_path", "").removeprefix(scope["app_root_path"]) + route
     method = scope["method"] if scope["method"] in METHODS else "other"
-    return route, method, str(status) if status in STATUSES else f"{status // 100}xx"
+    return route or "unmatched", method, str(status) if status in STATUSES else f"{status // 100}xx"
 
 
 class MetricsMiddleware:

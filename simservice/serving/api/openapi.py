@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from simservice.serving.api.auth import require_api_key
 from simservice.serving.api.deps import get_index, get_ready_model
-from simservice.serving.api.door import uses
+from simservice.serving.api.guarded_route import uses
 
 
 class ErrorBody(BaseModel):

@@ -133,7 +133,7 @@ class SimilarityMany(BaseModel):
     scores: list[float] = Field(description="cosine of each target to the source, in request order")
 
 
-Filter = Annotated[dict[str, Any], index_check(index_checks.check_filter)]
+Filter = Annotated[dict[str, Any], index_check(index_checks.parse_filter)]  # held as its parsed tree
 
 
 class SearchParams(Strict):
@@ -227,12 +227,6 @@ class ParaphraseRequest(sampling_fields(top_p=0.95), OneOrManyTexts):
                                                   "per token (after the repetition penalty and temperature, "
                                                   "before the top-k, top-p and min-p cuts)")
     truncate: bool = TRUNCATE
-
-    @model_validator(mode="after")
-    def _k_within_n(self):
-        if self.k > self.n:
-            raise ValueError(f"k={self.k} is more than n={self.n}: ask for at most n paraphrases")
-        return self
 
 
 class Paraphrase(BaseModel):

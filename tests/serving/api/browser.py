@@ -12,9 +12,15 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 import uvicorn
 
+from tests.paths import ROOT
+
 from simservice.serving import Settings, create_app
+
+DEMO = ROOT / "models" / "demo"
+MODEL_WAIT = 60_000  # ms: the first call of each kind traces the model (warm-up is off)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -46,6 +52,8 @@ def chromium():
     """A headless Debian chromium under Playwright."""
     from playwright.sync_api import sync_playwright
 
+    if not os.path.exists(CHROMIUM) and os.environ.get("SIMSERVICE_SKIP_BROWSER"):
+        pytest.skip(f"{CHROMIUM} is missing and scripts/test could not install it (it needs root)")
     assert os.path.exists(CHROMIUM), f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -85,3 +93,19 @@ def screenshot(page, name: str) -> None:
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+def shown_bars(page, selector: str) -> list[tuple[str, float]]:
+    rows = page.locator(f"{selector} .bars li")
+    return [(rows.nth(i).locator(".label").inner_text(), float(rows.nth(i).locator(".value").inner_text()))
+            for i in range(rows.count())]
+
+
+def submit(page, form: str, path: str, button: str = "button[type=submit]") -> dict:
+    """Clicks the form's submit button and answers the body of the service's answer to `path`."""
+    with page.expect_response(lambda r: r.url.endswith(path) and r.request.method != "GET",
+                              timeout=MODEL_WAIT) as answer:
+        page.locator(f"{form} {button}").click()
+    return answer.value.json()
+
+

@@ -149,6 +149,28 @@ def test_snapshot_during_writes_restores_a_consistent_state(roformer, tmp_path):
         assert other.get("/collections/faq/snapshots").json() == {"snapshots": []}
 
 
+def test_a_snapshot_restores_by_name_into_a_new_collection(roformer, tmp_path):
+    items = [{"id": str(i), "text": t} for i, t in enumerate(["怎么开通花呗", "北京明天天气如何"])]
+    with running_app(roformer, tmp_path, model=MODEL) as client:
+        assert client.post("/collections", json={"name": "faq"}).status_code == 201
+        assert client.post("/collections/faq/items", json={"items": items}).status_code == 200
+        name = client.post("/collections/faq/snapshots").json()["name"]
+        assert_error(client.post(f"/collections/copy/snapshots/{name}/restore"), 404, name)
+        restored = client.post(f"/collections/copy/snapshots/{name}/restore", params={"source": "faq"})
+        assert restored.status_code == 200 and restored.json()["count"] == 2, restored.text
+        assert client.get("/collections/copy/items/1").json()["text"] == items[1]["text"]
+        [copied] = client.get("/collections/copy/snapshots").json()["snapshots"]
+        assert copied["name"].startswith("copy-") and copied["manifest"]["count"] == 2
+        assert [s["name"] for s in client.get("/collections/faq/snapshots").json()["snapshots"]] == [name]
+        assert_error(client.post(f"/collections/copy/snapshots/{name}/restore", params={"source": "faq"}), 409,
+                     "replace")
+        assert client.get("/collections/copy/snapshots").json()["snapshots"] == [copied], "a refused copy is not kept"
+        assert_error(client.post(f"/collections/new/snapshots/{name}/restore", params={"source": "nope"}), 404)
+        assert_error(client.post(f"/collections/new/snapshots/{name}/restore", params={"source": "a/b"}), 422,
+                     "source")
+        assert client.get("/collections/new").status_code == 404
+
+
 def test_restore_is_refused_on_a_dimension_mismatch(roformer, tmp_path):
     elsewhere = FaissCollections(str(tmp_path / "elsewhere"))
     dim = roformer.dim * 2

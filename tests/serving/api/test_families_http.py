@@ -84,3 +84,11 @@ def test_the_openai_client_lists_and_retrieves_the_model(e5, tmp_path_factory):
                                            extra_body={"prompt_name": "passage"}).data
         np.testing.assert_allclose([d.embedding for d in passage], e5.encode(TEXTS, prompt_name="passage"),
                                    atol=1e-6)
+
+
+def test_rerank_reads_the_query_and_documents_with_their_prompts(client, e5):
+    body = client.post("/v1/rerank", json={"query": TEXTS[1], "documents": TEXTS}).json()
+    query = e5.encode(TEXTS[1:2], prompt_name="query")[0]
+    expected = e5.encode(TEXTS, prompt_name="passage") @ query
+    assert [r["index"] for r in body["results"]] == list(np.argsort(-expected))
+    assert [r["relevance_score"] for r in body["results"]] == pytest.approx(sorted(expected, reverse=True), abs=1e-5)

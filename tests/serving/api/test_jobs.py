@@ -11,7 +11,7 @@ from tests.serving.support import GatedPipeline, assert_error, running_app
 from simservice.augment.filters import Filters
 from simservice.augment.generators import LocalGenerator, Sampling
 from simservice.augment.output import Output
-from simservice.augment.rows import rows_from_records
+from simservice.datafiles import rows_from_records
 from simservice.augment.run import augment
 
 SENTENCES = ["今天天气怎么样", "怎么开通花呗", "我想买一台新的笔记本电脑", "北京到上海的高铁要多久", "这部电影好看吗",

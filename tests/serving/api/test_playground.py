@@ -2,9 +2,7 @@
 the real server on the demo model: paraphrase, compare, create a collection, add and upload
 items, search with a filter, drop the collection, the status charts, the language switch, and
 the API key. What the page shows is checked against the service's own answers.
-
-SIMSERVICE_SCREENSHOTS=docs/playground writes a screenshot of each tab (Chinese needs a CJK
-font on the machine, e.g. `apt-get install fonts-wqy-microhei`).
+The screenshots in docs/playground come from test_playground_access.py.
 """
 
 from __future__ import annotations
@@ -17,52 +15,9 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 from tests.paths import ROOT
-from tests.serving.api.browser import OfflinePage, chromium, screenshot, serving
+from tests.serving.api.browser import DEMO, MODEL_WAIT, serving, shown_bars, submit
 
 from simservice import load_model
-
-DEMO = ROOT / "models" / "demo"
-MODEL_WAIT = 60_000  # ms: the first call of each kind traces the model (warm-up is off)
-
-
-@pytest.fixture(scope="module")
-def demo():
-    return load_model(DEMO)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture
-def offline(browser):
-    pages = []
-
-    def open_page(base: str) -> OfflinePage:
-        pages.append(OfflinePage(browser, base))
-        return pages[-1]
-
-    yield open_page
-    for page in pages:
-        assert page.errors == [], page.errors
-        assert page.outside == [], f"the page reached outside the service: {page.outside}"
-        page.close()
-
-
-def shown_bars(page, selector: str) -> list[tuple[str, float]]:
-    rows = page.locator(f"{selector} .bars li")
-    return [(rows.nth(i).locator(".label").inner_text(), float(rows.nth(i).locator(".value").inner_text()))
-            for i in range(rows.count())]
-
-
-def submit(page, form: str, path: str, button: str = "button[type=submit]") -> dict:
-    """Clicks the form's submit button and answers the body of the service's answer to `path`."""
-    with page.expect_response(lambda r: r.url.endswith(path) and r.request.method != "GET",
-                              timeout=MODEL_WAIT) as answer:
-        page.locator(f"{form} {button}").click()
-    return answer.value.json()
 
 
 def test_every_tab_against_the_demo_model(demo, offline, tmp_path):
@@ -73,6 +28,19 @@ def test_every_tab_against_the_demo_model(demo, offline, tmp_path):
         expect(page.locator("body[data-ready=true]")).to_be_attached()
         expect(page.locator("[role=tab][aria-selected=true]")).to_have_text("Paraphrase")
         expect(page.locator("#banner")).to_be_hidden()
+        expect(page.locator("#model-line")).to_contain_text("small demo model")
+        card = page.locator("#model-line a")
+        assert httpx.get(base + "/" + card.get_attribute("href")).text == (DEMO / "README.md").read_text(encoding="utf-8")
+        expect(page.locator("a.docs-link")).to_have_attribute("href", "docs")
+        page.locator("[role=tab][aria-selected=true]").focus()  # the tabs pattern: arrows move and open
+        page.keyboard.press("ArrowRight")
+        expect(page.locator("#tab-compare")).to_be_visible()
+        expect(page.locator("#tab-button-compare")).to_be_focused()
+        page.keyboard.press("End")
+        expect(page.locator("#tab-button-status")).to_have_attribute("aria-selected", "true")
+        page.keyboard.press("Home")
+        expect(page.locator("#tab-paraphrase")).to_be_visible()
+        assert page.locator("[role=tab][tabindex='0']").count() == 1
 
         check_paraphrase(page)
         check_compare(page)
@@ -87,13 +55,18 @@ def check_paraphrase(page):
     for name, value in {"n": "16", "k": "5", "seed": "7"}.items():
         page.fill(f"{form} [name={name}]", value)
     body = submit(page, form, "/paraphrase")
+    assert "result" in body, body
     expected = [(p["text"], round(p["score"], 3)) for p in body["result"]]
     assert 1 <= len(expected) <= 5
     expect(page.locator("#paraphrase-results .bars li")).to_have_count(len(expected))
     shown = shown_bars(page, "#paraphrase-results")
     assert shown == expected
     assert [s for _, s in shown] == sorted((s for _, s in shown), reverse=True)
-    assert page.locator("#paraphrase-results .bars li button.copy").count() == len(expected)
+    copies = page.locator("#paraphrase-results .bars li button.copy")
+    assert copies.count() == len(expected)
+    assert [copies.nth(i).get_attribute("aria-label") for i in range(len(expected))] == [
+        f"copy “{text}”" for text, _ in expected]
+    expect(page.locator("#paraphrase-results")).to_have_attribute("aria-live", "polite")
 
     page.click("#tab-paraphrase details.curl summary")
     curl = page.locator("#tab-paraphrase details.curl pre").inner_text()
@@ -101,7 +74,6 @@ def check_paraphrase(page):
     run = subprocess.run(["bash", "-c", curl], capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     assert len(json.loads(run.stdout)["result"]) == len(expected)
-    screenshot(page, "paraphrase")
 
     page.fill(f"{form} [name=k]", "20")  # more than n: the service's message is shown as it is
     body = submit(page, form, "/paraphrase")
@@ -110,6 +82,7 @@ def check_paraphrase(page):
     expect(error.locator(".error-message")).to_have_text(body["error"])
     assert "k=20" in body["error"]
     expect(error.locator(".error-type")).to_have_text("422 invalid_request")
+    expect(error.locator(".error-summary")).to_have_text("The request was refused:")
     page.fill(f"{form} [name=k]", "5")
 
 
@@ -123,7 +96,6 @@ def check_compare(page):
     expect(page.locator("#compare-results .bars li")).to_have_count(len(targets))
     expected = sorted(((t, round(s, 3)) for t, s in zip(targets, scores)), key=lambda row: -row[1])
     assert shown_bars(page, "#compare-results") == expected
-    screenshot(page, "compare")
 
 
 def check_collections_and_search(page, dim):
@@ -147,7 +119,7 @@ def check_collections_and_search(page, dim):
     page.fill("#add-form [name=text]", "北京明天天气如何")
     page.fill("#add-form [name=metadata]", '{"topic": "weather"}')
     assert submit(page, "#add-form", "/items")["upserted"] == 1
-    expect(page.locator("#tab-search .add-ok")).to_contain_text("1")
+    expect(page.locator("#tab-search .add-ok")).to_have_text("added 1 item to playground_test")
 
     questions = ["花呗怎么开通", "如何开通花呗", "花呗额度怎么提升", "花呗逾期会怎样", "借呗怎么还款", "借呗利息多少",
                  "余额宝收益怎么算", "余额宝怎么转出", "信用卡怎么还款", "明天上海下雨吗", "今天气温多少度",
@@ -159,9 +131,8 @@ def check_collections_and_search(page, dim):
         {"name": "faq.csv", "mimeType": "text/csv", "buffer": "\n".join(lines).encode()}])
     page.click("#upload-form button[type=submit]")
     total = len(questions)
-    expect(page.locator("#upload-form .progress-text")).to_have_text(f"{total} / {total} items", timeout=MODEL_WAIT)
-    assert page.locator("#upload-form progress").evaluate("p => [p.value, p.max]") == [total, total]
-    expect(page.locator("#tab-search .add-ok")).to_contain_text(str(total))
+    expect(page.locator("#tab-search .add-ok")).to_have_text(
+        f"stored all {total} rows of faq.csv in playground_test ({total} new, 0 replaced)", timeout=MODEL_WAIT)
 
     page.fill("#search-form [name=text]", "花呗如何开通")
     page.fill("#search-form [name=k]", "5")
@@ -187,12 +158,10 @@ def check_collections_and_search(page, dim):
     hits = submit(page, "#search-form", "/similar")["result"]
     assert sorted(h["text"] for h in hits) == sorted(q for i, q in enumerate(questions) if "花呗" in q and i >= 3)
     assert '"rank":{"gte":3}' in page.locator("#tab-search details.curl pre").text_content()
-    screenshot(page, "search")
 
     page.click("[data-tab=collections]")
     row = page.locator("#collections-table tr[data-name=playground_test]")
     expect(row.locator("td").nth(1)).to_have_text(str(total + 1))
-    screenshot(page, "collections")
     dialogs = []
     page.once("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     row.locator("button.danger").click()
@@ -216,7 +185,6 @@ def check_status(page, demo):
     assert int(re.search(r"(\d+) batches", batches)[1]) > 0, batches
     assert page.locator("#chart-queue polyline").count() == 1
     assert page.locator("#batch-histogram .bars li").count() > 0
-    screenshot(page, "status")
 
 
 def check_language(page, base):
@@ -230,14 +198,13 @@ def check_language(page, base):
     submit(page, "#paraphrase-form", "/paraphrase")
     expect(page.locator("#tab-paraphrase > .error")).to_be_hidden()
     expect(page.locator("#paraphrase-results .bars li").first).to_be_visible()
-    screenshot(page, "paraphrase-zh")
     page.goto(base + "/ui#compare")  # the choice and the tab in the URL survive a reload
     expect(page.locator("[role=tab][aria-selected=true]")).to_have_text(chinese[1])
     page.click("#lang")
     expect(page.locator("[role=tab]")).to_have_text(english)
 
 
-def test_api_key_errors_are_shown_then_the_key_works(demo, offline, tmp_path):
+def test_the_page_asks_for_the_key_and_stops_polling_until_it_works(demo, offline, tmp_path):
     with serving(demo, tmp_path, model=str(DEMO), api_key="s3cret") as base:
         page_answer = httpx.get(base + "/")  # the page itself needs no key, and may reach nothing else
         assert page_answer.status_code == 200 and "default-src 'self'" in page_answer.headers["content-security-policy"]
@@ -247,17 +214,36 @@ def test_api_key_errors_are_shown_then_the_key_works(demo, offline, tmp_path):
 
         tab = offline(base)
         page = tab.page
-        page.goto(base + "/#collections")
+        metrics = []
+        page.on("request", lambda r: metrics.append(r.url) if r.url.endswith("/metrics") else None)
+        page.goto(base + "/#status")
+        asked = page.locator("#key-needed")
+        expect(asked).to_have_text(re.compile("needs an API key"))
+        expect(page.locator("#api-key")).to_be_focused()
+        page.wait_for_timeout(5000)  # two polling periods: no request while the key is refused
+        assert len(metrics) <= 1, metrics
+
+        page.click("[data-tab=search]")
+        expect(page.locator("#search-form-picker-hint")).to_have_text(re.compile("needs the API key"))
+        page.click("[data-tab=collections]")
         error = page.locator("#tab-collections > .error")
         expect(error.locator(".error-message")).to_have_text(refused)
         expect(error.locator(".error-type")).to_have_text("401 unauthorized")
+        page.click("#lang")
+        expect(error.locator(".error-summary")).to_have_text("缺少 API 密钥或密钥错误。")
+        page.click("#lang")
 
+        page.fill("#api-key", "wrong")  # applied as typed, no Enter
+        expect(asked).to_have_text(re.compile("was refused"))
         page.fill("#api-key", "s3cret")
-        page.press("#api-key", "Enter")
         expect(page.locator("#collections-table tr[data-name=default]")).to_be_visible()
         expect(error).to_be_hidden()
+        expect(asked).to_be_hidden()
+        expect(page.locator("#model-line")).to_contain_text("small demo model")  # /info read once the key works
         storage = page.evaluate("() => [sessionStorage.getItem('simservice.apiKey'), JSON.stringify(localStorage)]")
         assert storage[0] == "s3cret" and "s3cret" not in storage[1]
+        page.click("[data-tab=status]")
+        expect(page.locator("#chart-queue[data-points='2']")).to_be_attached(timeout=10_000)  # polling again
 
         page.click("[data-tab=paraphrase]")
         page.fill("#paraphrase-form textarea", "今天天气怎么样")
@@ -268,6 +254,24 @@ def test_api_key_errors_are_shown_then_the_key_works(demo, offline, tmp_path):
         page.click("#tab-paraphrase details.curl summary")
         curl = page.locator("#tab-paraphrase details.curl pre").inner_text()
         assert "Bearer $SIMSERVICE_API_KEY" in curl and "s3cret" not in curl
+
+
+def test_warming_up_disables_the_buttons_until_ready(demo, offline, tmp_path):
+    """/ready answers 503 (as while the model warms up): a friendly banner, every submit button off."""
+    with serving(demo, tmp_path, model=str(DEMO)) as base:
+        page = offline(base).page
+        page.route("**/ready", lambda route: route.fulfill(status=503, content_type="application/json",
+                                                           body='{"status": "warming up the model"}'))
+        page.goto(base + "/#compare")
+        banner = page.locator("#banner")
+        expect(banner).to_have_text(re.compile(r"The model is warming up \(warming up the model\)"))
+        expect(banner.locator(".spinner")).to_be_attached()
+        assert "{" not in banner.inner_text()
+        expect(page.locator("#compare-form button[type=submit]")).to_be_disabled()
+        assert page.locator("main button[type=submit]:enabled").count() == 0
+        page.unroute("**/ready")
+        expect(banner).to_be_hidden(timeout=10_000)
+        expect(page.locator("#compare-form button[type=submit]")).to_be_enabled()
 
 
 def test_an_embedding_model_has_no_paraphrase_tab(offline, tmp_path):

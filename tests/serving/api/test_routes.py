@@ -23,6 +23,7 @@ def test_health_ready_info(client, roformer):
     assert info["architecture"] == "roformer"
     assert info["layers"] == roformer.config.num_layers
     assert info["max_input_tokens"] == roformer.tokenizer.max_length
+    assert info["index_backend"] == "faiss" and info["index_capabilities"] == ["snapshots"]
 
 
 def test_encode_matches_the_pipeline(client, roformer):
@@ -134,6 +135,13 @@ def test_metrics_and_docs(client):
     assert metric(client, "simservice_requests_total", route="/encode", method="POST", status="200") >= 1
     assert metric(client, "simservice_batch_size_count", kind="encode") >= 1
     assert "simservice_queue_size" in client.get("/metrics").text
+    client.post("/v1/embeddings", json={"model": "m", "input": "你好"})
+    assert metric(client, "simservice_requests_total", route="/v1/embeddings", method="POST", status="200") == 1
+    assert metric(client, "simservice_requests_total", route="/embeddings", method="POST", status="200") == 0
+    client.post("/v1/embeddings", json={"model": "m", "input": []})
+    assert metric(client, "simservice_requests_total", route="/v1/embeddings", method="POST", status="400") == 1
+    assert client.post("/jobs/augment", json={"rows": [{"text": "你好"}], "n": 2, "k": 1}).status_code == 202
+    assert metric(client, "simservice_requests_total", route="/jobs/augment", method="POST", status="202") == 1
     assert client.get("/docs").status_code == 200
     schema = client.get("/openapi.json").json()
     assert {"/similar", "/paraphrase", "/encode", "/similarity", "/collections"} <= set(schema["paths"])

@@ -1,5 +1,6 @@
-"""Bulk routes: many items in one NDJSON request, every item out as NDJSON, and a one-step swap of two
-collections (what `simservice import`, `export` and `reindex --url` use)."""
+"""Bulk routes: many items in one NDJSON request, a whole CSV/TSV/JSONL file all or nothing (the
+playground's upload), every item out as NDJSON, and a one-step swap of two collections (what
+`simservice import`, `export` and `reindex --url` use)."""
 
 from __future__ import annotations
 
@@ -13,15 +14,17 @@ from fastapi.responses import StreamingResponse
 from simservice.serving.api.auth import require_api_key
 from simservice.serving.api.corpus_schemas import BulkResponse, ReplaceRequest, SkippedLine
 from simservice.serving.api.deps import CallerDep, Index, ReadyModel, ServiceDep
-from simservice.serving.api.door import DoorRoute
+from simservice.serving.api.guarded_route import GuardedRoute
 from simservice.serving.api.openapi import error_responses
 from simservice.serving.api.schemas import CollectionName
 
 MAX_BULK_BYTES = 64 << 20  # an NDJSON body: ~500k short items; split larger files over requests
 BULK_PATH = re.compile(r"/collections/[^/]+/items/bulk")
+MAX_FILE_BYTES = 16 << 20  # an uploaded file
+FILE_PATH = re.compile(r"/collections/[^/]+/items/upload")
 EXPORT_CHUNK = 64 << 10  # bytes sent at once: uvicorn's send buffer holds about one
 
-router = APIRouter(prefix="/collections", tags=["bulk"], route_class=DoorRoute,
+router = APIRouter(prefix="/collections", tags=["bulk"], route_class=GuardedRoute,
                    dependencies=[Depends(require_api_key)])
 
 
@@ -44,6 +47,31 @@ async def bulk_upsert(name: CollectionName, service: ServiceDep, index: Index, m
                                         fail_on_bad=on_bad_row == "fail", caller=caller)
     return BulkResponse(added=result.added, updated=result.updated, checked=result.checked,
                         skipped=[SkippedLine(line=b.line, reason=b.reason) for b in result.skipped])
+
+
+@router.post("/{name}/items/upload", response_model=BulkResponse,
+             summary=f"insert or replace the items of a whole file, all or nothing (up to {MAX_FILE_BYTES >> 20} MiB)",
+             description="The body is the file as it is: CSV (RFC 4180, a header naming a `text` column; `id` "
+                         "and the other columns optional, the others kept as metadata), TSV, JSONL (one "
+                         "{\"id\", \"text\", \"metadata\"} a line) or TXT (a text a line). Read as `simservice "
+                         "import` reads a file: the encoding from a BOM, else UTF-8, else GB18030 or detected. "
+                         "One bad row (its line in the file named), an unclosed quote or an unreadable file "
+                         "refuses the whole file: nothing is written.",
+             openapi_extra={"requestBody": {"required": True,
+                                            "content": {"application/octet-stream": {"schema": {
+                                                "type": "string", "format": "binary"}}}}})
+async def upload_file(name: CollectionName, service: ServiceDep, index: Index, model: ReadyModel, request: Request,
+                      caller: CallerDep,
+                      format: Literal["csv", "tsv", "jsonl", "txt"] = Query(description="the file's format"),
+                      filename: str = Query("the file", min_length=1, max_length=255, pattern=r"^[^\x00-\x1f\x7f]+$",
+                                            description="the file's name, to start each error message"),
+                      truncate: bool = Query(False, description="cut texts over the token limit instead of refusing"),
+                      typed_cells: bool = Query(True, description="CSV/TSV metadata cells spelling numbers, true, "
+                                                                  "false or null stored as such (quote to keep text)")):
+    await service.check_collection(name)  # 404 before reading the body
+    result = await service.import_file(name, await request.body(), format, file_name=filename, truncate=truncate,
+                                       typed_cells=typed_cells, caller=caller)
+    return BulkResponse(added=result.added, updated=result.updated, checked=result.checked, skipped=[])
 
 
 @router.get("/{name}/export", summary="every item as NDJSON lines (id, text, metadata[, vector]), ordered by id",

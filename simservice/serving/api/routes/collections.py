@@ -11,10 +11,10 @@ from simservice.serving.api.collection_schemas import (CollectionList, Collectio
                                                        DeleteItemsRequest, DeleteItemsResponse, ItemOut, ItemPage,
                                                        UpsertRequest, UpsertResponse, collection_response, item_out)
 from simservice.serving.api.deps import CallerDep, Index, ReadyModel, ServiceDep
-from simservice.serving.api.door import DoorRoute
+from simservice.serving.api.guarded_route import GuardedRoute
 from simservice.serving.api.openapi import error_responses
 
-router = APIRouter(prefix="/collections", tags=["collections"], route_class=DoorRoute,
+router = APIRouter(prefix="/collections", tags=["collections"], route_class=GuardedRoute,
                    dependencies=[Depends(require_api_key)])
 
 WITH_VECTORS = Query(False, description="include each item's stored vector")

@@ -9,7 +9,7 @@ from simservice.inference.sampler import KNOBS
 from simservice.service.model_ops import ParaphraseOptions
 from simservice.serving.api.auth import require_api_key
 from simservice.serving.api.deps import CallerDep, GeneratorModel, Index, ReadyModel, ServiceDep
-from simservice.serving.api.door import DoorRoute
+from simservice.serving.api.guarded_route import GuardedRoute
 from simservice.serving.api.openapi import error_responses
 from simservice.serving.api.schemas import (NO_PARAPHRASE, EncodeMany, EncodeOne, EncodeRequest, Paraphrase,
                                             ParaphraseMany, ParaphraseOne, ParaphraseRequest, SimilarHit,
@@ -17,7 +17,7 @@ from simservice.serving.api.schemas import (NO_PARAPHRASE, EncodeMany, EncodeOne
                                             SimilarOne, SimilarRequest)
 from simservice.service.texts import field_names
 
-router = APIRouter(tags=["model"], route_class=DoorRoute, dependencies=[Depends(require_api_key)])
+router = APIRouter(tags=["model"], route_class=GuardedRoute, dependencies=[Depends(require_api_key)])
 
 
 @router.post("/encode", response_model=EncodeOne | EncodeMany, summary="sentence vectors of texts")

@@ -12,11 +12,11 @@ from simservice.inference.sampler import KNOBS
 from simservice.service.engine.background import AugmentJob
 from simservice.serving.api.auth import require_api_key
 from simservice.serving.api.deps import GeneratorModel, ServiceDep
-from simservice.serving.api.door import DoorRoute
+from simservice.serving.api.guarded_route import GuardedRoute
 from simservice.serving.api.job_schemas import AugmentRequest, BadRowOut, JobStatus
 from simservice.serving.api.openapi import error_responses
 
-router = APIRouter(prefix="/jobs", tags=["jobs"], route_class=DoorRoute, dependencies=[Depends(require_api_key)])
+router = APIRouter(prefix="/jobs", tags=["jobs"], route_class=GuardedRoute, dependencies=[Depends(require_api_key)])
 
 
 def job_status(job: AugmentJob) -> JobStatus:

@@ -1,5 +1,6 @@
-"""OpenAI-compatible routes under /v1 (embeddings, models), so the `openai` SDK, LangChain,
-LlamaIndex, Dify or RAGFlow can use the service as they use OpenAI or TEI.
+"""OpenAI-compatible routes under /v1 (embeddings, models; /v1/rerank in Cohere's shape beside
+them), so the `openai` SDK, LangChain, LlamaIndex, Dify or RAGFlow can use the service as they use
+OpenAI or TEI.
 
 They live in a sub-application mounted at /v1 with its own error handlers, because OpenAI
 clients expect OpenAI's error body (`{"error": {"message", "type", "param", "code"}}`).
@@ -9,7 +10,6 @@ The vectors are /encode's: the same door, the same batching queue.
 from __future__ import annotations
 
 import base64
-import os
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -20,21 +20,18 @@ from simservice.service.errors import ErrorKind, ServiceError
 from simservice.service.texts import field_names
 from simservice.serving.api.auth import require_api_key
 from simservice.serving.api.deps import CallerDep, ReadyModel, ServiceDep, SettingsDep
-from simservice.serving.api.door import DoorRoute
+from simservice.serving.api.guarded_route import GuardedRoute
 from simservice.serving.api.error_handlers import describe_validation, install_error_handlers
 from simservice.serving.api.field_hints import body_model
 from simservice.serving.api.openai_schemas import (Embedding, EmbeddingsRequest, EmbeddingsResponse, ModelCard,
                                                    ModelList, OpenAIError, Usage, openai_error)
 from simservice.serving.api.openapi import without_fastapi_422
+from simservice.serving.api.routes.rerank import router as rerank_router
 from simservice.serving.api.status_codes import ApiError, headers_of, kind_of_status, status_of
 from simservice.serving.settings import Settings
 
-router = APIRouter(route_class=DoorRoute, dependencies=[Depends(require_api_key)], tags=["openai"])
+router = APIRouter(route_class=GuardedRoute, dependencies=[Depends(require_api_key)], tags=["openai"])
 ERRORS = {status: {"model": OpenAIError} for status in (400, 401, 404, 413, 429, 503)}
-
-
-def served_name(settings: Settings) -> str:
-    return settings.served_model_name or os.path.basename(os.path.normpath(settings.model))
 
 
 @router.post("/embeddings", response_model=EmbeddingsResponse, responses=ERRORS,
@@ -59,7 +56,7 @@ async def embeddings(body: EmbeddingsRequest, service: ServiceDep, settings: Set
         data = [Embedding(index=i, embedding=base64.b64encode(v.tobytes()).decode()) for i, v in enumerate(vectors)]
     else:
         data = [Embedding(index=i, embedding=v.tolist()) for i, v in enumerate(vectors)]
-    return EmbeddingsResponse(data=data, model=served_name(settings),
+    return EmbeddingsResponse(data=data, model=settings.served_name(),
                               usage=Usage(prompt_tokens=embedded.tokens, total_tokens=embedded.tokens))
 
 
@@ -67,10 +64,10 @@ def model_card(service: Service, settings: Settings) -> ModelCard:
     """The served model's card: its name, and what it can do once it is loaded."""
     model = service.model
     if model is None:
-        return ModelCard(id=served_name(settings))
+        return ModelCard(id=settings.served_name())
     config = model.config
-    return ModelCard(id=served_name(settings), capabilities=["embeddings", *(["paraphrase"] if model.can_generate
-                                                                             else [])],
+    capabilities = ["embeddings", *(["paraphrase"] if model.can_generate else [])]
+    return ModelCard(id=settings.served_name(), capabilities=capabilities,
                      family=config.family, pooling=config.pooling, dim=model.dim,
                      prompts=dict(model.tokenizer.prompts.by_name))
 
@@ -84,9 +81,9 @@ async def models(service: ServiceDep, settings: SettingsDep):
 @router.get("/models/{model_id:path}", response_model=ModelCard, responses=ERRORS, response_model_exclude_none=True,
             summary="the served model, by its name (404 for any other)")
 async def retrieve_model(model_id: str, service: ServiceDep, settings: SettingsDep):
-    if model_id != served_name(settings):
+    if model_id != settings.served_name():
         raise ServiceError(ErrorKind.NOT_FOUND, f"model {model_id!r} is not served here; this server serves "
-                           f"{served_name(settings)!r}")
+                           f"{settings.served_name()!r}")
     return model_card(service, settings)
 
 
@@ -118,4 +115,5 @@ def create_openai_app(service: Service, settings: Settings) -> FastAPI:
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(HTTPException, http_error)
     app.include_router(router)
+    app.include_router(rerank_router)
     return app

@@ -7,9 +7,11 @@ come from the package itself, so it works offline; the Content-Security-Policy k
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 
 from fastapi import APIRouter, Response
 
+from simservice.serving.api.deps import SettingsDep
 from simservice.service.errors import ErrorKind, ServiceError
 
 MEDIA_TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
@@ -35,6 +37,15 @@ def static_file(name: str) -> Response:
 @router.get("/ui", summary="the playground page")
 async def page() -> Response:
     return static_file("index.html")
+
+
+@router.get("/ui/model-card", summary="the served model's card (README.md of its directory), as text")
+async def model_card(settings: SettingsDep) -> Response:
+    card = Path(settings.model) / "README.md"
+    if not card.is_file():
+        raise ServiceError(ErrorKind.NOT_FOUND, f"the model {settings.model} has no README.md card")
+    headers = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff", "Content-Security-Policy": CSP}
+    return Response(card.read_bytes(), media_type="text/plain; charset=utf-8", headers=headers)
 
 
 @router.get("/ui/static/{name}", summary="a file of the playground page")

@@ -16,14 +16,14 @@ from simservice.serving.api.auth import require_api_key
 from simservice.serving.api.collection_schemas import CollectionResponse, collection_response
 from simservice.serving.api.corpus_schemas import SnapshotList, SnapshotOut
 from simservice.serving.api.deps import Index, ReadyModel, ServiceDep
-from simservice.serving.api.door import DoorRoute
+from simservice.serving.api.guarded_route import GuardedRoute
 from simservice.serving.api.openapi import error_responses
 from simservice.serving.api.schemas import CollectionName
 
 MAX_UPLOAD_BYTES = 16 << 30  # a snapshot file sent to /snapshots/upload
 UPLOAD_PATH = re.compile(r"/collections/[^/]+/snapshots/upload")
 
-router = APIRouter(prefix="/collections/{name}/snapshots", tags=["snapshots"], route_class=DoorRoute,
+router = APIRouter(prefix="/collections/{name}/snapshots", tags=["snapshots"], route_class=GuardedRoute,
                    dependencies=[Depends(require_api_key)])
 
 
@@ -73,6 +73,9 @@ async def restore_snapshot(name: CollectionName, snapshot: str, service: Service
                            replace: bool = Query(False, description="overwrite the collection if it exists"),
                            allow_other_model: bool = Query(
                                False, description="accept a snapshot of another model of the same dimension "
-                                                  "(then reindex: its vectors do not match this model's queries)")):
+                                                  "(then reindex: its vectors do not match this model's queries)"),
+                           source: CollectionName | None = Query(
+                               None, description="the collection the snapshot belongs to, to restore another "
+                                                 "collection's snapshot into this one (a new name: a copy)")):
     return collection_response(await service.restore_snapshot(name, snapshot, replace=replace,
-                                                              allow_other_model=allow_other_model))
+                                                              allow_other_model=allow_other_model, source=source))

@@ -10,11 +10,11 @@ from pydantic import BaseModel, Field
 from simservice import __version__
 from simservice.serving.api.auth import require_api_key
 from simservice.serving.api.deps import ReadyModel, ServiceDep, SettingsDep
-from simservice.serving.api.door import DoorRoute
+from simservice.serving.api.guarded_route import GuardedRoute
 from simservice.serving.api.schemas import example
 
 open_router = APIRouter(tags=["operations"])
-router = APIRouter(tags=["operations"], route_class=DoorRoute, dependencies=[Depends(require_api_key)])
+router = APIRouter(tags=["operations"], route_class=GuardedRoute, dependencies=[Depends(require_api_key)])
 
 
 class Status(BaseModel):
@@ -28,7 +28,7 @@ class Info(BaseModel):
                            dim=384,
                            max_input_tokens=64, max_client_batch_size=64, max_batch_size=32, max_batch_tokens=2048,
                            max_batch_samples=256, max_concurrent_requests=128, max_paraphrase_n=128,
-                           request_timeout=30.0)
+                           request_timeout=30.0, index_backend="faiss", index_capabilities=["snapshots"])
     version: str = Field(description="simservice version")
     model: str = Field(description="model directory")
     architecture: str = Field(description="roformer or bert")
@@ -48,6 +48,9 @@ class Info(BaseModel):
     max_concurrent_requests: int = Field(description="model requests in flight before 429")
     max_paraphrase_n: int = Field(description="most samples per paraphrase request")
     request_timeout: float = Field(description="seconds a request may wait before 503")
+    index_backend: str = Field(description="where collections live: faiss, numpy, milvus or pgvector")
+    index_capabilities: list[str] = Field(description="what the index backend can do beyond items and search: "
+                                                      "\"snapshots\" (snapshots, restores and swaps)")
 
 
 @open_router.get("/health", response_model=Status, summary="the process is alive")
@@ -68,6 +71,7 @@ async def ready(service: ServiceDep):
 async def info(service: ServiceDep, settings: SettingsDep, model: ReadyModel):
     s = settings
     prompts = model.tokenizer.prompts
+    backend, capabilities = service.index_capabilities()
     return Info(version=__version__, model=s.model, architecture=model.config.architecture,
                 family=model.config.family, pooling=model.config.pooling, can_paraphrase=model.can_generate,
                 prompts=dict(prompts.by_name), default_prompt_name=prompts.default_name,
@@ -76,7 +80,7 @@ async def info(service: ServiceDep, settings: SettingsDep, model: ReadyModel):
                 max_batch_size=s.max_batch_size, max_batch_tokens=s.max_batch_tokens,
                 max_batch_samples=s.max_batch_samples, max_concurrent_requests=s.max_concurrent_requests,
                 max_paraphrase_n=s.max_paraphrase_n,
-                request_timeout=s.request_timeout)
+                request_timeout=s.request_timeout, index_backend=backend, index_capabilities=capabilities)
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)

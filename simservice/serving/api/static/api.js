@@ -10,34 +10,56 @@ export const apiKey = {
 };
 
 export class ApiError extends Error {
-  constructor(status, message, type) {
+  constructor(status, message, type, data = null) {
     super(message);
     this.status = status;
     this.type = type;
+    this.data = data;  // the answer's JSON body, if it had one
   }
 }
 
 // The last request of each kind, for "the request as curl".
 export const lastRequests = {};
 
-async function call(method, path, body, kind) {
+// Whether the last answer was 401; "simservice:auth" is dispatched on each 401 and when that changes.
+export const auth = { refused: false };
+
+function noteAuth(status) {
+  const refused = status === 401;
+  if (status !== 401 && (status < 200 || status >= 300)) return;
+  const changed = refused !== auth.refused;
+  auth.refused = refused;
+  if (changed || refused) window.dispatchEvent(new CustomEvent("simservice:auth", { detail: { refused, changed } }));
+}
+
+async function send(method, path, body, kind, contentType = "application/json") {
   const headers = {};
-  if (body !== undefined) headers["content-type"] = "application/json";
+  if (body !== undefined) headers["content-type"] = contentType;
   if (apiKey.get()) headers.authorization = `Bearer ${apiKey.get()}`;
   if (kind) lastRequests[kind] = { method, path, body };
-  let response;
+  const payload = body === undefined || contentType !== "application/json" ? body : JSON.stringify(body);
   try {
-    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const response = await fetch(path, { method, headers, body: payload });
+    if (path !== "ready") noteAuth(response.status);
+    return response;
   } catch (err) {
     throw new ApiError(0, `the service did not answer: ${err.message}`, "network");
   }
+}
+
+async function call(method, path, body, kind, contentType) {
+  return parse(await send(method, path, body, kind, contentType));
+}
+
+// The answer's JSON, or the service's error thrown as an ApiError.
+async function parse(response) {
   const text = await response.text();
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch { data = text; }
   if (!response.ok) {
     const message = data && typeof data === "object" && data.error ? data.error : text || response.statusText;
     const type = data && typeof data === "object" && data.error_type ? data.error_type : `http_${response.status}`;
-    throw new ApiError(response.status, message, type);
+    throw new ApiError(response.status, message, type, data && typeof data === "object" ? data : null);
   }
   return data;
 }
@@ -52,7 +74,7 @@ export async function ready() {
   try {
     return await call("GET", "ready");
   } catch (err) {
-    if (err.status === 503) return { status: err.message };
+    if (err.status === 503) return { status: err.data?.status ?? err.message };
     throw err;
   }
 }
@@ -111,6 +133,61 @@ export async function dropCollection(name) {
   await call("DELETE", `collections/${enc(name)}`);
 }
 
+// A whole file stored by the server's dataset reader, all or nothing: {added, updated, checked}.
+export async function uploadFile(collection, file, format) {
+  const query = new URLSearchParams({ format, filename: file.name });
+  const data = await call("POST", `collections/${enc(collection)}/items/upload?${query}`, file, "upload",
+                          "application/octet-stream");
+  expect(data && typeof data.checked === "number", "/items/upload", data);
+  return data;
+}
+
+// {items: [{id, text, metadata}], offset, limit, count} ordered by id.
+export async function pageItems(collection, offset, limit) {
+  const data = await call("GET", `collections/${enc(collection)}/items?offset=${offset}&limit=${limit}`);
+  expect(data && Array.isArray(data.items), "/items", data);
+  return data;
+}
+
+// Deletes by ids or by a filter; answers how many existed.
+export async function deleteItems(collection, { ids, filter }) {
+  const data = await call("POST", `collections/${enc(collection)}/items/delete`, ids ? { ids } : { filter }, "delete");
+  expect(data && typeof data.deleted === "number", "/items/delete", data);
+  return data.deleted;
+}
+
+export async function listSnapshots(collection) {
+  const data = await call("GET", `collections/${enc(collection)}/snapshots`);
+  expect(data && Array.isArray(data.snapshots), "/snapshots", data);
+  return data.snapshots;
+}
+
+export async function createSnapshot(collection) {
+  return call("POST", `collections/${enc(collection)}/snapshots`, undefined, "snapshot");
+}
+
+export async function deleteSnapshot(collection, name) {
+  await call("DELETE", `collections/${enc(collection)}/snapshots/${enc(name)}`);
+}
+
+// The collection as the snapshot holds it (replacing its current state).
+export async function restoreSnapshot(collection, name) {
+  return call("POST", `collections/${enc(collection)}/snapshots/${enc(name)}/restore?replace=true`, undefined, "restore");
+}
+
+// A new collection `into` made from another collection's snapshot (refused if `into` exists).
+export async function restoreSnapshotAs(collection, name, into) {
+  return call("POST", `collections/${enc(into)}/snapshots/${enc(name)}/restore?source=${enc(collection)}`, undefined,
+              "restore");
+}
+
+// The snapshot file as a Blob (fetched with the key, which a plain link could not send).
+export async function snapshotBlob(collection, name) {
+  const response = await send("GET", `collections/${enc(collection)}/snapshots/${enc(name)}`);
+  if (!response.ok) await parse(response);
+  return response.blob();
+}
+
 // Items [{id, text, metadata}]; answers how many were written.
 export async function upsertItems(collection, items) {
   const data = await call("POST", `collections/${enc(collection)}/items`, { items }, "upsert");
@@ -127,7 +204,10 @@ export function curlOf(request) {
   const url = new URL(request.path, document.baseURI).href;
   const parts = [`curl -s${request.method === "GET" || request.method === "POST" ? "" : ` -X ${request.method}`} ${shellQuote(url)}`];
   if (apiKey.get()) parts.push(`-H "Authorization: Bearer $SIMSERVICE_API_KEY"`);
-  if (request.body !== undefined) {
+  if (request.body instanceof Blob) {
+    parts.push("-H 'content-type: application/octet-stream'");
+    parts.push(`--data-binary ${shellQuote(`@${request.body.name || "file"}`)}`);
+  } else if (request.body !== undefined) {
     parts.push("-H 'content-type: application/json'");
     parts.push(`-d ${shellQuote(JSON.stringify(request.body))}`);
   }

@@ -3,6 +3,7 @@
 
 import * as api from "./api.js";
 import { t } from "./i18n.js";
+import { bytesText } from "./units.js";
 import { el, guarded, numberOf } from "./ui.js";
 
 const INDEX_PARAMS = { exact: [], hnsw: ["m", "ef"], ivf: ["nlist", "nprobe"] };
@@ -43,7 +44,8 @@ async function refreshCollections(section) {
     el("td", { text: c.name }), el("td", { class: "num", text: String(c.count) }), el("td", { class: "num", text: String(c.dim) }),
     el("td", { text: c.index + paramsText(c.index_params) }), el("td", { text: `${c.backend} ${c.backend_index}` }),
     el("td", { class: "num", text: bytesText(c.disk_bytes) }),
-    el("td", {}, el("button", { type: "button", class: "danger", i18n: "drop", onclick: () => drop(section, c) })))));
+    el("td", {}, el("button", { type: "button", class: "danger", i18n: "dropShort", label: "drop", i18nVars: { name: c.name },
+                                onclick: () => drop(section, c) })))));
 }
 
 async function drop(section, collection) {
@@ -55,23 +57,40 @@ async function drop(section, collection) {
   });
 }
 
-// The Search tab's picker (and any other) lists these names, keeping the choice when it is still there.
+// Every collection picker lists these names, keeping the choice when it is still there; an empty
+// picker says why (no collections yet, or the key is missing).
 export function fillPickers(names) {
   for (const picker of document.querySelectorAll("select.collection-picker")) {
     const chosen = picker.value;
     picker.replaceChildren(...names.map((name) => el("option", { value: name, text: name })));
     if (names.includes(chosen)) picker.value = chosen;
+    pickerHint(picker, names.length ? null : "noCollections");
   }
+}
+
+// After a 401 the pickers are emptied and say that the key is needed.
+window.addEventListener("simservice:auth", (event) => {
+  if (!event.detail.refused) return;
+  for (const picker of document.querySelectorAll("select.collection-picker")) {
+    picker.replaceChildren();
+    pickerHint(picker, "noCollectionsKey");
+  }
+});
+
+function pickerHint(picker, key) {
+  const label = picker.closest("label");
+  let hint = label.parentElement.querySelector(":scope > .picker-hint");
+  if (!key) { hint?.remove(); return; }
+  if (!hint) {
+    hint = el("span", { class: "hint picker-hint", id: `${picker.closest("form").id}-picker-hint` });
+    label.after(hint);
+    picker.setAttribute("aria-describedby", hint.id);
+  }
+  hint.dataset.i18n = key;
+  hint.textContent = t(key);
 }
 
 function paramsText(params) {
   const parts = Object.entries(params || {}).map(([k, v]) => `${k}=${v}`);
   return parts.length ? ` (${parts.join(", ")})` : "";
-}
-
-function bytesText(bytes) {
-  const units = ["B", "KiB", "MiB", "GiB"];
-  let i = 0;
-  while (bytes >= 1024 && i < units.length - 1) { bytes /= 1024; i++; }
-  return `${i ? bytes.toFixed(1) : bytes} ${units[i]}`;
 }

@@ -14,7 +14,7 @@ export function showCurl(section, kind) {
 export function initCurlBoxes() {
   for (const box of document.querySelectorAll("details.curl")) {
     const pre = el("pre");
-    const button = el("button", { type: "button", class: "quiet", i18n: "copy" });
+    const button = el("button", { type: "button", class: "quiet", i18n: "copy", label: "copyCurl" });
     button.addEventListener("click", () => copyText(pre.textContent, button));
     box.replaceChildren(el("summary", { i18n: "asCurl" }), pre, button);
   }

@@ -24,7 +24,7 @@ export function initParaphrase(section) {
         return;
       }
       out.append(bars(results.map((r) => ({ label: r.text, value: r.score })),
-                      { extra: (row) => copyButton(() => row.label) }),
+                      { extra: (row) => copyButton(() => row.label, "copy", row.label) }),
                  copyButton(() => results.map((r) => r.text).join("\n"), "copyAll"));
     });
     showCurl(section, "paraphrase");

@@ -23,7 +23,8 @@ export function initStatus(section) {
     svg.nextElementSibling.textContent = text;
   };
 
-  const poll = () => guarded(section, async () => {
+  // No polling while the server refuses the key: one 401, then quiet until a key works.
+  const poll = () => (api.auth.refused ? Promise.resolve(false) : guarded(section, async () => {
     const now = summarize(parseMetrics(await api.metricsText()));
     const since = previous || { batchSum: 0, batchCount: 0, latencySum: 0, latencyCount: 0 };
     const batches = now.batchCount - since.batchCount;
@@ -39,7 +40,7 @@ export function initStatus(section) {
     section.querySelector("#batch-histogram").replaceChildren(
       bars(now.sizeBuckets.filter((b) => b.value > 0), { max: Math.max(1, ...now.sizeBuckets.map((b) => b.value)) }));
     previous = now;
-  });
+  }));
 
   const showInfo = () => guarded(section, async () => {
     const [info, ready] = await Promise.all([api.info(), api.ready()]);
