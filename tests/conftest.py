@@ -11,6 +11,24 @@ import pytest  # noqa: E402
 
 from tests.paths import FIXTURES  # noqa: E402
 
+# The end-to-end suites, marked `slow` (with every `milvus` test): `pytest -m "not slow"` leaves them
+# out for a quicker check while working; CI and `scripts/test` without -m run everything.
+SLOW = {
+    "tests/serving/api/test_playground.py", "tests/serving/api/test_playground_data.py",
+    "tests/serving/api/test_playground_access.py",  # a real browser
+    "tests/serving/api/test_openapi_property.py",  # schemathesis over every route
+    "tests/training/test_train.py", "tests/training/test_switches.py", "tests/training/test_init_embedding.py",
+    "tests/model_export/test_onnx.py", "tests/model_export/test_savedmodel.py",
+    "tests/inference/test_background_compiles.py", "tests/test_bench_gpu.py",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    root = Path(__file__).resolve().parent.parent
+    for item in items:
+        if item.get_closest_marker("milvus") or Path(item.fspath).resolve().relative_to(root).as_posix() in SLOW:
+            item.add_marker(pytest.mark.slow)
+
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
     return FIXTURES
