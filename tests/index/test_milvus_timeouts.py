@@ -42,6 +42,17 @@ def test_connecting_gives_up_within_the_timeout(endpoint, timeout):
         server.close()
 
 
+def connected(uri: str, timeout: float, tries: int = 3) -> MilvusCollections:
+    """A manager connected to the test server. Connecting is not what the calls' test measures: on a
+    loaded machine the in-process server may miss one 0.4 s handshake, so it is tried again."""
+    for attempt in range(tries):
+        try:
+            return MilvusCollections(MilvusOptions(uri=uri, timeout=timeout))
+        except BackendUnavailable:
+            if attempt == tries - 1:
+                raise
+
+
 @pytest.mark.parametrize("hang", [False, True], ids=["unavailable", "never answers"])
 def test_every_call_after_connecting_gives_up_within_the_timeout(hang):
     timeout = 0.4
@@ -50,7 +61,7 @@ def test_every_call_after_connecting_gives_up_within_the_timeout(hang):
              "create": lambda m: m.create("c", dim=4), "drop": lambda m: m.drop("c")}
     try:
         for what, call in calls.items():
-            manager = MilvusCollections(MilvusOptions(uri=server.uri, timeout=timeout))
+            manager = connected(server.uri, timeout)
             try:
                 assert "did not answer" in gives_up(lambda: call(manager), timeout), what
                 assert "(reconnecting)" not in gives_up(lambda: call(manager), timeout), what
