@@ -21,7 +21,7 @@ from simservice.inference.batching import length_sorted_batches
 from simservice.inference.loaded_model import LoadedModel
 from simservice.service.config import Caller, ServiceConfig
 from simservice.service.engine.admission import Admission, await_ticket
-from simservice.service.engine.background import AugmentJobs
+from simservice.service.engine.background import Jobs
 from simservice.service.engine.jobs import JobKind
 from simservice.service.engine.metrics import Metrics
 from simservice.service.engine.queue import BatchQueue
@@ -53,11 +53,11 @@ class ServiceBase:
         self.metrics = Metrics()
         self.queue: BatchQueue | None = None  # served: the engine; on the command line, none
         self.admission: Admission | None = None
-        self.jobs: AugmentJobs | None = None
+        self.jobs: Jobs | None = None
         if queued:
             self.queue = BatchQueue(self.limits, config.max_batch_samples, config.request_timeout, self.metrics)
             self.admission = Admission(config.max_concurrent_requests, self.metrics)
-            self.jobs = AugmentJobs(self.queue, config.max_augment_jobs)
+            self.jobs = Jobs(self.queue, config.max_augment_jobs)
         self.index = index
         self.model: LoadedModel | None = None  # set once loaded (and, when queued, warmed)
         self.max_input_tokens = 0  # set with the model
@@ -172,6 +172,12 @@ class ServiceBase:
     def admit(self):
         """A slot among the calls in flight (OVERLOADED past the limit); none is needed on the command line."""
         return self.admission.slot() if self.admission is not None else contextlib.nullcontext()
+
+    def require_jobs(self) -> Jobs:
+        """The background jobs; UNSUPPORTED on the command line, which runs its work at once."""
+        if self.jobs is None:
+            raise ServiceError(ErrorKind.UNSUPPORTED, "background jobs run in a served service (simservice serve)")
+        return self.jobs
 
     async def _run(self, kind: JobKind, payloads: Sequence[Any], lengths: Sequence[int], caller: Caller) -> list:
         """The results of a call's units of model work, in order (CLIENT_CLOSED, TIMEOUT as the engine decides)."""
