@@ -29,7 +29,8 @@ class JobOperations(ServiceBase):
             sampling.params  # checked now: the job runs in the background
         except ValueError as exc:
             raise ServiceError(ErrorKind.INVALID, str(exc)) from None
-        return self.require_jobs().start(model, rows_from_records(rows, text_key), text_key, sampling, filters, k, truncate)
+        items = rows_from_records(rows, text_key)
+        return self.require_jobs().start(model, items, text_key, sampling, filters, k, truncate)
 
     async def get_job(self, job_id: str) -> Job:
         return self.require_jobs().get(job_id)

@@ -1,6 +1,6 @@
 """Bulk routes: many items in one NDJSON request, a whole CSV/TSV/JSONL file all or nothing or checked
-then written as a background job (the playground's upload), every item out as NDJSON, and a one-step swap of two collections (what
-`simservice import`, `export` and `reindex --url` use)."""
+then written as a background job (the playground's upload), every item out as NDJSON, and a one-step
+swap of two collections (what `simservice import`, `export` and `reindex --url` use)."""
 
 from __future__ import annotations
 

@@ -44,7 +44,8 @@ async def job_result(job_id: str, service: ServiceDep):
     return FileResponse(path, media_type="application/x-ndjson", filename=f"augment-{job_id}.jsonl")
 
 
-@router.delete("/{job_id}", response_model=JobStatus, summary="cancel a job (an augmentation's queued work is dropped; an upload "
-                                                    "stops after the chunk being written, its rows so far stored)")
+@router.delete("/{job_id}", response_model=JobStatus,
+               summary="cancel a job (an augmentation's queued work is dropped; an upload stops after the chunk "
+                       "being written, its rows so far stored)")
 async def cancel_job(job_id: str, service: ServiceDep):
     return job_status(await service.cancel_job(job_id))
