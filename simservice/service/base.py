@@ -179,13 +179,16 @@ class ServiceBase:
             raise ServiceError(ErrorKind.UNSUPPORTED, "background jobs run in a served service (simservice serve)")
         return self.jobs
 
-    async def _run(self, kind: JobKind, payloads: Sequence[Any], lengths: Sequence[int], caller: Caller) -> list:
-        """The results of a call's units of model work, in order (CLIENT_CLOSED, TIMEOUT as the engine decides)."""
+    async def _run(self, kind: JobKind, payloads: Sequence[Any], lengths: Sequence[int], caller: Caller,
+                   timeout: float | None = None) -> list:
+        """The results of a call's units of model work, in order (CLIENT_CLOSED, TIMEOUT as the engine decides);
+        `timeout`: how long they may wait in the queue, the request timeout unless given."""
         if self.queue is None:
             return _run_now(self.require_ready(), kind, payloads, lengths)
-        ticket = self.queue.submit(kind, payloads, lengths)
+        timeout = self.config.request_timeout if timeout is None else timeout
+        ticket = self.queue.submit(kind, payloads, lengths, timeout)
         try:
-            return await await_ticket(ticket, caller.disconnected, self.config.request_timeout, self.metrics)
+            return await await_ticket(ticket, caller.disconnected, timeout, self.metrics)
         finally:
             if caller.note_batch is not None:
                 caller.note_batch(ticket.batch_size)
@@ -194,7 +197,7 @@ class ServiceBase:
 def _run_now(model: LoadedModel, kind: JobKind, payloads: Sequence[Any], lengths: Sequence[int]) -> list:
     """Model work on this thread: texts in batches within the model's limits, shortest first, as
     the encoder batches them; paraphrase jobs in one batch."""
-    if kind is not JobKind.ENCODE:
+    if not kind.encodes:
         return model.paraphrase_batch(payloads)
     out: list = [None] * len(payloads)
     for batch in length_sorted_batches(lengths, model.limits):

@@ -14,7 +14,7 @@ from simservice.index import Item, ItemNotFound, VectorStore
 from simservice.service.base import in_thread
 from simservice.service.collection_ops import CollectionOperations
 from simservice.service.config import NOBODY, Caller
-from simservice.service.engine.background import UploadJob
+from simservice.service.engine.background import WAIT, UploadJob
 from simservice.service.engine.jobs import JobKind
 from simservice.service.errors import ErrorKind, ServiceError
 
@@ -51,7 +51,8 @@ class CorpusOperations(CollectionOperations):
     async def start_upload(self, name: str, data: bytes, fmt: str, *, file_name: str, truncate: bool = False,
                            typed_cells: bool = True) -> UploadJob:
         """Read and check a whole file as `import_file` does (one bad row and no job starts, nothing
-        written), then encode and write its rows in the background, a chunk at a time, in file order.
+        written), then encode and write its rows in the background, a chunk at a time, in file order,
+        their texts encoded when no live request waits (`JobKind.UPLOAD`).
         A chunk is stored whole or not at all, a file is not: a job that fails or is cancelled midway
         leaves its first `rows_done` rows stored (through file line `stored_through`)."""
         jobs = self.require_jobs()
@@ -65,7 +66,8 @@ class CorpusOperations(CollectionOperations):
                 if job.cancel.is_set():
                     return
                 part = keep[first:first + ENCODE_CHUNK]
-                updated = await self._write(store, [row for row, _ in part], [seq for _, seq in part], NOBODY)
+                updated = await self._write(store, [row for row, _ in part], [seq for _, seq in part], NOBODY,
+                                            JobKind.UPLOAD)
                 job.added, job.updated = job.added + len(part) - updated, job.updated + updated
                 job.rows_done, job.stored_through = job.rows_done + len(part), part[-1][0].line
 
@@ -134,9 +136,11 @@ class CorpusOperations(CollectionOperations):
         return await in_thread(token_ids, tokenizer, [row.text for row in rows], self.max_input_tokens, truncate, to_cut)
 
     async def _write(self, store: VectorStore, rows: Sequence[ImportRow], ids: Sequence[Sequence[int]],
-                     caller: Caller) -> int:
-        """Encode tokenized rows and upsert them; how many replaced an item of the same id."""
-        vectors = await self._run(JobKind.ENCODE, ids, [len(seq) for seq in ids], caller)
+                     caller: Caller, kind: JobKind = JobKind.ENCODE) -> int:
+        """Encode tokenized rows and upsert them; how many replaced an item of the same id. As
+        `JobKind.UPLOAD` the texts wait behind live traffic, as long as that takes."""
+        vectors = await self._run(kind, ids, [len(seq) for seq in ids], caller,
+                                  WAIT if kind.background else None)
         items = [Item(row.id, vector, row.text, row.metadata) for row, vector in zip(rows, vectors)]
         updated = await in_thread(count_existing, store, [item.id for item in items])
         await in_thread(store.upsert, items)

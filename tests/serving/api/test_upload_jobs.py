@@ -3,11 +3,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 
 import pytest
 
+from simservice.inference.batching import BatchLimits
+from simservice.service.engine.jobs import JobKind
+from simservice.service.engine.metrics import Metrics
+from simservice.service.engine.queue import BatchQueue
+from simservice.service.engine.tickets import Ticket, Unit
 from simservice.service import corpus_ops
 from simservice.service.base import in_thread
 from tests.paths import FIXTURES
@@ -44,13 +50,13 @@ def gated_writes(monkeypatch):
     gate, calls, fail_at = threading.Event(), [], []
     write = corpus_ops.CorpusOperations._write
 
-    async def gated(self, store, rows, ids, caller):
+    async def gated(self, store, rows, *args):
         calls.append(len(rows))
         if len(calls) > 1:
             await in_thread(gate.wait, 30)
         if len(calls) in fail_at:
             raise OSError("the index refused the write")
-        return await write(self, store, rows, ids, caller)
+        return await write(self, store, rows, *args)
 
     monkeypatch.setattr(corpus_ops.CorpusOperations, "_write", gated)
     return gate, calls, fail_at
@@ -143,3 +149,19 @@ def test_a_hostile_client_gets_clear_4xx(roformer, tmp_path, chunks_of_two, gate
         gate.set()
         wait_until(client, job["id"], lambda b: b["status"] == "done")
         assert client.delete(f"/jobs/{job['id']}").json()["status"] == "done"  # too late to cancel: stays done
+
+
+def test_an_uploads_texts_wait_behind_live_ones():
+    loop = asyncio.new_event_loop()
+    try:
+        queue = BatchQueue(BatchLimits(8, 1024), 64, 5.0, Metrics())
+        ticket = Ticket(loop, 1, time.monotonic() + 60)
+        upload_unit = Unit(JobKind.UPLOAD, ticket, 0, [2, 5, 3], 3, 0)  # the older one
+        live_unit = Unit(JobKind.ENCODE, ticket, 0, [2, 6, 3], 3, 1)
+        queue._waiting[JobKind.UPLOAD].append(upload_unit)
+        queue._waiting[JobKind.ENCODE].append(live_unit)
+        assert queue._next_batch() == (JobKind.ENCODE, [live_unit])
+        assert queue._next_batch() == (JobKind.UPLOAD, [upload_unit])  # an encoder batch, once none is live
+        assert queue._next_batch() is None
+    finally:
+        loop.close()
