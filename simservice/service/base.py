@@ -21,7 +21,7 @@ from simservice.inference.batching import length_sorted_batches
 from simservice.inference.loaded_model import LoadedModel
 from simservice.service.config import Caller, ServiceConfig
 from simservice.service.engine.admission import Admission, await_ticket
-from simservice.service.engine.background import AugmentJobs
+from simservice.service.engine.background import Jobs
 from simservice.service.engine.jobs import JobKind
 from simservice.service.engine.metrics import Metrics
 from simservice.service.engine.queue import BatchQueue
@@ -53,11 +53,11 @@ class ServiceBase:
         self.metrics = Metrics()
         self.queue: BatchQueue | None = None  # served: the engine; on the command line, none
         self.admission: Admission | None = None
-        self.jobs: AugmentJobs | None = None
+        self.jobs: Jobs | None = None
         if queued:
             self.queue = BatchQueue(self.limits, config.max_batch_samples, config.request_timeout, self.metrics)
             self.admission = Admission(config.max_concurrent_requests, self.metrics)
-            self.jobs = AugmentJobs(self.queue, config.max_augment_jobs)
+            self.jobs = Jobs(self.queue, config.max_augment_jobs)
         self.index = index
         self.model: LoadedModel | None = None  # set once loaded (and, when queued, warmed)
         self.max_input_tokens = 0  # set with the model
@@ -173,13 +173,22 @@ class ServiceBase:
         """A slot among the calls in flight (OVERLOADED past the limit); none is needed on the command line."""
         return self.admission.slot() if self.admission is not None else contextlib.nullcontext()
 
-    async def _run(self, kind: JobKind, payloads: Sequence[Any], lengths: Sequence[int], caller: Caller) -> list:
-        """The results of a call's units of model work, in order (CLIENT_CLOSED, TIMEOUT as the engine decides)."""
+    def require_jobs(self) -> Jobs:
+        """The background jobs; UNSUPPORTED on the command line, which runs its work at once."""
+        if self.jobs is None:
+            raise ServiceError(ErrorKind.UNSUPPORTED, "background jobs run in a served service (simservice serve)")
+        return self.jobs
+
+    async def _run(self, kind: JobKind, payloads: Sequence[Any], lengths: Sequence[int], caller: Caller,
+                   timeout: float | None = None) -> list:
+        """The results of a call's units of model work, in order (CLIENT_CLOSED, TIMEOUT as the engine decides);
+        `timeout`: how long they may wait in the queue, the request timeout unless given."""
         if self.queue is None:
             return _run_now(self.require_ready(), kind, payloads, lengths)
-        ticket = self.queue.submit(kind, payloads, lengths)
+        timeout = self.config.request_timeout if timeout is None else timeout
+        ticket = self.queue.submit(kind, payloads, lengths, timeout)
         try:
-            return await await_ticket(ticket, caller.disconnected, self.config.request_timeout, self.metrics)
+            return await await_ticket(ticket, caller.disconnected, timeout, self.metrics)
         finally:
             if caller.note_batch is not None:
                 caller.note_batch(ticket.batch_size)
@@ -188,7 +197,7 @@ class ServiceBase:
 def _run_now(model: LoadedModel, kind: JobKind, payloads: Sequence[Any], lengths: Sequence[int]) -> list:
     """Model work on this thread: texts in batches within the model's limits, shortest first, as
     the encoder batches them; paraphrase jobs in one batch."""
-    if kind is not JobKind.ENCODE:
+    if not kind.encodes:
         return model.paraphrase_batch(payloads)
     out: list = [None] * len(payloads)
     for batch in length_sorted_batches(lengths, model.limits):

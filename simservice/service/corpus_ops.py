@@ -1,8 +1,10 @@
-"""A corpus in and out of a collection: rows imported (NDJSON lines, an uploaded file all-or-nothing,
-or rows a command read from a file), every item exported as records, and one collection moved over another (reindex)."""
+"""A corpus in and out of a collection: rows imported (NDJSON lines, an uploaded file all-or-nothing
+at once or checked whole then written as a background job, or rows a command read from a file), every
+item exported as records, and one collection moved over another (reindex)."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from typing import Iterator, Sequence
 
@@ -12,6 +14,7 @@ from simservice.index import Item, ItemNotFound, VectorStore
 from simservice.service.base import in_thread
 from simservice.service.collection_ops import CollectionOperations
 from simservice.service.config import NOBODY, Caller
+from simservice.service.engine.background import WAIT, UploadJob
 from simservice.service.engine.jobs import JobKind
 from simservice.service.errors import ErrorKind, ServiceError
 
@@ -41,36 +44,40 @@ class CorpusOperations(CollectionOperations):
         """Insert or replace the items of a whole file (CSV, TSV, JSONL or TXT, read as `simservice import`
         reads it), all or nothing: one bad row, or a file that cannot be read, and nothing is written.
         `typed_cells`: CSV/TSV metadata cells spelling numbers, true, false or null are stored as such."""
-        def rows():
-            try:
-                _, found = read_data(data, fmt, "text", file_name)
-                found = [_typed(row) if typed_cells and fmt in ("csv", "tsv") else row for row in found]
-            except BadInput as exc:
-                raise ServiceError(ErrorKind.INVALID, str(exc)) from None
-            if not found:
-                raise ServiceError(ErrorKind.INVALID, f"{file_name}: no rows to import")
-            return found
+        return await self._import(name, _file_rows(data, fmt, file_name, typed_cells), truncate=truncate,
+                                  fail_on_bad=True, caller=caller, what=f"rows in {file_name}",
+                                  to_skip="fix them and upload the file again")
 
-        return await self._import(name, rows, truncate=truncate, fail_on_bad=True, caller=caller,
-                                  what=f"rows in {file_name}", to_skip="fix them and upload the file again")
+    async def start_upload(self, name: str, data: bytes, fmt: str, *, file_name: str, truncate: bool = False,
+                           typed_cells: bool = True) -> UploadJob:
+        """Read and check a whole file as `import_file` does (one bad row and no job starts, nothing
+        written), then encode and write its rows in the background, a chunk at a time, in file order,
+        their texts encoded when no live request waits (`JobKind.UPLOAD`).
+        A chunk is stored whole or not at all, a file is not: a job that fails or is cancelled midway
+        leaves its first `rows_done` rows stored (through file line `stored_through`)."""
+        jobs = self.require_jobs()
+        jobs.check_room()  # before the long read and check
+        store, keep, _ = await self._checked(name, _file_rows(data, fmt, file_name, typed_cells), truncate=truncate,
+                                             fail_on_bad=True, what=f"rows in {file_name}",
+                                             to_skip="fix them and upload the file again")
+
+        async def write(job: UploadJob) -> None:
+            for first in range(0, len(keep), ENCODE_CHUNK):
+                if job.cancel.is_set():
+                    return
+                part = keep[first:first + ENCODE_CHUNK]
+                updated = await self._write(store, [row for row, _ in part], [seq for _, seq in part], NOBODY,
+                                            JobKind.UPLOAD)
+                job.added, job.updated = job.added + len(part) - updated, job.updated + updated
+                job.rows_done, job.stored_through = job.rows_done + len(part), part[-1][0].line
+
+        return jobs.start_upload(len(keep), name, file_name, write)
 
     async def _import(self, name: str, read, *, truncate: bool, fail_on_bad: bool, caller: Caller, what: str,
                       to_skip: str, check_only: bool = False) -> BulkResult:
-        store = await in_thread(self.require_index().get, name)
-        model = self.require_ready()
         with self.admit():
-            rows = await in_thread(lambda: import_rows(read(), Columns()))
-            good = [r for r in rows if isinstance(r, ImportRow)]
-            ids, reasons = await in_thread(token_ids, model.tokenizer, [r.text for r in good], self.max_input_tokens,
-                                           truncate, "send truncate=true")
-            bad = sorted([r for r in rows if isinstance(r, BadRow)] +
-                         [BadRow(r.number, r.line, why) for r, why in zip(good, reasons) if why], key=lambda b: b.line)
-            keep = [(row, seq) for row, seq, why in zip(good, ids, reasons) if why is None]
-            if bad and fail_on_bad:
-                listed = "; ".join(f"line {b.line}: {b.reason}" for b in bad[:10])
-                noun = what if len(bad) > 1 else what.replace("s", "", 1)  # "1 bad row in x.csv", "2 bad rows"
-                raise ServiceError(ErrorKind.INVALID, f"{len(bad)} bad {noun}, nothing written ({listed}"
-                                   f"{'; ...' if len(bad) > 10 else ''}): {to_skip}")
+            store, keep, bad = await self._checked(name, read, truncate=truncate, fail_on_bad=fail_on_bad,
+                                                   what=what, to_skip=to_skip, admitted=True)
             if check_only or not keep:
                 return BulkResult(0, 0, len(keep), bad)
             updated = 0
@@ -78,6 +85,26 @@ class CorpusOperations(CollectionOperations):
                 part = keep[first:first + ENCODE_CHUNK]
                 updated += await self._write(store, [row for row, _ in part], [seq for _, seq in part], caller)
         return BulkResult(len(keep) - updated, updated, len(keep), bad)
+
+    async def _checked(self, name: str, read, *, truncate: bool, fail_on_bad: bool, what: str, to_skip: str,
+                       admitted: bool = False):
+        """(the store, the good rows with their token ids, the bad rows by line); INVALID listing the bad
+        rows when `fail_on_bad`. Holds an admission slot while it reads, unless the caller holds one."""
+        store = await in_thread(self.require_index().get, name)
+        model = self.require_ready()
+        with contextlib.nullcontext() if admitted else self.admit():
+            rows = await in_thread(lambda: import_rows(read(), Columns()))
+            good = [r for r in rows if isinstance(r, ImportRow)]
+            ids, reasons = await in_thread(token_ids, model.tokenizer, [r.text for r in good], self.max_input_tokens,
+                                           truncate, "send truncate=true")
+        bad = sorted([r for r in rows if isinstance(r, BadRow)] +
+                     [BadRow(r.number, r.line, why) for r, why in zip(good, reasons) if why], key=lambda b: b.line)
+        if bad and fail_on_bad:
+            listed = "; ".join(f"line {b.line}: {b.reason}" for b in bad[:10])
+            noun = what if len(bad) > 1 else what.replace("s", "", 1)  # "1 bad row in x.csv", "2 bad rows"
+            raise ServiceError(ErrorKind.INVALID, f"{len(bad)} bad {noun}, nothing written ({listed}"
+                               f"{'; ...' if len(bad) > 10 else ''}): {to_skip}")
+        return store, [(row, seq) for row, seq, why in zip(good, ids, reasons) if why is None], bad
 
     async def upsert_rows(self, name: str, rows: Sequence[ImportRow], *, truncate: bool = False,
                           to_cut: str = "pass --truncate", caller: Caller = NOBODY) -> tuple[int, int, list[str | None]]:
@@ -109,13 +136,29 @@ class CorpusOperations(CollectionOperations):
         return await in_thread(token_ids, tokenizer, [row.text for row in rows], self.max_input_tokens, truncate, to_cut)
 
     async def _write(self, store: VectorStore, rows: Sequence[ImportRow], ids: Sequence[Sequence[int]],
-                     caller: Caller) -> int:
-        """Encode tokenized rows and upsert them; how many replaced an item of the same id."""
-        vectors = await self._run(JobKind.ENCODE, ids, [len(seq) for seq in ids], caller)
+                     caller: Caller, kind: JobKind = JobKind.ENCODE) -> int:
+        """Encode tokenized rows and upsert them; how many replaced an item of the same id. As
+        `JobKind.UPLOAD` the texts wait behind live traffic, as long as that takes."""
+        vectors = await self._run(kind, ids, [len(seq) for seq in ids], caller,
+                                  WAIT if kind.background else None)
         items = [Item(row.id, vector, row.text, row.metadata) for row, vector in zip(rows, vectors)]
         updated = await in_thread(count_existing, store, [item.id for item in items])
         await in_thread(store.upsert, items)
         return updated
+
+
+def _file_rows(data: bytes, fmt: str, file_name: str, typed_cells: bool):
+    """A reader of an uploaded file's rows, INVALID (naming the file and line) when it cannot be read."""
+    def rows():
+        try:
+            _, found = read_data(data, fmt, "text", file_name)
+            found = [_typed(row) if typed_cells and fmt in ("csv", "tsv") else row for row in found]
+        except BadInput as exc:
+            raise ServiceError(ErrorKind.INVALID, str(exc)) from None
+        if not found:
+            raise ServiceError(ErrorKind.INVALID, f"{file_name}: no rows to import")
+        return found
+    return rows
 
 
 def _typed(row: Row | BadRow) -> Row | BadRow:

@@ -12,7 +12,7 @@ from simservice.augment.output import Output
 from simservice.datafiles import BadRow, Row, rows_from_records
 from simservice.augment.run import Summary, augment
 from simservice.service.base import ServiceBase, in_thread
-from simservice.service.engine.background import AugmentJob, AugmentJobs
+from simservice.service.engine.background import AugmentJob, Job
 from simservice.service.errors import ErrorKind, ServiceError
 from simservice.service.texts import check_count, check_samples
 
@@ -29,18 +29,22 @@ class JobOperations(ServiceBase):
             sampling.params  # checked now: the job runs in the background
         except ValueError as exc:
             raise ServiceError(ErrorKind.INVALID, str(exc)) from None
-        return self._jobs().start(model, rows_from_records(rows, text_key), text_key, sampling, filters, k, truncate)
+        items = rows_from_records(rows, text_key)
+        return self.require_jobs().start(model, items, text_key, sampling, filters, k, truncate)
 
-    async def get_job(self, job_id: str) -> AugmentJob:
-        return self._jobs().get(job_id)
+    async def get_job(self, job_id: str) -> Job:
+        return self.require_jobs().get(job_id)
 
-    async def cancel_job(self, job_id: str) -> AugmentJob:
-        """Cancel a job: its queued work is dropped before compute."""
-        return self._jobs().cancel(job_id)
+    async def cancel_job(self, job_id: str) -> Job:
+        """Cancel a job: an augmentation's queued work is dropped before compute, an upload stops after
+        the chunk being written."""
+        return self.require_jobs().cancel(job_id)
 
     async def job_result(self, job_id: str) -> Path:
         """The JSONL file of a finished job; CONFLICT until it is done."""
-        job = self._jobs().get(job_id)
+        job = self.require_jobs().get(job_id)
+        if not isinstance(job, AugmentJob):
+            raise ServiceError(ErrorKind.INVALID, f"job {job_id} is an upload: its rows are items of its collection")
         if job.status != "done":
             raise ServiceError(ErrorKind.CONFLICT, f"job {job_id} is {job.status}: the result is there once it is done")
         return job.result
@@ -53,8 +57,3 @@ class JobOperations(ServiceBase):
         check_samples(sampling.n, k, self.config.max_paraphrase_n)
         generator = LocalGenerator(self.require_generator(), sampling, truncate)
         return await in_thread(lambda: augment(items, generator, filters, k, output, options, progress=progress))
-
-    def _jobs(self) -> AugmentJobs:
-        if self.jobs is None:
-            raise ServiceError(ErrorKind.UNSUPPORTED, "background jobs run in a served service (simservice serve)")
-        return self.jobs

@@ -47,7 +47,7 @@ FLAGS = {  # flag -> (settings field, type, help)
     "--keep-alive-timeout": ("keep_alive_timeout", float, "seconds an idle keep-alive connection stays open "
                                                           "(default 5)"),
     "--max-connections": ("max_connections", int, "open connections and requests before 503 (default 1024)"),
-    "--max-augment-jobs": ("max_augment_jobs", int, "background augmentation jobs running at once"),
+    "--max-augment-jobs": ("max_augment_jobs", int, "background jobs (augmentations, uploads) running at once"),
     "--max-job-rows": ("max_job_rows", int, "rows in one augmentation job"),
 }
 

@@ -63,7 +63,8 @@ class Settings(BaseSettings):
                                                                  "included (default: the model's max length)")
     max_client_batch_size: int = Field(64, ge=1, description="texts or items in one request")
     max_paraphrase_n: int = Field(128, ge=1, description="most samples one paraphrase request may draw")
-    max_augment_jobs: int = Field(2, ge=1, description="background augmentation jobs running at once (429 past it)")
+    max_augment_jobs: int = Field(2, ge=1, description="background jobs (augmentations and uploads) running at once "
+                                                       "(429 past it)")
     max_job_rows: int = Field(100_000, ge=1, description="rows in one augmentation job")
     max_body_bytes: int = Field(1 << 20, ge=1024, description="largest request body in bytes (413 past it)")
     header_timeout: float = Field(10.0, gt=0, description="seconds a connection may take to send a request's "

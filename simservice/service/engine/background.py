@@ -1,9 +1,12 @@
-"""Background augmentation jobs: a dataset paraphrased through the same queue as live traffic.
+"""Background jobs: a dataset paraphrased through the same queue as live traffic, or an uploaded
+file's checked rows encoded and written a chunk at a time.
 
-A job runs `simservice.augment` on its own thread; its paraphrase work is queued as
+An augmentation job runs `simservice.augment` on its own thread; its paraphrase work is queued as
 `JobKind.AUGMENT` units, which the queue takes only when no live unit waits, so live requests
-go first (a live request waits at most for the batch running and the one prepared). Jobs and
-their results live in memory and a temporary directory: a restart forgets them.
+go first (a live request waits at most for the batch running and the one prepared). An upload job
+is a task on the event loop that writes chunk after chunk, stopping between chunks when cancelled.
+Both kinds share one registry and its limit of jobs at once. Jobs and their results live in memory
+and a temporary directory: a restart forgets them.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Awaitable, Callable
 
 from simservice.augment.filters import Filters
 from simservice.augment.generators import LocalGenerator, Sampling, with_logprobs
@@ -37,19 +41,35 @@ class Cancelled(Exception):
 
 
 @dataclasses.dataclass
-class AugmentJob:
+class Job:
     id: str
     rows: int
     status: str = "running"  # running, done, failed, cancelled
     rows_done: int = 0
-    kept: int = 0
-    bad_rows: list[BadRow] = dataclasses.field(default_factory=list)
-    dropped: dict[str, int] = dataclasses.field(default_factory=dict)
     error: str = ""
     started: float = dataclasses.field(default_factory=time.time)
     finished: float | None = None
     cancel: threading.Event = dataclasses.field(default_factory=threading.Event)
+
+
+@dataclasses.dataclass
+class AugmentJob(Job):
+    kept: int = 0
+    bad_rows: list[BadRow] = dataclasses.field(default_factory=list)
+    dropped: dict[str, int] = dataclasses.field(default_factory=dict)
     result: Path | None = None
+
+
+@dataclasses.dataclass
+class UploadJob(Job):
+    """A file's rows written in order, a chunk at a time: rows 1..rows_done are stored, the last of
+    them on file line `stored_through` (0 while none is)."""
+    collection: str = ""
+    file_name: str = ""
+    added: int = 0
+    updated: int = 0
+    stored_through: int = 0
+    task: asyncio.Task | None = None
 
 
 class QueueGenerator(LocalGenerator):
@@ -82,8 +102,8 @@ class QueueGenerator(LocalGenerator):
                     raise Cancelled from None
 
 
-class AugmentJobs:
-    """The jobs of one service: start, look up, cancel; at most `max_running` run at once."""
+class Jobs:
+    """The jobs of one service, of both kinds: start, look up, cancel; at most `max_running` run at once."""
 
     def __init__(self, queue: BatchQueue, max_running: int = 2):
         self.queue = queue
@@ -92,16 +112,23 @@ class AugmentJobs:
         self._lock = threading.Lock()
         self._directory = Path(tempfile.mkdtemp(prefix="simservice-jobs-"))
 
+    def check_room(self) -> None:
+        """OVERLOADED when `max_running` jobs run: asked before a long check, and again on start."""
+        running = sum(job.status == "running" for job in self._jobs.values())
+        if running >= self.max_running:
+            raise ServiceError(ErrorKind.OVERLOADED, f"{running} background jobs are running, the most at once: "
+                               "wait for one to finish or cancel one", 30)
+
+    def _add(self, job: Job) -> None:
+        with self._lock:
+            self.check_room()
+            self._jobs[job.id] = job
+
     def start(self, model: LoadedModel, items: list[Row | BadRow], text_key: str, sampling: Sampling,
               filters: Filters, k: int, truncate: bool) -> AugmentJob:
-        with self._lock:
-            running = sum(job.status == "running" for job in self._jobs.values())
-            if running >= self.max_running:
-                raise ServiceError(ErrorKind.OVERLOADED, f"{running} augmentation jobs are running, the most at once: "
-                                   "wait for one to finish or cancel one", 30)
-            job = AugmentJob(uuid.uuid4().hex, len(items))
-            job.result = self._directory / f"{job.id}.jsonl"
-            self._jobs[job.id] = job
+        job = AugmentJob(uuid.uuid4().hex, len(items))
+        job.result = self._directory / f"{job.id}.jsonl"
+        self._add(job)
         loop = asyncio.get_running_loop()
         generator = QueueGenerator(model, sampling, truncate, self.queue, loop, job.cancel)
         output = Output(job.result, "jsonl", None, text_key)
@@ -131,13 +158,33 @@ class AugmentJobs:
             output.state_path.unlink(missing_ok=True)
             job.finished = time.time()
 
-    def get(self, job_id: str) -> AugmentJob:
+    def start_upload(self, rows: int, collection: str, file_name: str,
+                     write: Callable[[UploadJob], Awaitable[None]]) -> UploadJob:
+        """Run `write(job)` on the event loop: it writes chunk after chunk, noting each on the job, and
+        returns early once `job.cancel` is set."""
+        job = UploadJob(uuid.uuid4().hex, rows, collection=collection, file_name=file_name)
+        self._add(job)
+        job.task = asyncio.get_running_loop().create_task(self._run_upload(job, write))
+        return job
+
+    @staticmethod
+    async def _run_upload(job: UploadJob, write: Callable[[UploadJob], Awaitable[None]]) -> None:
+        try:
+            await write(job)
+            job.status = "done" if job.rows_done == job.rows else "cancelled"
+        except Exception as exc:  # reported by the job's status, with the rows stored before it
+            log.exception("upload job %s failed", job.id)
+            job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"
+        finally:
+            job.finished = time.time()
+
+    def get(self, job_id: str) -> Job:
         job = self._jobs.get(job_id)
         if job is None:
             raise ServiceError(ErrorKind.NOT_FOUND, f"no job {job_id[:64]!r}: jobs are forgotten on restart")
         return job
 
-    def cancel(self, job_id: str) -> AugmentJob:
+    def cancel(self, job_id: str) -> Job:
         job = self.get(job_id)
         job.cancel.set()
         return job

@@ -123,7 +123,7 @@ class BatchQueue:
     def _take(self, kind: JobKind, taken: list[Unit]) -> list[Unit]:
         """Under the lock: `taken` plus the waiting units of `kind` that fit with it."""
         waiting = self._waiting[kind]
-        if kind is JobKind.ENCODE:
+        if kind.encodes:
             added = pick_encode_batch(waiting, self.limits, taken)
         else:
             added = pick_paraphrase_batch(waiting, self.limits.max_rows, self.max_batch_samples, taken)

@@ -27,15 +27,15 @@ class ModelRunner:
         start = time.perf_counter()
         for unit in units:  # for the request log: the largest batch each request's units ran in
             unit.ticket.batch_size = max(unit.ticket.batch_size, len(units))
-        if kind is JobKind.ENCODE:
-            self._encode(units)
+        if kind.encodes:
+            self._encode(kind, units)
         else:
             self._paraphrase(units)
         self.metrics.batch_seconds.labels(kind.value).observe(time.perf_counter() - start)
         self.metrics.batch_size.labels(kind.value).observe(len(units))
 
-    def _encode(self, units: list[Unit]) -> None:
-        self.metrics.batch_tokens.labels(JobKind.ENCODE.value).observe(padded_tokens(len(units), max(u.length for u in units)))
+    def _encode(self, kind: JobKind, units: list[Unit]) -> None:
+        self.metrics.batch_tokens.labels(kind.value).observe(padded_tokens(len(units), max(u.length for u in units)))
         try:
             vectors = self.model.embed([u.payload for u in units])
         except Exception as exc:

@@ -1,11 +1,13 @@
-"""Request and response bodies of the /jobs routes (background dataset augmentation)."""
+"""Request and response bodies of the /jobs routes (background dataset augmentation, and the
+background uploads a job reports)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from simservice.service.engine.background import AugmentJob, Job, UploadJob
 from simservice.serving.api.schemas import example, sampling_fields, Strict
 
 
@@ -40,16 +42,44 @@ class BadRowOut(BaseModel):
     reason: str = Field(description="why it was skipped")
 
 
+class UploadProgress(BaseModel):
+    model_config = example(collection="faq", file="faq.csv", added=1024, updated=0, stored_through_line=1025,
+                           stored="rows 1-1024 of faq.csv stored (through line 1025)")
+    collection: str = Field(description="the collection written to")
+    file: str = Field(description="the uploaded file's name")
+    added: int = Field(description="items added so far")
+    updated: int = Field(description="items replaced so far (same id)")
+    stored_through_line: int = Field(description="the file line of the last row stored, 0 while none is")
+    stored: str = Field(description="which rows are stored, in words: a failed or cancelled upload keeps them")
+
+
 class JobStatus(BaseModel):
-    model_config = example(id="3f2a9c", status="running", rows=1, rows_done=0, kept=0, bad_rows=[], dropped={},
-                           error="", started=1767225600.0, finished=None)
+    model_config = example(id="3f2a9c", kind="augment", status="running", rows=1, rows_done=0, kept=0, bad_rows=[],
+                           dropped={}, upload=None, error="", started=1767225600.0, finished=None)
     id: str = Field(description="the job's id")
+    kind: Literal["augment", "upload"] = Field(description="augment (POST /jobs/augment) or upload (POST "
+                                                           "/collections/{name}/items/upload?background=true)")
     status: str = Field(description="running, done, failed or cancelled")
     rows: int = Field(description="rows in the job")
-    rows_done: int = Field(description="rows augmented so far")
-    kept: int = Field(description="paraphrases kept (when done)")
-    bad_rows: list[BadRowOut] = Field(description="rows skipped (when done)")
-    dropped: dict[str, int] = Field(description="paraphrases dropped, by filter (when done)")
+    rows_done: int = Field(description="rows augmented, or rows stored, so far")
+    kept: int = Field(0, description="paraphrases kept (an augmentation, when done)")
+    bad_rows: list[BadRowOut] = Field([], description="rows skipped (an augmentation, when done)")
+    dropped: dict[str, int] = Field({}, description="paraphrases dropped, by filter (an augmentation, when done)")
+    upload: UploadProgress | None = Field(None, description="an upload's progress and what it stored")
     error: str = Field(description="why the job failed, if it did")
     started: float = Field(description="start time, seconds since the epoch")
     finished: float | None = Field(description="end time, once it ended")
+
+
+def job_status(job: Job) -> JobStatus:
+    common = dict(id=job.id, status=job.status, rows=job.rows, rows_done=job.rows_done, error=job.error,
+                  started=job.started, finished=job.finished)
+    if isinstance(job, AugmentJob):
+        return JobStatus(kind="augment", kept=job.kept, dropped=job.dropped,
+                         bad_rows=[BadRowOut(row=b.number, reason=b.reason) for b in job.bad_rows], **common)
+    assert isinstance(job, UploadJob)
+    stored = (f"rows 1-{job.rows_done} of {job.file_name} stored (through line {job.stored_through})"
+              if job.rows_done else f"no row of {job.file_name} stored")
+    return JobStatus(kind="upload", upload=UploadProgress(
+        collection=job.collection, file=job.file_name, added=job.added, updated=job.updated,
+        stored_through_line=job.stored_through, stored=stored), **common)

@@ -1,6 +1,6 @@
 """The playground's data screens in chromium against the real server: uploads through the server's
 dataset reader (a malformed CSV stores nothing and names its line; a GBK CSV saved by Excel stores
-the right text), the filter builder (AND / OR / NOT, in / not in, ranges) and its JSON mode, the
+the right text, written by a background job whose progress bar the page shows to its end), the filter builder (AND / OR / NOT, in / not in, ranges) and its JSON mode, the
 Items screen (page through, delete one, delete by filter) and the Snapshots screen (create,
 download, restore, delete), which is hidden where the index backend has no snapshots."""
 
@@ -72,10 +72,27 @@ def check_uploads(page, base):
                                                                "buffer": b"PK"}])
     page.click("#upload-form button[type=submit]")  # refused in the page: nothing sent
     expect(error).to_have_text("faq.xlsx: the playground reads .csv, .tsv, .jsonl, .txt files")
+    page.evaluate("""() => {  // every value the bar shows, as a screen reader reads it
+        window.barValues = [];
+        new MutationObserver(() => window.barValues.push(document.querySelector('#upload-form progress')
+            .getAttribute('aria-valuenow'))).observe(document.querySelector('#upload-form progress'),
+                                                     {attributes: true, attributeFilter: ['aria-valuenow']});
+    }""")
     answer = upload(page, "faq.csv", excel_csv())
-    assert answer.status == 200, answer.text()
+    assert answer.status == 202, answer.text()  # every row checked; a job stores them
+    job = answer.json()
+    assert job["kind"] == "upload" and job["rows"] == len(QUESTIONS)
     expect(page.locator("#tab-search .add-ok")).to_have_text(
-        f"stored all {len(QUESTIONS)} rows of faq.csv in faq ({len(QUESTIONS)} new, 0 replaced)")
+        f"stored all {len(QUESTIONS)} rows of faq.csv in faq ({len(QUESTIONS)} new, 0 replaced)", timeout=MODEL_WAIT)
+    bar = page.locator("#upload-form progress")
+    expect(bar).to_be_visible()
+    expect(bar).to_have_attribute("aria-valuenow", str(len(QUESTIONS)))
+    expect(bar).to_have_attribute("aria-valuemax", str(len(QUESTIONS)))
+    expect(bar).to_have_attribute("aria-valuetext", f"faq.csv: {len(QUESTIONS)} of {len(QUESTIONS)} rows stored")
+    seen = [int(v) for v in page.evaluate("window.barValues")]
+    assert seen == sorted(seen) and seen[-1] == len(QUESTIONS), seen
+    assert httpx.get(f"{base}/jobs/{job['id']}").json()["status"] == "done"
+    expect(page.locator("#upload-form .cancel-upload")).to_be_hidden()
     expect(error).to_be_hidden()
     items = stored(base, "faq")
     assert items["q02"] == ('花呗额度，"怎么"提升', {"topic": "huabei", "rank": 2})

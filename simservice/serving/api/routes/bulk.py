@@ -1,6 +1,6 @@
-"""Bulk routes: many items in one NDJSON request, a whole CSV/TSV/JSONL file all or nothing (the
-playground's upload), every item out as NDJSON, and a one-step swap of two collections (what
-`simservice import`, `export` and `reindex --url` use)."""
+"""Bulk routes: many items in one NDJSON request, a whole CSV/TSV/JSONL file all or nothing or checked
+then written as a background job (the playground's upload), every item out as NDJSON, and a one-step
+swap of two collections (what `simservice import`, `export` and `reindex --url` use)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ import re
 from typing import Iterator, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from simservice.serving.api.auth import require_api_key
 from simservice.serving.api.corpus_schemas import BulkResponse, ReplaceRequest, SkippedLine
 from simservice.serving.api.deps import CallerDep, Index, ReadyModel, ServiceDep
 from simservice.serving.api.guarded_route import GuardedRoute
+from simservice.serving.api.job_schemas import JobStatus, job_status
 from simservice.serving.api.openapi import error_responses
 from simservice.serving.api.schemas import CollectionName
 
@@ -50,13 +51,20 @@ async def bulk_upsert(name: CollectionName, service: ServiceDep, index: Index, m
 
 
 @router.post("/{name}/items/upload", response_model=BulkResponse,
+             responses={202: {"model": JobStatus, "description": "background=true: every row checked, the job "
+                                                                 "writing them started (GET /jobs/{id})"},
+                        **error_responses(429)},
              summary=f"insert or replace the items of a whole file, all or nothing (up to {MAX_FILE_BYTES >> 20} MiB)",
              description="The body is the file as it is: CSV (RFC 4180, a header naming a `text` column; `id` "
                          "and the other columns optional, the others kept as metadata), TSV, JSONL (one "
                          "{\"id\", \"text\", \"metadata\"} a line) or TXT (a text a line). Read as `simservice "
                          "import` reads a file: the encoding from a BOM, else UTF-8, else GB18030 or detected. "
                          "One bad row (its line in the file named), an unclosed quote or an unreadable file "
-                         "refuses the whole file: nothing is written.",
+                         "refuses the whole file: nothing is written. With background=true the file is read "
+                         "and every row checked the same way, then the answer is 202 with a job (GET "
+                         "/jobs/{id}: rows_done of rows stored) that writes the rows in file order, 1024 at a "
+                         "time; a job that fails or is cancelled midway keeps the rows it stored, and says "
+                         "which (rows 1-N, through line L).",
              openapi_extra={"requestBody": {"required": True,
                                             "content": {"application/octet-stream": {"schema": {
                                                 "type": "string", "format": "binary"}}}}})
@@ -67,8 +75,13 @@ async def upload_file(name: CollectionName, service: ServiceDep, index: Index, m
                                             description="the file's name, to start each error message"),
                       truncate: bool = Query(False, description="cut texts over the token limit instead of refusing"),
                       typed_cells: bool = Query(True, description="CSV/TSV metadata cells spelling numbers, true, "
-                                                                  "false or null stored as such (quote to keep text)")):
+                                                                  "false or null stored as such (quote to keep text)"),
+                      background: bool = Query(False, description="check now, write as a job with progress (202)")):
     await service.check_collection(name)  # 404 before reading the body
+    if background:
+        job = await service.start_upload(name, await request.body(), format, file_name=filename, truncate=truncate,
+                                         typed_cells=typed_cells)
+        return JSONResponse(job_status(job).model_dump(), status_code=202)
     result = await service.import_file(name, await request.body(), format, file_name=filename, truncate=truncate,
                                        typed_cells=typed_cells, caller=caller)
     return BulkResponse(added=result.added, updated=result.updated, checked=result.checked, skipped=[])

@@ -1,5 +1,6 @@
-"""Background jobs: POST /jobs/augment starts one, GET /jobs/{id} reports it, GET
-/jobs/{id}/result downloads its JSONL, DELETE /jobs/{id} cancels it."""
+"""Background jobs: POST /jobs/augment starts one (an upload with background=true another), GET
+/jobs/{id} reports it, GET /jobs/{id}/result downloads an augmentation's JSONL, DELETE /jobs/{id}
+cancels it."""
 
 from __future__ import annotations
 
@@ -9,20 +10,13 @@ from fastapi.responses import FileResponse
 from simservice.augment.filters import Filters
 from simservice.augment.generators import Sampling
 from simservice.inference.sampler import KNOBS
-from simservice.service.engine.background import AugmentJob
 from simservice.serving.api.auth import require_api_key
 from simservice.serving.api.deps import GeneratorModel, ServiceDep
 from simservice.serving.api.guarded_route import GuardedRoute
-from simservice.serving.api.job_schemas import AugmentRequest, BadRowOut, JobStatus
+from simservice.serving.api.job_schemas import AugmentRequest, JobStatus, job_status
 from simservice.serving.api.openapi import error_responses
 
 router = APIRouter(prefix="/jobs", tags=["jobs"], route_class=GuardedRoute, dependencies=[Depends(require_api_key)])
-
-
-def job_status(job: AugmentJob) -> JobStatus:
-    return JobStatus(id=job.id, status=job.status, rows=job.rows, rows_done=job.rows_done, kept=job.kept,
-                     bad_rows=[BadRowOut(row=b.number, reason=b.reason) for b in job.bad_rows],
-                     dropped=job.dropped, error=job.error, started=job.started, finished=job.finished)
 
 
 @router.post("/augment", response_model=JobStatus, status_code=202,
@@ -50,6 +44,8 @@ async def job_result(job_id: str, service: ServiceDep):
     return FileResponse(path, media_type="application/x-ndjson", filename=f"augment-{job_id}.jsonl")
 
 
-@router.delete("/{job_id}", response_model=JobStatus, summary="cancel a job (its queued work is dropped)")
+@router.delete("/{job_id}", response_model=JobStatus,
+               summary="cancel a job (an augmentation's queued work is dropped; an upload stops after the chunk "
+                       "being written, its rows so far stored)")
 async def cancel_job(job_id: str, service: ServiceDep):
     return job_status(await service.cancel_job(job_id))

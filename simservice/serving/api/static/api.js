@@ -133,13 +133,25 @@ export async function dropCollection(name) {
   await call("DELETE", `collections/${enc(name)}`);
 }
 
-// A whole file stored by the server's dataset reader, all or nothing: {added, updated, checked}.
-export async function uploadFile(collection, file, format) {
-  const query = new URLSearchParams({ format, filename: file.name });
+// A whole file read and checked by the server (all rows good or a 422 naming the bad lines), then
+// written by a background job: the job's status, {id, status, rows, rows_done, upload: {...}}.
+export async function startUpload(collection, file, format) {
+  const query = new URLSearchParams({ format, filename: file.name, background: "true" });
   const data = await call("POST", `collections/${enc(collection)}/items/upload?${query}`, file, "upload",
                           "application/octet-stream");
-  expect(data && typeof data.checked === "number", "/items/upload", data);
+  expect(data && typeof data.id === "string" && data.upload, "/items/upload", data);
   return data;
+}
+
+// A background job's status; cancelJob stops it (an upload after the chunk being written).
+export async function getJob(id) {
+  const data = await call("GET", `jobs/${enc(id)}`);
+  expect(data && typeof data.rows_done === "number", `/jobs/${id}`, data);
+  return data;
+}
+
+export async function cancelJob(id) {
+  return call("DELETE", `jobs/${enc(id)}`);
 }
 
 // {items: [{id, text, metadata}], offset, limit, count} ordered by id.

@@ -38,9 +38,14 @@ const STRINGS = {
     text: "text", metadata: "metadata", metadataJson: "metadata (JSON object)", addButton: "Add", file: "file",
     uploadHint: "Or upload a CSV or TSV file (a header with a text column; id and other columns optional, " +
       "kept as metadata), a JSONL file (one {\"id\", \"text\", \"metadata\"} per line) or a TXT file (a text per " +
-      "line). UTF-8 or GBK (as Excel saves it). The whole file is stored or, if any row is bad, nothing. " +
+      "line). UTF-8 or GBK (as Excel saves it). Every row is checked first: if any is bad, nothing is stored. " +
+      "The rows are then stored in the background, with a progress bar; if that stops midway, the rows stored are named. " +
       "Numbers, true and false in cells and filter values are read as such; quote them to keep a string.",
-    uploadButton: "Upload", uploading: "uploading {name}…",
+    uploadButton: "Upload", uploading: "uploading {name}…", storing: "{file}: {done} of {rows} rows stored",
+    rowsStored: "rows stored", cancelUpload: "Cancel upload", storedNone: "no row stored",
+    storedRows: "rows 1–{done} stored (through line {line} of the file)",
+    uploadFailed: "storing {file} failed ({error}): {stored}; the rest was not stored",
+    uploadCancelled: "upload of {file} cancelled: {stored}; the rest was not stored",
     badFileType: "{file}: the playground reads {types} files", fileTooBig: "{file} is {size} MiB: the playground " +
       "uploads files up to 16 MiB; use simservice import --url for more",
     itemsHint: "The items of a collection, ordered by id.", show: "Show", previous: "previous", next: "next",
@@ -114,8 +119,12 @@ const STRINGS = {
     text: "文本", metadata: "元数据", metadataJson: "元数据（JSON 对象）", addButton: "添加", file: "文件",
     uploadHint: "或上传 CSV / TSV 文件（表头含 text 列；id 及其他列可选，其他列存为元数据）、JSONL 文件（每行一个 " +
       "{\"id\", \"text\", \"metadata\"}）或 TXT 文件（每行一条文本）。支持 UTF-8 或 GBK（Excel 保存的格式）。" +
-      "整个文件要么全部存入，要么（任一行有错时）什么都不存。单元格和过滤值中的数字、true、false 按其类型读取；加引号则保留为字符串。",
-    uploadButton: "上传", uploading: "正在上传 {name}…",
+      "先检查每一行：任一行有错时什么都不存。之后在后台写入并显示进度条；若中途停止，会说明已存入哪些行。单元格和过滤值中的数字、true、false 按其类型读取；加引号则保留为字符串。",
+    uploadButton: "上传", uploading: "正在上传 {name}…", storing: "{file}：已存入 {done} / {rows} 行",
+    rowsStored: "已存入的行", cancelUpload: "取消上传", storedNone: "没有存入任何行",
+    storedRows: "已存入第 1–{done} 行（至文件第 {line} 行）",
+    uploadFailed: "{file} 写入失败（{error}）：{stored}；其余行未存入",
+    uploadCancelled: "已取消上传 {file}：{stored}；其余行未存入",
     badFileType: "{file}：试用页只能读取 {types} 文件", fileTooBig: "{file} 大小为 {size} MiB：试用页最多上传 16 MiB；" +
       "更大的文件请用 simservice import --url",
     itemsHint: "集合中的条目，按 id 排序。", show: "显示", previous: "上一页", next: "下一页",

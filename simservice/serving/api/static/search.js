@@ -8,7 +8,7 @@ import { showCurl } from "./curl.js";
 import { filterBuilder } from "./filters.js";
 import { t } from "./i18n.js";
 import { el, guarded, numberOf } from "./ui.js";
-import { FORMATS, formatOf } from "./upload.js";
+import { FORMATS, followJob, formatOf } from "./upload.js";
 
 const UPLOAD_FILE_LIMIT = 16 << 20;
 
@@ -45,6 +45,17 @@ export function metadataChips(id, metadata) {
   return meta;
 }
 
+// The bar and its words follow the job: rows_done of rows stored.
+function showProgress(bar, label, job, file) {
+  bar.max = job.rows;
+  bar.value = job.rows_done;
+  const words = t("storing", { file, done: job.rows_done, rows: job.rows });
+  for (const [name, value] of [["aria-valuemin", 0], ["aria-valuemax", job.rows], ["aria-valuenow", job.rows_done],
+                               ["aria-valuetext", words]]) bar.setAttribute(name, String(value));
+  bar.hidden = false;
+  label.textContent = words;
+}
+
 function initAdding(section, searchForm) {
   const addForm = section.querySelector("#add-form");
   const uploadForm = section.querySelector("#upload-form");
@@ -76,6 +87,8 @@ function initAdding(section, searchForm) {
     event.preventDefault();
     ok.textContent = "";
     const label = uploadForm.querySelector(".progress-text");
+    const bar = uploadForm.querySelector("progress");
+    const cancel = uploadForm.querySelector(".cancel-upload");
     await guarded(section, async () => {
       const name = collection();
       const file = uploadForm.elements.file.files[0];
@@ -86,13 +99,24 @@ function initAdding(section, searchForm) {
         throw new Error(t("fileTooBig", { file: file.name, size: (file.size / 1048576).toFixed(1) }));
       }
       label.textContent = t("uploading", { name: file.name });
+      bar.hidden = true;  // until this file's job starts; then it stays, at its end, after the job
+      let job;
       try {
-        const result = await api.uploadFile(name, file, format);
-        ok.textContent = t("uploaded", { count: result.checked, file: file.name, name, added: result.added,
-                                         updated: result.updated });
+        job = await api.startUpload(name, file, format);  // every row checked: a bad file stops here
+        cancel.onclick = () => api.cancelJob(job.id).catch(() => {});
+        cancel.hidden = false;
+        job = await followJob(job, (status) => showProgress(bar, label, status, file.name));
       } finally {
         label.textContent = "";
+        cancel.hidden = true;
       }
+      const { added, updated, stored_through_line: line } = job.upload;
+      if (job.status !== "done") {
+        const stored = job.rows_done ? t("storedRows", { done: job.rows_done, line }) : t("storedNone");
+        throw new Error(t(job.status === "cancelled" ? "uploadCancelled" : "uploadFailed",
+                          { file: file.name, stored, error: job.error }));
+      }
+      ok.textContent = t("uploaded", { count: job.rows, file: file.name, name, added, updated });
     }, error);
     showCurl(section, "upload");
   });
