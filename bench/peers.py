@@ -27,7 +27,7 @@ simservice float32's on the same texts (min and mean). In the same run: GEMM pea
 row's GFLOP/s (matmuls of the real tokens, padding not counted) is given against the float32
 peak and against the peak of the precision it computes in.
 
-    .venv/bin/python bench/peers.py --model /work/bench-e5 --onnx /work/bench-e5-onnx
+    .venv/bin/python bench/peers.py --model ../bench-e5 --onnx ../bench-e5-onnx
 """
 
 from __future__ import annotations
@@ -202,8 +202,8 @@ def measure(encode, texts: list[str], repeats: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="/work/bench-e5", help="converted multilingual-e5-small")
-    parser.add_argument("--onnx", default="/work/bench-e5-onnx", help="`simservice export-model --format onnx` "
+    parser.add_argument("--model", default="../bench-e5", help="converted multilingual-e5-small")
+    parser.add_argument("--onnx", default="../bench-e5-onnx", help="`simservice export-model --format onnx` "
                                                                       "of --model (encoder.int8.onnx is written there)")
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "dev" / "lcqmc_dev.tsv"))
     parser.add_argument("--sentences", type=int, default=128)

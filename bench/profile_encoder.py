@@ -11,7 +11,7 @@ The model computes a bfloat16 exact GELU in float32 (cast up, GELU, cast down);
 `--gelu-in-bfloat16` also profiles each 16-bit precision with the GELU computed in its own dtype,
 patched in for this process only: what that choice buys, in one run.
 
-    .venv/bin/python bench/profile_encoder.py --model /work/bench-e5 --rows 32
+    .venv/bin/python bench/profile_encoder.py --model ../bench-e5 --rows 32
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def gemm_rates(shapes, repeats: int) -> list[dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="/work/bench-e5")
+    parser.add_argument("--model", default="../bench-e5")
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "dev" / "lcqmc_dev.tsv"))
     parser.add_argument("--rows", type=int, default=32)
     parser.add_argument("--steps", type=int, default=5)
