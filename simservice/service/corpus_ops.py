@@ -62,14 +62,12 @@ class CorpusOperations(CollectionOperations):
                                              to_skip="fix them and upload the file again")
 
         async def write(job: UploadJob) -> None:
-            for first in range(0, len(keep), ENCODE_CHUNK):
+            for rows, ids in _chunks(keep):
                 if job.cancel.is_set():
                     return
-                part = keep[first:first + ENCODE_CHUNK]
-                updated = await self._write(store, [row for row, _ in part], [seq for _, seq in part], NOBODY,
-                                            JobKind.UPLOAD)
-                job.added, job.updated = job.added + len(part) - updated, job.updated + updated
-                job.rows_done, job.stored_through = job.rows_done + len(part), part[-1][0].line
+                updated = await self._write(store, rows, ids, NOBODY, JobKind.UPLOAD)
+                job.added, job.updated = job.added + len(rows) - updated, job.updated + updated
+                job.rows_done, job.stored_through = job.rows_done + len(rows), rows[-1].line
 
         return jobs.start_upload(len(keep), name, file_name, write)
 
@@ -81,9 +79,8 @@ class CorpusOperations(CollectionOperations):
             if check_only or not keep:
                 return BulkResult(0, 0, len(keep), bad)
             updated = 0
-            for first in range(0, len(keep), ENCODE_CHUNK):
-                part = keep[first:first + ENCODE_CHUNK]
-                updated += await self._write(store, [row for row, _ in part], [seq for _, seq in part], caller)
+            for rows, ids in _chunks(keep):
+                updated += await self._write(store, rows, ids, caller)
         return BulkResult(len(keep) - updated, updated, len(keep), bad)
 
     async def _checked(self, name: str, read, *, truncate: bool, fail_on_bad: bool, what: str, to_skip: str,
@@ -145,6 +142,13 @@ class CorpusOperations(CollectionOperations):
         updated = await in_thread(count_existing, store, [item.id for item in items])
         await in_thread(store.upsert, items)
         return updated
+
+
+def _chunks(keep: Sequence[tuple[ImportRow, Sequence[int]]]):
+    """The checked rows and their token ids, ENCODE_CHUNK at a time, in order."""
+    for first in range(0, len(keep), ENCODE_CHUNK):
+        part = keep[first:first + ENCODE_CHUNK]
+        yield [row for row, _ in part], [seq for _, seq in part]
 
 
 def _file_rows(data: bytes, fmt: str, file_name: str, typed_cells: bool):
