@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from simservice.precision import DTYPE_POLICIES
-from simservice.training.options import OBJECTIVES, TrainOptions
+from simservice.training.options import EXPORT_DTYPES, OBJECTIVES, TrainOptions
 
 
 def _objectives(text: str) -> tuple[str, ...]:
@@ -30,8 +30,10 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--init", type=Path, help="fine-tune this checkpoint (official TF1 or HF) instead of scratch; "
                                              "an embedding model gets a fresh MLM head")
     p.add_argument("--init-layers", type=int, help="keep this many of --init's layers (evenly spaced, the last kept)")
-    p.add_argument("--export-dtype", choices=("float32", "float16"), default="float32",
-                   help="weights of a Hugging Face export (CLS or mean pooling); default float32")
+    p.add_argument("--export-dtype", choices=EXPORT_DTYPES, default="float32",
+                   help="weights of a Hugging Face export (CLS or mean pooling); int8: the large matrices in int8 "
+                        "with a scale per row (a quarter of float32's size, read by simservice only); "
+                        "default float32")
     p.add_argument("--objectives", type=_objectives, default=("simbert",),
                    help="comma-separated: simbert (seq2seq + in-batch contrastive on positives), "
                         "cosent (labelled pairs), triplet (hard negatives), mlm, simcse and denoise "
@@ -72,7 +74,8 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
     g.add_argument("--checkpoint-minutes", type=float, default=d["checkpoint_minutes"].default,
                    help="save state and export this often (default %(default)s)")
     g.add_argument("--eval", dest="eval_files", type=Path, nargs="+", default=(),
-                   help="labelled TSVs scored (Spearman) at every checkpoint")
+                   help="labelled TSVs scored (Spearman) at every checkpoint; the export with the best mean "
+                        "is kept in WORK_DIR/best (its step and scores in WORK_DIR/best.json)")
     g.add_argument("--eval-limit", type=int, default=d["eval_limit"].default,
                    help="first N pairs of each --eval file (default %(default)s)")
     p.set_defaults(func=run_train)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from simservice.precision import DtypePolicy
 
+EXPORT_DTYPES = ("float32", "float16", "int8")
 OBJECTIVES = ("simbert", "cosent", "triplet", "mlm", "simcse", "denoise", "distil")
 
 
@@ -14,7 +15,7 @@ OBJECTIVES = ("simbert", "cosent", "triplet", "mlm", "simcse", "denoise", "disti
 class TrainOptions:
     work_dir: Path
     output: Path | None = None  # final checkpoint (official format; HF for CLS / mean pooling); default work_dir/export
-    export_dtype: str = "float32"  # weights of an HF export: float32 or float16
+    export_dtype: str = "float32"  # weights of an HF export: float32, float16 or int8 (matrices; see int8_storage)
     init: Path | None = None  # fine-tune this checkpoint instead of starting from scratch
     init_layers: int | None = None  # keep this many of --init's layers, evenly spaced, ending at the last
     objectives: tuple[str, ...] = ("simbert",)
@@ -70,8 +71,8 @@ class TrainOptions:
                 raise ValueError(f"objective {objective!r} needs its data files (see --help)")
         if "distil" in self.objectives and not (self.distil_teacher or self.init):
             raise ValueError("objective 'distil' needs a teacher: --distil-teacher or --init")
-        if self.export_dtype not in ("float32", "float16"):
-            raise ValueError(f"export_dtype must be float32 or float16, got {self.export_dtype!r}")
+        if self.export_dtype not in EXPORT_DTYPES:
+            raise ValueError(f"export_dtype must be one of {EXPORT_DTYPES}, got {self.export_dtype!r}")
         if self.steps < 1:
             raise ValueError(f"steps must be >= 1, got {self.steps}")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import signal
 import time
 from pathlib import Path
@@ -145,11 +146,30 @@ class _Evaluator:
             self.sets.append((Path(path).stem, pairs))
         self.encode = ModelEncoder(trainer.model, tokenizer)
 
-    def __call__(self) -> str:
+    def __call__(self) -> dict[str, float]:
         from simservice.evaluation.report import evaluate_pairs
 
-        return "  ".join(f"{name} spearman={evaluate_pairs(name, pairs, self.encode).spearman:.4f}"
-                         for name, pairs in self.sets)
+        return {name: evaluate_pairs(name, pairs, self.encode).spearman for name, pairs in self.sets}
+
+
+BEST_DIR, BEST_FILE = "best", "best.json"
+
+
+def keep_if_best(work_dir: Path, export_dir: Path, step: int, scores: dict[str, float]) -> bool:
+    """Copy the export to WORK_DIR/best when the mean of its scores beats every earlier checkpoint's
+    (WORK_DIR/best.json remembers that one across resumes, so a peak before the end is kept)."""
+    work_dir = Path(work_dir)
+    mean = float(np.mean(list(scores.values())))
+    record = work_dir / BEST_FILE
+    if record.exists() and json.loads(record.read_text())["mean"] >= mean:
+        return False
+    staging = work_dir / (BEST_DIR + ".tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(export_dir, staging)
+    shutil.rmtree(work_dir / BEST_DIR, ignore_errors=True)
+    staging.rename(work_dir / BEST_DIR)
+    record.write_text(json.dumps({"step": step, "mean": mean, "scores": scores}))
+    return True
 
 
 def export(model, tokenizer: Tokenizer, o: TrainOptions) -> Path:
@@ -168,8 +188,11 @@ def train(o: TrainOptions) -> Path:
     def checkpoint(step: int) -> None:
         save_state(o.work_dir, trainer.model, trainer.optimizer, step)
         export(trainer.model, tokenizer, o)
-        scores = evaluator() if evaluator.sets else ""
-        tqdm.write(f"checkpoint step {step}: {o.work_dir}, exported {o.export_dir} {scores}")
+        scores = evaluator() if evaluator.sets else {}
+        best = bool(scores) and keep_if_best(o.work_dir, o.export_dir, step, scores)
+        shown = "  ".join(f"{name} spearman={value:.4f}" for name, value in scores.items())
+        tqdm.write(f"checkpoint step {step}: {o.work_dir}, exported {o.export_dir} {shown}"
+                   + (f" (best so far: copied to {Path(o.work_dir) / BEST_DIR})" if best else ""))
 
     stop = []  # a signal asks to stop; the loop saves at a step boundary, so the state is never half a step
     handlers = {sig: signal.signal(sig, lambda *_: stop.append(True)) for sig in (signal.SIGINT, signal.SIGTERM)}
