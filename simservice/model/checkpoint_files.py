@@ -15,6 +15,7 @@ from typing import Literal, Protocol
 import numpy as np
 
 from simservice.model.errors import CheckpointError
+from simservice.model.int8_storage import SCALE_SUFFIX, dequantize_rows
 
 Layout = Literal["tf1", "hf"]
 
@@ -109,15 +110,19 @@ class TF1Source:
 
 
 class SafetensorsSource:
+    """A safetensors file; matrices stored in int8 with per-row scales (`int8_storage`) read as float32."""
+
     def __init__(self, path: Path):
         from safetensors import SafetensorError, safe_open
 
         self.path = path
         try:
             self._file = safe_open(str(path), framework="numpy")
-            self._names = set(self._file.keys())
+            keys = set(self._file.keys())
         except (SafetensorError, OSError) as e:
             raise CheckpointError(f"{path}: cannot read safetensors file ({e})") from e
+        self._scaled = {k[: -len(SCALE_SUFFIX)] for k in keys if k.endswith(SCALE_SUFFIX)}
+        self._names = keys - {k + SCALE_SUFFIX for k in self._scaled}
 
     def names(self) -> set[str]:
         return self._names
@@ -126,7 +131,12 @@ class SafetensorsSource:
         return tuple(self._file.get_slice(name).get_shape())
 
     def get(self, name: str) -> np.ndarray:
-        return self._file.get_tensor(name)
+        if name not in self._scaled:
+            return self._file.get_tensor(name)
+        try:
+            return dequantize_rows(self._file.get_tensor(name), self._file.get_tensor(name + SCALE_SUFFIX))
+        except ValueError as e:
+            raise CheckpointError(f"{self.path}: {name}: {e}") from e
 
 
 class TorchBinSource:

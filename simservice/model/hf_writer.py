@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from simservice.model.checkpoint_writer import write_vocab
+from simservice.model.int8_storage import quantize_tensors
 from simservice.model.piece_tokenizer import PieceTokenizer
 from simservice.model.sim_model import SimModel
 from simservice.model.tokenizer import Tokenizer
@@ -53,8 +54,9 @@ def sentence_transformers_files(model: SimModel) -> dict[str, object]:
 
 
 def save_hf(model: SimModel, tokenizer: Tokenizer, directory: str | Path, dtype: str = "float32") -> Path:
-    """Write the checkpoint into `directory` (replaced whole); `dtype` "float16" halves the weights,
-    which the loader reads back as float32."""
+    """Write the checkpoint into `directory` (replaced whole); `dtype` "float16" halves the weights, "int8"
+    stores the large matrices in int8 with a scale per row and the rest in float16 (`int8_storage`, read
+    by simservice only); the loader reads either back as float32."""
     from safetensors.numpy import save_file
 
     target = Path(directory)
@@ -63,8 +65,9 @@ def save_hf(model: SimModel, tokenizer: Tokenizer, directory: str | Path, dtype:
     staging.chmod(0o755)
     try:
         tensors = {e.name: np.ascontiguousarray(e.variable.numpy().T if e.transform is not None
-                                                else e.variable.numpy()).astype(dtype)
+                                                else e.variable.numpy())
                    for e in hf_table(model, "")}
+        tensors = quantize_tensors(tensors) if dtype == "int8" else {k: v.astype(dtype) for k, v in tensors.items()}
         save_file(tensors, str(staging / "model.safetensors"), metadata={"format": "pt"})
         (staging / "model.safetensors").chmod(0o644)
         if isinstance(tokenizer, PieceTokenizer):

@@ -14,17 +14,21 @@ from pathlib import Path
 
 from simservice.model.checkpoint_files import find_checkpoint
 from simservice.model.config import Architecture
-from simservice.model_export import FORMATS
+from simservice.model_export import FORMATS, HF_DTYPES
 from simservice.model_export.errors import ExportError
 
 log = logging.getLogger(__name__)
 
 
 def export_model(model_dir: str | Path, fmt: str, output: str | Path, *, force: bool = False,
-                 architecture: Architecture | None = None, max_length: int | None = None) -> Path:
-    """Export the checkpoint in `model_dir` as `fmt` into the directory `output`; returns `output`."""
+                 architecture: Architecture | None = None, max_length: int | None = None,
+                 dtype: str = "float32") -> Path:
+    """Export the checkpoint in `model_dir` as `fmt` into the directory `output`; returns `output`.
+    `dtype` is the weights' storage of the `hf` format (float32, float16, int8)."""
     if fmt not in FORMATS:
         raise ExportError(f"unsupported format {fmt!r}: choose one of {', '.join(FORMATS)}")
+    if dtype not in HF_DTYPES or (dtype != "float32" and fmt != "hf"):
+        raise ExportError(f"--dtype {dtype!r}: the hf format stores {', '.join(HF_DTYPES)}; the others float32")
     out = Path(output)
     _check_output(Path(model_dir), out, force)
     files = find_checkpoint(model_dir)  # a CheckpointError naming what is missing, before TensorFlow loads
@@ -36,6 +40,8 @@ def export_model(model_dir: str | Path, fmt: str, output: str | Path, *, force: 
     from simservice.model_export.manifest import model_facts, write_manifest
 
     model, tokenizer = load_checkpoint(model_dir, architecture=architecture, max_length=max_length)
+    if fmt == "hf":
+        return _export_hf(model, tokenizer, Path(model_dir), out, dtype)
     exporter = {"tensorflow": tf.__version__, "keras": keras.__version__}
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = out.parent / f".{out.name}.partial-{os.getpid()}"
@@ -61,6 +67,17 @@ def export_model(model_dir: str | Path, fmt: str, output: str | Path, *, force: 
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     log.info("exported %s as %s to %s", model_dir, fmt, out)
+    return out
+
+
+def _export_hf(model, tokenizer, model_dir: Path, out: Path, dtype: str) -> Path:
+    from simservice.model.hf_writer import save_hf
+
+    if model.pooler is not None:
+        raise ExportError(f"{model_dir}: a model with a linear pooler (SimBERT / RoFormer-Sim) has no Hugging Face "
+                          "layout here; the hf format is for mean or CLS pooling models")
+    save_hf(model, tokenizer, out, dtype)  # staged and moved into place whole, as the other formats
+    log.info("exported %s as hf (%s weights) to %s", model_dir, dtype, out)
     return out
 
 
