@@ -96,9 +96,49 @@ def run_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_mine_parser(subparsers) -> argparse.ArgumentParser:
+    from simservice.defaults import demo_model
+
+    p = subparsers.add_parser(
+        "mine-pairs", help="mine paraphrase pairs from plain sentences with an encoder (training data for simbert)",
+        description="Encodes every distinct sentence, pairs each with its nearest neighbours at or above "
+                    "--threshold (cosine), drops pairs that differ only in punctuation, spaces or case (or by "
+                    "fewer than --min-edit characters), and writes a labelled pair file (label 1, the cosine "
+                    "beside it), best first, for train --positives.")
+    p.add_argument("--model", default=demo_model(), help="encoder checkpoint (default: models/demo)")
+    p.add_argument("--sentences", type=Path, nargs="+", required=True, help="text files, a sentence a line")
+    p.add_argument("-o", "--output", type=Path, required=True, help="pair file to write (TSV)")
+    p.add_argument("--threshold", type=float, default=0.95, help="least cosine of a pair (default %(default)s)")
+    p.add_argument("--neighbours", type=int, default=5, help="neighbours looked at per sentence (default %(default)s)")
+    p.add_argument("--min-edit", type=int, default=2,
+                   help="least characters changed, punctuation and spaces aside (default %(default)s)")
+    p.add_argument("--limit", type=int, help="only the first N distinct sentences")
+    p.set_defaults(func=run_mine)
+    return p
+
+
+def run_mine(args: argparse.Namespace) -> int:
+    from simservice.inference.load_pipeline import load_model
+    from simservice.training.data import read_sentences
+    from simservice.training.mining import distinct, encode_all, mine, write_pairs
+
+    if not -1.0 <= args.threshold <= 1.0 or args.neighbours < 1 or args.min_edit < 0 or (args.limit or 1) < 1:
+        print("simservice mine-pairs: need -1 <= --threshold <= 1, --neighbours >= 1, --min-edit >= 0, --limit >= 1",
+              file=sys.stderr)
+        return 2
+    texts = distinct(read_sentences(args.sentences))[: args.limit]
+    model = load_model(args.model)
+    vectors = encode_all(model.encode, texts)
+    pairs = mine(texts, vectors, threshold=args.threshold, neighbours=args.neighbours, min_edit=args.min_edit)
+    write_pairs(pairs, args.output)
+    print(f"wrote {args.output}: {len(pairs)} pairs from {len(texts)} distinct sentences")
+    return 0
+
+
 def register(subparsers) -> None:
-    """Add `train` to an argparse subparsers object."""
+    """Add `train` and `mine-pairs` to an argparse subparsers object."""
     add_train_parser(subparsers)
+    add_mine_parser(subparsers)
 
 
 def main(argv: list[str] | None = None) -> int:
