@@ -10,8 +10,9 @@ DtypePolicy = Literal["float32", "mixed_bfloat16", "mixed_float16"]
 DTYPE_POLICIES: tuple[str, ...] = get_args(DtypePolicy)
 
 # What a loaded model can serve in: a dtype policy, or int8 (float32 weights loaded, then the
-# transformer blocks' Dense kernels quantized to int8; see `simservice.model.quantization`).
-Precision = Literal[DtypePolicy, "int8"]
+# transformer blocks' Dense kernels quantized to int8; see `simservice.model.quantization`), or auto
+# (the fastest of these that keeps float32's vectors on this machine; `inference.auto_precision`).
+Precision = Literal[DtypePolicy, "int8", "auto"]
 PRECISIONS: tuple[str, ...] = get_args(Precision)
 
 

@@ -6,6 +6,9 @@ import os
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# The service's default precision is auto (measured per machine): tests compare vectors across routes,
+# processes and clients to 1e-6, so they serve in float32 unless a test asks for another.
+os.environ.setdefault("SIMSERVICE_PRECISION", "float32")
 
 import pytest  # noqa: E402
 

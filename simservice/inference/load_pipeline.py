@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from simservice.inference.batching import BatchLimits
@@ -9,6 +10,8 @@ from simservice.inference.pipeline import SimPipeline
 from simservice.model.config import Architecture, Pooling
 from simservice.model.loader import load_checkpoint
 from simservice.precision import Precision, check_precision
+
+log = logging.getLogger(__name__)
 
 
 def load_model(path: str | Path, *, architecture: Architecture | None = None, max_length: int | None = None,
@@ -25,10 +28,43 @@ def load_model(path: str | Path, *, architecture: Architecture | None = None, ma
     `jit_compile` compiles the encoder and the whole decode loop with XLA (one executable per batch
     shape bucket; the decode loop's in the background, see `SimPipeline.wait_for_compiles`);
     `precision` "mixed_bfloat16" / "mixed_float16" computes in 16 bits, "int8" runs the
-    transformer blocks' matmuls in int8 and needs `jit_compile` (see `check_precision`).
+    transformer blocks' matmuls in int8 and needs `jit_compile` (see `check_precision`), "auto" the
+    fastest of those that keeps float32's vectors here, measured once and remembered (`auto_precision`);
+    the pipeline's `precision` says which one runs.
     """
     check_precision(precision, jit_compile)
-    model, tokenizer = load_checkpoint(path, architecture=architecture, max_length=max_length, precision=precision,
-                                       family=family, pooling=pooling)
-    limits = BatchLimits(max_batch_rows, max_batch_tokens)
-    return SimPipeline(model, tokenizer, limits, jit_compile=jit_compile)
+
+    def load(chosen: str) -> SimPipeline:
+        model, tokenizer = load_checkpoint(path, architecture=architecture, max_length=max_length, precision=chosen,
+                                           family=family, pooling=pooling)
+        pipeline = SimPipeline(model, tokenizer, BatchLimits(max_batch_rows, max_batch_tokens),
+                               jit_compile=jit_compile)
+        pipeline.precision = chosen
+        return pipeline
+
+    if precision != "auto":
+        return load(precision)
+    return _load_auto(path, load, jit_compile)
+
+
+def _load_auto(path, load, xla: bool) -> SimPipeline:
+    import tensorflow as tf
+
+    from simservice.inference import auto_precision as auto
+
+    flags, gpu = auto.cpu_flags(), bool(tf.config.list_physical_devices("GPU"))
+    names = auto.candidates(flags, xla, gpu)
+    if not names:
+        choice = auto.Choice("float32", "no bfloat16 or int8 units to use here" + (" with XLA" if xla else ""))
+        pipeline = load("float32")
+    else:
+        key = auto.cache_key(path, xla, flags, gpu)
+        choice = auto.remembered(key)
+        if choice is not None:
+            pipeline = load(choice.precision)
+        else:
+            pipeline, choice = auto.choose(load, names)
+            auto.remember(key, choice)
+    pipeline.precision_reason = choice.reason
+    log.info("precision auto: %s (%s)", choice.precision, choice.reason)
+    return pipeline

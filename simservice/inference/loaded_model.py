@@ -19,6 +19,7 @@ from simservice.model.tokenizer import Tokenizer
 
 class LoadedModel(Protocol):
     tokenizer: Tokenizer  # the door tokenizes with it, once
+    precision: str  # what it computes in (/info)
 
     @property
     def config(self) -> ModelConfig: ...

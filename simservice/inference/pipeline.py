@@ -32,6 +32,8 @@ class SimPipeline:
         self.tokenizer = tokenizer
         self.encoder = Encoder(model, tokenizer, limits, jit_compile=jit_compile)
         self.decoder = CachedDecoder(model, tokenizer.sep_id, jit_compile=jit_compile) if model.can_generate else None
+        self.precision = "float32"  # what it computes in (load_model sets it)
+        self.precision_reason = "asked for"  # why (precision auto: what the measurement found)
 
     @property
     def can_generate(self) -> bool:

@@ -68,6 +68,7 @@ def test_info_reports_family_pooling_and_prompts(client):
     assert info["family"] == "bert-embedding" and info["pooling"] == "mean" and info["can_paraphrase"] is False
     assert info["prompts"] == {"query": "query: ", "passage": "passage: "}
     assert info["default_prompt_name"] == "query" and info["max_input_tokens"] == 32
+    assert info["precision"] == "float32"  # what the tests serve in (tests/conftest.py)
 
 
 def test_the_openai_client_lists_and_retrieves_the_model(e5, tmp_path_factory):

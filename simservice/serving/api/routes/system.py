@@ -25,7 +25,7 @@ class Status(BaseModel):
 class Info(BaseModel):
     model_config = example(version="0.1.0", model="models/demo", architecture="roformer", family="roformer-sim",
                            pooling="linear", can_paraphrase=True, prompts={}, default_prompt_name=None, layers=6,
-                           dim=384,
+                           dim=384, precision="float32",
                            max_input_tokens=64, max_client_batch_size=64, max_batch_size=32, max_batch_tokens=2048,
                            max_batch_samples=256, max_concurrent_requests=128, max_paraphrase_n=128,
                            request_timeout=30.0, index_backend="faiss", index_capabilities=["snapshots"])
@@ -40,6 +40,7 @@ class Info(BaseModel):
     default_prompt_name: str | None = Field(description="the prompt used when a request names none")
     layers: int = Field(description="transformer layers of the model")
     dim: int = Field(description="vector dimension")
+    precision: str = Field(description="compute precision the model runs in (with precision auto: the one chosen)")
     max_input_tokens: int = Field(description="longest text in tokens, [CLS] and [SEP] included")
     max_client_batch_size: int = Field(description="texts or items in one request")
     max_batch_size: int = Field(description="texts or paraphrase jobs in one model batch")
@@ -75,7 +76,7 @@ async def info(service: ServiceDep, settings: SettingsDep, model: ReadyModel):
     return Info(version=__version__, model=s.model, architecture=model.config.architecture,
                 family=model.config.family, pooling=model.config.pooling, can_paraphrase=model.can_generate,
                 prompts=dict(prompts.by_name), default_prompt_name=prompts.default_name,
-                layers=model.config.num_layers, dim=model.dim,
+                layers=model.config.num_layers, dim=model.dim, precision=model.precision,
                 max_input_tokens=service.max_input_tokens, max_client_batch_size=s.max_client_batch_size,
                 max_batch_size=s.max_batch_size, max_batch_tokens=s.max_batch_tokens,
                 max_batch_samples=s.max_batch_samples, max_concurrent_requests=s.max_concurrent_requests,
