@@ -35,7 +35,8 @@ def add_model_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default=DEFAULT_MODEL,
                         help=f"checkpoint directory, official TF1 or Hugging Face (default: {DEFAULT_MODEL})")
     parser.add_argument("--precision", choices=PRECISIONS, default="float32",
-                        help="compute precision (default float32; auto: the fastest that keeps float32's vectors on this machine, measured once); int8 needs --xla")
+                        help="compute precision (default float32; auto: the fastest that keeps float32's vectors on "
+                             "this machine, measured once); int8 needs --xla")
     parser.add_argument("--xla", action="store_true", help="compile the encoder and the decode loop with XLA")
     parser.add_argument("--family", default=None, help="model family: roformer-sim, bert-embedding or bert-unilm "
                                                        "(default: told from the checkpoint)")

@@ -97,7 +97,7 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def add_mine_parser(subparsers) -> argparse.ArgumentParser:
-    from simservice.defaults import demo_model
+    from simservice.cli_args import add_model_args
 
     p = subparsers.add_parser(
         "mine-pairs", help="mine paraphrase pairs from plain sentences with an encoder (training data for simbert)",
@@ -105,7 +105,7 @@ def add_mine_parser(subparsers) -> argparse.ArgumentParser:
                     "--threshold (cosine), drops pairs that differ only in punctuation, spaces or case (or by "
                     "fewer than --min-edit characters), and writes a labelled pair file (label 1, the cosine "
                     "beside it), best first, for train --positives.")
-    p.add_argument("--model", default=demo_model(), help="encoder checkpoint (default: models/demo)")
+    add_model_args(p)
     p.add_argument("--sentences", type=Path, nargs="+", required=True, help="text files, a sentence a line")
     p.add_argument("-o", "--output", type=Path, required=True, help="pair file to write (TSV)")
     p.add_argument("--threshold", type=float, default=0.95, help="least cosine of a pair (default %(default)s)")
@@ -118,7 +118,7 @@ def add_mine_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run_mine(args: argparse.Namespace) -> int:
-    from simservice.inference.load_pipeline import load_model
+    from simservice.cli_args import load_args_model
     from simservice.training.data import read_sentences
     from simservice.training.mining import distinct, encode_all, mine, write_pairs
 
@@ -127,7 +127,7 @@ def run_mine(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     texts = distinct(read_sentences(args.sentences))[: args.limit]
-    model = load_model(args.model)
+    model = load_args_model(args)
     vectors = encode_all(model.encode, texts)
     pairs = mine(texts, vectors, threshold=args.threshold, neighbours=args.neighbours, min_edit=args.min_edit)
     write_pairs(pairs, args.output)
