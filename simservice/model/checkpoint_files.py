@@ -110,7 +110,7 @@ class TF1Source:
 
 
 class SafetensorsSource:
-    """A safetensors file; matrices stored in int8 with per-row scales (`int8_storage`) read as float32."""
+    """A safetensors file; matrices stored in int8 with block scales (`int8_storage`) are read as float32."""
 
     def __init__(self, path: Path):
         from safetensors import SafetensorError, safe_open

@@ -55,7 +55,7 @@ def sentence_transformers_files(model: SimModel) -> dict[str, object]:
 
 def save_hf(model: SimModel, tokenizer: Tokenizer, directory: str | Path, dtype: str = "float32") -> Path:
     """Write the checkpoint into `directory` (replaced whole); `dtype` "float16" halves the weights, "int8"
-    stores the large matrices in int8 with a scale per row and the rest in float16 (`int8_storage`, read
+    stores the large matrices in int8 with a scale per block of a row and the rest in float16 (`int8_storage`, read
     by simservice only); the loader reads either back as float32."""
     from safetensors.numpy import save_file
 

@@ -3,7 +3,7 @@
 A matrix `W` (2-D, stored as Hugging Face stores it: one row per output feature, or per token for
 an embedding table) is written as `W` in int8 and `W` + SCALE_SUFFIX, one float16 scale per block of
 BLOCK values of a row (symmetric: the block's largest magnitude maps to 127; a row whose length is
-not a multiple of BLOCK is one block). Vectors and small matrices stay as they are.
+not a multiple of BLOCK is one block). Vectors and small matrices are stored in float16.
 This is a storage format only: the loader multiplies the scales back in, and the model computes in
 whatever precision it is served at.
 """

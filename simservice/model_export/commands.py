@@ -23,7 +23,8 @@ def register(subparsers) -> None:
                           "checkpoint in the Hugging Face layout, weights in --dtype (mean or CLS pooling models)")
     cmd.add_argument("--dtype", choices=HF_DTYPES, default="float32",
                      help="weights of the hf format: float16 halves them, int8 stores the large matrices in int8 "
-                          "with a scale per row (a quarter; read back by simservice only); default float32")
+                          "with a scale per block of 32 values (about a quarter; read back by simservice only); "
+                          "default float32")
     cmd.add_argument("-o", "--output", required=True,
                      help="directory to create (for TF Serving, a version directory such as exports/sim/1)")
     cmd.add_argument("--force", action="store_true", help="replace OUTPUT if it exists")

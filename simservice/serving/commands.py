@@ -72,7 +72,8 @@ def register(subparsers) -> None:
     serve.add_argument("--xla", dest="xla", action="store_true", default=None,
                        help="compile the encoder and the decode loop with XLA")
     serve.add_argument("--precision", dest="precision", default=None,
-                       choices=PRECISIONS, help="compute precision (default auto: the fastest that keeps float32's vectors on this machine, measured once); int8 needs --xla")
+                       choices=PRECISIONS, help="compute precision (default auto: the fastest that keeps float32's "
+                                                "vectors on this machine, measured once); int8 needs --xla")
     serve.add_argument("--log-level", default="info", help="log level (default info: start-up and one line "
                                                            "per request)")
     serve.add_argument("--log-format", default="text", choices=["text", "json"],

@@ -32,7 +32,8 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--init-layers", type=int, help="keep this many of --init's layers (evenly spaced, the last kept)")
     p.add_argument("--export-dtype", choices=EXPORT_DTYPES, default="float32",
                    help="weights of a Hugging Face export (CLS or mean pooling); int8: the large matrices in int8 "
-                        "with a scale per row (a quarter of float32's size, read by simservice only); "
+                        "with a scale per block of 32 values (about a quarter of float32's size, read by simservice "
+                        "only); "
                         "default float32")
     p.add_argument("--objectives", type=_objectives, default=("simbert",),
                    help="comma-separated: simbert (seq2seq + in-batch contrastive on positives), "

@@ -23,7 +23,8 @@ class MinedPair:
 
 
 def letters(text: str) -> str:
-    """The text without punctuation, symbols' spacing and case: what two copies of a sentence share."""
+    """The text without punctuation, spaces, control characters and case (NFKC): what two copies of a
+    sentence share."""
     return "".join(c for c in unicodedata.normalize("NFKC", text).lower()
                    if not unicodedata.category(c).startswith(("P", "Z", "C")))
 
