@@ -110,7 +110,9 @@ def test_an_ivf_index_is_rebuilt_from_the_rows_once_there_are_enough(options):
     assert "rebuilt" not in manager.describe("c").note
     trained = recall()
     store.upsert(items[:10])  # the rebuild happens once
-    assert recall() == trained and trained > 0.3
+    # nprobe 1 of 16 lists: about 1/16 of the true neighbours if rows were spread at random; lists trained
+    # on the rows gave 0.28-0.39 over runs (pgvector's k-means samples at random), so 0.2 leaves a margin
+    assert recall() == trained and trained > 0.2
     assert_same_hits(store.search(queries, 10, search_params={"nprobe": 16}), truth)
     manager.close()
 
