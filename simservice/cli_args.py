@@ -30,6 +30,20 @@ def positive_int(value: str) -> int:
     return number
 
 
+def non_negative_int(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"{number} is negative")
+    return number
+
+
+def cosine_arg(value: str) -> float:
+    number = float(value)
+    if not -1.0 <= number <= 1.0:
+        raise argparse.ArgumentTypeError(f"{number} is not a cosine (-1 to 1)")
+    return number
+
+
 def add_model_args(parser: argparse.ArgumentParser) -> None:
     """--model, --precision and --xla: what `load_args_model` loads."""
     parser.add_argument("--model", default=DEFAULT_MODEL,

@@ -98,7 +98,7 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def add_mine_parser(subparsers) -> argparse.ArgumentParser:
-    from simservice.cli_args import add_model_args
+    from simservice.cli_args import add_model_args, cosine_arg, non_negative_int, positive_int
 
     p = subparsers.add_parser(
         "mine-pairs", help="mine paraphrase pairs from plain sentences with an encoder (training data for simbert)",
@@ -109,11 +109,12 @@ def add_mine_parser(subparsers) -> argparse.ArgumentParser:
     add_model_args(p)
     p.add_argument("--sentences", type=Path, nargs="+", required=True, help="text files, a sentence a line")
     p.add_argument("-o", "--output", type=Path, required=True, help="pair file to write (TSV)")
-    p.add_argument("--threshold", type=float, default=0.95, help="least cosine of a pair (default %(default)s)")
-    p.add_argument("--neighbours", type=int, default=5, help="neighbours looked at per sentence (default %(default)s)")
-    p.add_argument("--min-edit", type=int, default=2,
+    p.add_argument("--threshold", type=cosine_arg, default=0.95, help="least cosine of a pair (default %(default)s)")
+    p.add_argument("--neighbours", type=positive_int, default=5,
+                   help="neighbours looked at per sentence (default %(default)s)")
+    p.add_argument("--min-edit", type=non_negative_int, default=2,
                    help="least characters changed, punctuation and spaces aside (default %(default)s)")
-    p.add_argument("--limit", type=int, help="only the first N distinct sentences")
+    p.add_argument("--limit", type=positive_int, help="only the first N distinct sentences")
     p.set_defaults(func=run_mine)
     return p
 
@@ -123,10 +124,6 @@ def run_mine(args: argparse.Namespace) -> int:
     from simservice.training.data import read_sentences
     from simservice.training.mining import distinct, encode_all, mine, write_pairs
 
-    if not -1.0 <= args.threshold <= 1.0 or args.neighbours < 1 or args.min_edit < 0 or (args.limit or 1) < 1:
-        print("simservice mine-pairs: need -1 <= --threshold <= 1, --neighbours >= 1, --min-edit >= 0, --limit >= 1",
-              file=sys.stderr)
-        return 2
     texts = distinct(read_sentences(args.sentences))[: args.limit]
     model = load_args_model(args)
     vectors = encode_all(model.encode, texts)

@@ -55,5 +55,7 @@ def test_the_command_mines_with_a_model(tmp_path, capsys):
     assert "from 3 distinct sentences" in printed
     lines = out.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "sentence1\tsentence2\tlabel\tcosine\tsource" and len(lines) >= 2
-    assert main(["mine-pairs", "--sentences", str(sentences), "-o", str(out), "--threshold", "2"]) == 2
-    assert "--threshold" in capsys.readouterr().err
+    for flag, value in (("--threshold", "2"), ("--neighbours", "0"), ("--min-edit", "-1"), ("--limit", "0")):
+        with pytest.raises(SystemExit) as exited:
+            main(["mine-pairs", "--sentences", str(sentences), "-o", str(out), flag, value])
+        assert exited.value.code == 2 and flag in capsys.readouterr().err
