@@ -18,5 +18,5 @@ class ModelEncoder(Encoder):
         super().__init__(model, tokenizer, limits)
         self.max_length = max_length
 
-    def __call__(self, texts: Sequence[str]) -> np.ndarray:
-        return self.encode_ids(self.tokenizer.encode_batch(list(texts), self.max_length))
+    def __call__(self, texts: Sequence[str], prompt: str = "") -> np.ndarray:
+        return self.encode_ids(self.tokenizer.encode_batch(list(texts), self.max_length, prompt))

@@ -13,10 +13,8 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
-import tensorflow as tf
 
-from simservice.training.batches import sentence_rows
-from simservice.training.tasks.specs import MODEL_INPUTS
+from simservice.training.encode import ModelEncoder
 
 log = logging.getLogger(__name__)
 CACHE_FILE = "teacher.npz"
@@ -29,23 +27,6 @@ def sample_sentences(texts: Sequence[str], limit: int, seed: int) -> list[str]:
         return unique
     rng = np.random.default_rng([seed, 8])
     return [unique[i] for i in sorted(rng.choice(len(unique), size=limit, replace=False))]
-
-
-def encode(model, tokenizer, texts: Sequence[str], prompt: str, max_length: int,
-           batch_rows: int = 128) -> np.ndarray:
-    """Unit vectors [N, hidden] of `texts`, each after `prompt`; batches sorted by length."""
-    pooled = tf.function(lambda inputs: model.pooled(model(inputs, training=False), inputs["padding_mask"]),
-                         input_signature=[dict(MODEL_INPUTS)])
-    ids = tokenizer.encode_batch(list(texts), max_length, prompt)
-    order = np.argsort([len(x) for x in ids], kind="stable")
-    out = np.zeros((len(ids), model.config.hidden_size), dtype=np.float32)
-    start = time.monotonic()
-    for first in range(0, len(order), batch_rows):
-        rows = order[first:first + batch_rows]
-        out[rows] = np.asarray(pooled(sentence_rows([ids[i] for i in rows])), dtype=np.float32)
-        if first // batch_rows % 20 == 19:
-            log.info("teacher: %d of %d sentences in %.0f s", first + len(rows), len(ids), time.monotonic() - start)
-    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
 
 
 def teacher_vectors(work_dir: str | Path, teacher: str | Path, texts: Sequence[str], max_length: int,
@@ -65,7 +46,9 @@ def teacher_vectors(work_dir: str | Path, teacher: str | Path, texts: Sequence[s
     model, tokenizer = load_checkpoint(teacher, max_length=max_length)
     text = tokenizer.prompts.text() if prompt is None else prompt
     log.info("teacher: encoding %d sentences with %s (prompt %r)", len(texts), teacher, text)
-    vectors = encode(model, tokenizer, texts, text, max_length)
+    start = time.monotonic()
+    vectors = ModelEncoder(model, tokenizer, max_length)(texts, text)
+    log.info("teacher: %d sentences in %.0f s", len(texts), time.monotonic() - start)
     Path(work_dir).mkdir(parents=True, exist_ok=True)
     tmp = cache.with_suffix(".tmp.npz")
     np.savez(tmp, key=np.array(key), texts=np.array(list(texts)), vectors=vectors.astype(np.float16))
