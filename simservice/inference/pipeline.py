@@ -79,6 +79,9 @@ class SimPipeline:
             raise ValueError(f"n, k and max_length must be >= 1, got n={n}, k={k}, max_length={max_length}")
         ids = list(self.tokenizer.encode(text) if source_ids is None else source_ids)
         prompt = list(ids)
+        if mask_idxs and self.tokenizer.mask_id is None:
+            raise ValueError("mask_idxs: this model's vocabulary has no mask token, so no input token can be masked; "
+                             "leave mask_idxs out")
         for i in mask_idxs or ():
             if not 0 <= i < len(ids):
                 raise ValueError(f"mask_idxs: mask index {i} is outside the {len(ids)} tokens of the input "

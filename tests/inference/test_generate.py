@@ -34,6 +34,14 @@ def test_mask_idxs_out_of_range(roformer):
         roformer.generate("你好", mask_idxs=[99])
 
 
+def test_mask_idxs_without_a_mask_token_are_refused(roformer, monkeypatch):
+    """A vocabulary without a mask token (an e5 checkpoint pruned before the converter kept <mask>)."""
+    monkeypatch.setattr(roformer.tokenizer, "mask_id", None)
+    with pytest.raises(ValueError, match="no mask token"):
+        roformer.paraphrase_job("你好", mask_idxs=[1])
+    assert roformer.paraphrase_job("你好").prompt_ids == roformer.paraphrase_job("你好").source_ids
+
+
 def test_mask_idxs_change_the_source(roformer):
     job = roformer.paraphrase_job("你好", mask_idxs=[1])
     assert job.prompt_ids[1] == roformer.tokenizer.mask_id and job.source_ids[1] != roformer.tokenizer.mask_id
