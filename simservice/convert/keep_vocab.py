@@ -1,8 +1,8 @@
 """Which pieces a pruned vocabulary keeps, for the texts of some files: the specials, every piece
 the tokenizer makes of their lines (bare and with each prompt), every single-character piece of
 the character classes they use, every piece of the scripts they write in (or of the scripts
-named) and of their digits, punctuation and symbols, "▁", and the lowest-scored piece (it sets
-the score of <unk>)."""
+named) and of their digits, punctuation and symbols, "▁", <mask> (for mask_idxs and MLM training)
+and the lowest-scored piece (it sets the score of <unk>)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from tokenizers import Tokenizer
 from simservice.convert.char_classes import NON_LETTERS, char_class
 from simservice.convert.e5_prompts import PROMPTS
 from simservice.convert.errors import ConvertError
-from simservice.convert.unigram_tokenizer import META, Specials
+from simservice.convert.unigram_tokenizer import MASK, META, Specials
 
 # A script with this share of the files' letters is kept whole: the Latin words of Chinese text
 # (4% of train/sentences.txt's letters) too, so that its unseen words are tokenized as before.
@@ -47,8 +47,9 @@ def pieces_to_keep(tokenizer: Tokenizer, pieces: list[str], scores: np.ndarray, 
     per_file = [read_lines(path) for path in files]
     lines = [line for file_lines in per_file for line in file_lines]
     keep = {specials.bos, specials.eos, specials.pad, specials.unk, int(np.argmin(scores))}
-    if META in pieces:
-        keep.add(pieces.index(META))
+    for piece in (META, MASK):  # the bare word start; the mask token, for mask_idxs and MLM training
+        if piece in pieces:
+            keep.add(pieces.index(piece))
     for prompt in ("", *PROMPTS.values()):
         for encoding in tokenizer.encode_batch([prompt + line for line in lines], add_special_tokens=False):
             keep.update(encoding.ids)

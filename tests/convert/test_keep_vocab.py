@@ -39,8 +39,9 @@ def test_which_pieces_are_kept(tiny, pruned):
     lowest = tiny.pieces[int(np.argmin(tiny.scores))]
     assert {"▁ab", "▁中文", "你好", "的。", "▁que", "ry", ":", "▁pass", "age"} <= kept  # the files' pieces, prompts
     assert {"a", "c", "d", "x", "y", ",", ".", "▁你"} <= kept  # single Latin letters; all Han and punctuation
-    assert lowest in kept
-    assert {"abc", "xy", "▁x", "1", "2", "12", "Ω", "<mask>"} - {lowest} == {
+    assert lowest in kept and "<mask>" in kept  # the mask token, though no file has it
+    assert json.loads((pruned.out / "special_tokens_map.json").read_text())["mask_token"] == "<mask>"
+    assert {"abc", "xy", "▁x", "1", "2", "12", "Ω"} - {lowest} == {
         p for p in tiny.pieces if p not in kept}  # other Latin, digits and Greek: not in the files
     assert pruned.kept.whole == ["CJK", "punctuation"] and "LATIN" in pruned.kept.seen
 
