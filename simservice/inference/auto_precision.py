@@ -7,7 +7,8 @@ bfloat16 dots in float32, bench/NOTES.md), int8 where it has VNNI or AMX int8 an
 needs XLA), mixed_float16 on a GPU. A machine with none of them runs float32 without measuring.
 Each candidate is loaded, its vectors of PROBE compared with float32's, and its encode time measured
 (median of REPEATS after a warm-up); it wins only when it holds the cosine bar and beats float32 by
-MIN_GAIN, so the noise of a shared machine does not flip the choice.
+MIN_GAIN, so the noise of a shared machine does not flip the choice. A model that generates keeps its
+decoder in float32 (`with_float32_decoder`): only the encoder takes the chosen precision.
 """
 
 from __future__ import annotations
@@ -126,7 +127,16 @@ def choose(load: Callable[[str], object], names: Sequence[str]):
         trials.append(Trial(name, seconds, cosine))
         kept[name] = pipeline
     choice = decide(base_seconds, trials)
-    return kept[choice.precision], choice
+    return with_float32_decoder(kept[choice.precision], base), choice
+
+
+def with_float32_decoder(pipeline, base):
+    """`pipeline` generating with `base`'s float32 model (the same weights) when it computes in another
+    precision: its paraphrases are then exactly float32's (bfloat16 changes greedy tokens at near
+    ties, and decoding in it was no faster here), at the cost of a second copy of the weights."""
+    if pipeline is not base and pipeline.can_generate:
+        pipeline.decode_with(base.model, "float32")
+    return pipeline
 
 
 def cache_file() -> Path:

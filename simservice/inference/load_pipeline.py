@@ -29,8 +29,9 @@ def load_model(path: str | Path, *, architecture: Architecture | None = None, ma
     shape bucket; the decode loop's in the background, see `SimPipeline.wait_for_compiles`);
     `precision` "mixed_bfloat16" / "mixed_float16" computes in 16 bits, "int8" runs the
     transformer blocks' matmuls in int8 and needs `jit_compile` (see `check_precision`), "auto" the
-    fastest of those that keeps float32's vectors here, measured once and remembered (`auto_precision`);
-    the pipeline's `precision` says which one runs.
+    fastest of those that keeps float32's vectors here, measured once and remembered (`auto_precision`),
+    for the encoder (a generator stays in float32); the pipeline's `precision` says which one runs,
+    `decoder_precision` the decoder's where it differs.
     """
     check_precision(precision, jit_compile)
 
@@ -62,6 +63,8 @@ def _load_auto(path, load, xla: bool) -> SimPipeline:
         choice = auto.remembered(key)
         if choice is not None:
             pipeline = load(choice.precision)
+            if choice.precision != "float32" and pipeline.can_generate:
+                pipeline = auto.with_float32_decoder(pipeline, load("float32"))
         else:
             pipeline, choice = auto.choose(load, names)
             auto.remember(key, choice)

@@ -20,6 +20,7 @@ from simservice.model.tokenizer import Tokenizer
 class LoadedModel(Protocol):
     tokenizer: Tokenizer  # the door tokenizes with it, once
     precision: str  # what it computes in (/info)
+    decoder_precision: str | None  # what the paraphrase decoder computes in, where it differs (/info)
 
     @property
     def config(self) -> ModelConfig: ...

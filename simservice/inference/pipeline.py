@@ -30,10 +30,19 @@ class SimPipeline:
                  jit_compile: bool = False):
         self.model = model
         self.tokenizer = tokenizer
+        self.jit_compile = jit_compile
         self.encoder = Encoder(model, tokenizer, limits, jit_compile=jit_compile)
         self.decoder = CachedDecoder(model, tokenizer.sep_id, jit_compile=jit_compile) if model.can_generate else None
         self.precision = "float32"  # what it computes in (load_model sets it)
         self.precision_reason = "asked for"  # why (precision auto: what the measurement found)
+        self.decoder_precision: str | None = None  # what the decoder computes in where not `precision`
+
+    def decode_with(self, model: SimModel, precision: str) -> None:
+        """Generate with `model`, the same weights built in `precision` (precision auto keeps the decoder in
+        float32: the same tokens as a float32 model, and bf16 decoding was no faster here, bench/NOTES.md)."""
+        if self.decoder is not None:
+            self.decoder = CachedDecoder(model, self.tokenizer.sep_id, jit_compile=self.jit_compile)
+            self.decoder_precision = precision
 
     @property
     def can_generate(self) -> bool:

@@ -119,3 +119,45 @@ def test_cpu_flags_of_this_machine_are_read():
     flags = auto.cpu_flags()
     assert isinstance(flags, frozenset)
     assert not flags or "fpu" in flags  # every x86 CPU lists fpu; elsewhere the set may be empty
+
+
+FRESH = """
+import json, sys
+import numpy as np
+from simservice import load_model
+from simservice.inference import auto_precision as auto
+
+auto.cpu_flags = lambda: frozenset({"avx512_bf16"})
+auto.decide = lambda base, trials: auto.Choice("mixed_bfloat16", "chosen by the test", tuple(trials))
+texts, out = json.loads(sys.argv[2]), {}
+float32 = load_model(sys.argv[1])
+for run in ("measured", "remembered"):
+    chosen = load_model(sys.argv[1], precision="auto")
+    out[run] = {"precision": chosen.precision, "decoder": chosen.decoder_precision,
+                "compute": chosen.model.backbone.compute_dtype,
+                "same": [chosen.generate(t, n=1, top_k=1, max_length=16) == float32.generate(t, n=1, top_k=1,
+                                                                                               max_length=16)
+                         for t in texts],
+                "cosine": float(np.min(np.sum(chosen.encode(texts) * float32.encode(texts), axis=1)))}
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.parametrize("fixture", ["roformer_tf1", "bert_tf1"])
+def test_auto_keeps_float32_greedy_paraphrases(tmp_path, fixture):
+    """In a fresh process, a generator under precision auto (bf16 chosen) encodes in bf16 and decodes in
+    float32, so its greedy paraphrases of the fixtures' sentences are float32's token for token, both
+    when measured and when the choice is remembered. (On these random-weight fixtures a whole-bf16
+    model changes a greedy token at a near tie: "你好" on roformer_tf1, "怎么开通花呗" on bert_tf1.)"""
+    import subprocess
+    import sys
+
+    texts = ["今天天气怎么样", "我想买一台新的笔记本电脑", "你好", "明天会下雨吗", "怎么开通花呗"]
+    env = {**__import__("os").environ, "SIMSERVICE_CACHE_DIR": str(tmp_path), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    run = subprocess.run([sys.executable, "-c", FRESH, str(FIXTURES / fixture), json.dumps(texts)],
+                         capture_output=True, text=True, env=env, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    for result in json.loads(run.stdout.splitlines()[-1]).values():
+        assert result["precision"] == "mixed_bfloat16" and result["compute"] == "bfloat16"
+        assert result["decoder"] == "float32" and all(result["same"]), result
+        assert result["cosine"] >= auto.MIN_COSINE

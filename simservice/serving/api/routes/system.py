@@ -41,6 +41,8 @@ class Info(BaseModel):
     layers: int = Field(description="transformer layers of the model")
     dim: int = Field(description="vector dimension")
     precision: str = Field(description="compute precision the model runs in (with precision auto: the one chosen)")
+    decoder_precision: str | None = Field(None, description="the paraphrase decoder's precision where it differs "
+                                                            "(precision auto decodes in float32); null: the same")
     max_input_tokens: int = Field(description="longest text in tokens, [CLS] and [SEP] included")
     max_client_batch_size: int = Field(description="texts or items in one request")
     max_batch_size: int = Field(description="texts or paraphrase jobs in one model batch")
@@ -77,6 +79,7 @@ async def info(service: ServiceDep, settings: SettingsDep, model: ReadyModel):
                 family=model.config.family, pooling=model.config.pooling, can_paraphrase=model.can_generate,
                 prompts=dict(prompts.by_name), default_prompt_name=prompts.default_name,
                 layers=model.config.num_layers, dim=model.dim, precision=model.precision,
+                decoder_precision=model.decoder_precision,
                 max_input_tokens=service.max_input_tokens, max_client_batch_size=s.max_client_batch_size,
                 max_batch_size=s.max_batch_size, max_batch_tokens=s.max_batch_tokens,
                 max_batch_samples=s.max_batch_samples, max_concurrent_requests=s.max_concurrent_requests,
