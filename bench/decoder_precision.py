@@ -36,7 +36,7 @@ def main() -> None:
     float32 = load_model(args.model)
     models = {"float32": float32, "mixed_bfloat16": load_model(args.model, precision="mixed_bfloat16"),
               "auto (bf16 encoder, float32 decoder)": with_float32_decoder(
-                  load_model(args.model, precision="mixed_bfloat16"), float32)}
+                  load_model(args.model, precision="mixed_bfloat16"), float32.model)}
     greedy = {name: [m.generate(t, n=1, top_k=1, max_length=32) for t in TEXTS] for name, m in models.items()}
     best = {name: [float("inf"), float("inf")] for name in models}
     for name, m in models.items():  # warm-up: traces

@@ -127,16 +127,32 @@ def choose(load: Callable[[str], object], names: Sequence[str]):
         trials.append(Trial(name, seconds, cosine))
         kept[name] = pipeline
     choice = decide(base_seconds, trials)
-    return with_float32_decoder(kept[choice.precision], base), choice
+    chosen = kept[choice.precision]
+    return (chosen if chosen is base else with_float32_decoder(chosen, base.model)), choice
 
 
-def with_float32_decoder(pipeline, base):
-    """`pipeline` generating with `base`'s float32 model (the same weights) when it computes in another
-    precision: its paraphrases are then exactly float32's (bfloat16 changes greedy tokens at near
-    ties, and decoding in it was no faster here), at the cost of a second copy of the weights."""
-    if pipeline is not base and pipeline.can_generate:
-        pipeline.decode_with(base.model, "float32")
+def with_float32_decoder(pipeline, float32_model):
+    """`pipeline` generating with `float32_model` (the same weights in float32) where it can generate:
+    its paraphrases are then exactly float32's (bfloat16 changes greedy tokens at near ties, and
+    decoding in it was no faster here), at the cost of a second copy of the weights."""
+    if pipeline.can_generate:
+        pipeline.decode_with(float32_model, "float32")
     return pipeline
+
+
+def float32_twin(model):
+    """A float32 model holding copies of `model`'s weights (built in a mixed precision: its variables are
+    float32), or None where they do not line up one to one (an int8 model's quantized kernels)."""
+    from simservice.model.loader import build_model
+
+    twin = build_model(model.config, "float32")
+    pairs = list(zip(twin.weights, model.weights))
+    if len(twin.weights) != len(model.weights) or any(
+            tuple(a.shape) != tuple(b.shape) or a.dtype != b.dtype for a, b in pairs):
+        return None
+    for mine, theirs in pairs:
+        mine.assign(theirs)
+    return twin
 
 
 def cache_file() -> Path:

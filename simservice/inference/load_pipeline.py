@@ -64,7 +64,8 @@ def _load_auto(path, load, xla: bool) -> SimPipeline:
         if choice is not None:
             pipeline = load(choice.precision)
             if choice.precision != "float32" and pipeline.can_generate:
-                pipeline = auto.with_float32_decoder(pipeline, load("float32"))
+                twin = auto.float32_twin(pipeline.model)  # no second read of the files where it can
+                pipeline = auto.with_float32_decoder(pipeline, twin if twin is not None else load("float32").model)
         else:
             pipeline, choice = auto.choose(load, names)
             auto.remember(key, choice)

@@ -161,3 +161,12 @@ def test_auto_keeps_float32_greedy_paraphrases(tmp_path, fixture):
         assert result["precision"] == "mixed_bfloat16" and result["compute"] == "bfloat16"
         assert result["decoder"] == "float32" and all(result["same"]), result
         assert result["cosine"] >= auto.MIN_COSINE
+
+
+def test_the_float32_twin_copies_a_mixed_models_weights_but_not_an_int8_ones(roformer, roformer_int8):
+    low = load_model(FIXTURES / "roformer_tf1", precision="mixed_bfloat16")
+    twin = auto.float32_twin(low.model)
+    assert twin.backbone.compute_dtype == "float32" and len(twin.weights) == len(roformer.model.weights)
+    for mine, reference in zip(twin.weights, roformer.model.weights):
+        np.testing.assert_array_equal(mine.numpy(), reference.numpy())
+    assert auto.float32_twin(roformer_int8.model) is None  # int8 kernels: load float32 from the files instead
