@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 
 from tests.paths import FIXTURES, ROOT
 
 MODELS = {"roformer": FIXTURES / "roformer_tf1", "bert": FIXTURES / "bert_tf1", "demo": ROOT / "models" / "demo"}
 TEXTS = ["今天天气怎么样", "明天会下雨吗？我想去公园玩一下", "abc", "花呗如何开通"]
+
+
+def client_tokenizer(directory: Path):
+    """simservice's tokenizer over the file an export names in model.json (vocab.txt or tokenizer.json)."""
+    from simservice.model.piece_tokenizer import PieceTokenizer
+    from simservice.model.tokenizer import Tokenizer
+
+    name = json.loads((directory / "model.json").read_text(encoding="utf-8"))["tokenizer"]["vocab"]
+    return PieceTokenizer(directory / name) if name == PieceTokenizer.FILE else Tokenizer.from_file(directory / name)
 
 
 def padded(rows: list[list[int]], length: int | None = None) -> dict[str, np.ndarray]:

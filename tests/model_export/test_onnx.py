@@ -7,8 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from simservice.model.tokenizer import Tokenizer
-from tests.model_export.support import MODELS, TEXTS, padded, reference_next_logits, unilm_rows
+from tests.model_export.support import MODELS, TEXTS, client_tokenizer, padded, reference_next_logits, unilm_rows
 
 ort = pytest.importorskip("onnxruntime")  # installed by the `export` extra, which the test install includes
 
@@ -26,7 +25,7 @@ def test_encoder_matches_encode_at_dynamic_batch_and_length(model, exported, pip
     assert all(i.shape == ["batch", "length"] and i.type == "tensor(int32)" for i in encoder.get_inputs())
     assert encoder.get_outputs()[0].shape == ["batch", pipeline.dim]
 
-    rows = Tokenizer.from_file(directory / "vocab.txt").encode_batch(TEXTS)
+    rows = client_tokenizer(directory).encode_batch(TEXTS)
     expected = pipeline.encode(TEXTS)
     for batch in ([0, 1, 2, 3], [1], [2, 0]):  # 4, 1 and 2 rows, each at its own length
         inputs = padded([rows[i] for i in batch])
@@ -37,12 +36,26 @@ def test_encoder_matches_encode_at_dynamic_batch_and_length(model, exported, pip
 
 
 def test_a_client_without_simservice_tokenizes_the_same(exported, pipelines):
-    """docker/README.md's client: `tokenizers`' BERT WordPiece over the exported vocab.txt, then ONNX Runtime."""
+    """docker/README.md's client of a RoFormer-Sim export: `tokenizers`' BERT WordPiece over vocab.txt."""
     from tokenizers import BertWordPieceTokenizer
 
-    directory = exported("demo", "onnx")
+    directory = exported("roformer", "onnx")
     client = BertWordPieceTokenizer(str(directory / "vocab.txt"), lowercase=True)
     rows = [encoding.ids for encoding in client.encode_batch(TEXTS)]
+    assert rows == pipelines("roformer").tokenizer.encode_batch(TEXTS)
+    (vectors,) = session(directory / "encoder.onnx").run(None, padded(rows))
+    np.testing.assert_allclose(vectors, pipelines("roformer").encode(TEXTS), atol=1e-4)
+
+
+def test_a_client_of_a_tokenizer_json_export_tokenizes_the_same(exported, pipelines):
+    """docker/README.md's client of the demo's export: `tokenizers`' tokenizer.json without special tokens,
+    then the [CLS] and [SEP] ids of model.json around each row."""
+    from tokenizers import Tokenizer as ClientTokenizer
+
+    directory = exported("demo", "onnx")
+    special = json.loads((directory / "model.json").read_text(encoding="utf-8"))["tokenizer"]["special_ids"]
+    client = ClientTokenizer.from_file(str(directory / "tokenizer.json"))
+    rows = [[special["cls"], *e.ids, special["sep"]] for e in client.encode_batch(TEXTS, add_special_tokens=False)]
     assert rows == pipelines("demo").tokenizer.encode_batch(TEXTS)
     (vectors,) = session(directory / "encoder.onnx").run(None, padded(rows))
     np.testing.assert_allclose(vectors, pipelines("demo").encode(TEXTS), atol=1e-4)
@@ -89,6 +102,7 @@ def test_a_model_with_zero_biases_still_runs_at_any_batch(tmp_path):
     (the export then failed in ONNX Runtime at any batch of more than one row)."""
     from simservice.inference.encoder import Encoder
     from simservice.model import ModelConfig, SimModel
+    from simservice.model.tokenizer import Tokenizer
     from simservice.model_export.onnx_files import write_onnx
 
     config = ModelConfig(vocab_size=40, hidden_size=32, num_layers=2, num_heads=2, intermediate_size=64)

@@ -12,8 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simservice.model.tokenizer import Tokenizer
-from tests.model_export.support import MODELS, TEXTS, padded, reference_next_logits, unilm_rows
+from tests.model_export.support import MODELS, TEXTS, client_tokenizer, padded, reference_next_logits, unilm_rows
 
 # What a TF Serving client's server does with the request: no simservice import, only TensorFlow.
 LOAD_AND_RUN = """
@@ -48,8 +47,7 @@ def as_request(signature: str, inputs: dict[str, np.ndarray]) -> dict:
 def test_fresh_process_gives_encode_and_next_token_logits(model, exported, pipelines):
     directory = exported(model, "savedmodel")
     pipeline = pipelines(model)
-    client_tokenizer = Tokenizer.from_file(directory / "vocab.txt")  # what a client has: the exported vocab
-    rows = client_tokenizer.encode_batch(TEXTS)
+    rows = client_tokenizer(directory).encode_batch(TEXTS)  # what a client has: the exported tokenizer file
     generated = [[5, 6], [7], [], [8, 9, 10]]
     unilm = unilm_rows(pipeline, TEXTS, generated)
     answers = run_fresh(directory, {

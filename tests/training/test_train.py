@@ -32,9 +32,11 @@ DEMO = ROOT / "models" / "demo"
 
 @pytest.mark.parametrize("objective", ["triplet", "mlm", "simcse", "denoise"])
 def test_a_few_steps_of_each_other_objective_lower_its_loss(tmp_path, objective):
-    # From the demo model: with dropout on, a tiny model from scratch gives every sentence the same
-    # vector (cosine 1.0000) for at least its first 40 steps, so the vector objectives cannot move yet.
-    options = tiny_options(tmp_path, init=DEMO, objectives=(objective,), steps=40, lr=3e-4, warmup=0,
+    # The vector objectives from the demo model: with dropout on, a tiny model from scratch gives every
+    # sentence the same vector (cosine 1.0000) for at least its first 40 steps, so they cannot move yet.
+    # The token objectives from scratch: they need a mask token, which the demo's vocabulary lacks.
+    init = DEMO if objective in ("triplet", "simcse") else None
+    options = tiny_options(tmp_path, init=init, objectives=(objective,), steps=40, lr=3e-4, warmup=0,
                            triplet_batch_size=8, mlm_batch_size=8, simcse_batch_size=8, denoise_batch_size=8)
     trainer, _, _ = build(options)
     before = trainer.loss(0)[objective]

@@ -9,8 +9,9 @@ const STRINGS = {
     tabParaphrase: "Paraphrase", tabCompare: "Compare", tabSearch: "Search", tabItems: "Items",
     tabCollections: "Collections", tabSnapshots: "Snapshots", tabStatus: "Status",
     modelLine: "Model: {name} ({family}, {layers} layers, {dim}-dimensional vectors).",
-    demoLine: "Model: the small demo model ({layers} layers), trained on a CPU: its paraphrases are often poor " +
-      "even with high scores. See its card; use the official weights for real work.",
+    demoLine: "Model: the small demo model ({layers} layers of multilingual-e5-small, fine-tuned on a CPU): short " +
+      "everyday questions paraphrase well, longer or rarer sentences often poorly. See its card; use the official " +
+      "weights for real work.",
     modelCard: "model card",
     paraphraseHint: "New sentences with the same meaning, ranked by their cosine to the input.",
     sentence: "sentence",
@@ -95,7 +96,7 @@ const STRINGS = {
     tabParaphrase: "改写", tabCompare: "比较", tabSearch: "检索", tabItems: "条目", tabCollections: "集合",
     tabSnapshots: "快照", tabStatus: "状态",
     modelLine: "模型：{name}（{family}，{layers} 层，{dim} 维向量）。",
-    demoLine: "模型：小型演示模型（{layers} 层），在 CPU 上训练：即使分数很高，改写也常常不通顺。请查看模型说明；正式使用请换官方权重。",
+    demoLine: "模型：小型演示模型（multilingual-e5-small 的 {layers} 层，在 CPU 上微调）：日常短问句改写较好，较长或少见的句子常常不通顺。请查看模型说明；正式使用请换官方权重。",
     modelCard: "模型说明",
     paraphraseHint: "生成意思相同的新句子，按与原句的余弦相似度排序。", sentence: "句子",
     paraphrasePlaceholder: "输入一句中文，例如：明天会下雨吗", temperature: "温度", seed: "随机种子",
