@@ -1,6 +1,7 @@
 """Write a `SimModel` pooled by CLS or mean as a Hugging Face BERT directory that the `bert-unilm`
 family reads back: `config.json`, `model.safetensors` (MLM head included), the tokenizer
-(`tokenizer.json`, or WordPiece `vocab.txt`) and the sentence-transformers files (its pooling, no prompts)."""
+(`tokenizer.json` with the two files Transformers' AutoTokenizer reads it by, or WordPiece `vocab.txt`) and
+the sentence-transformers files (its pooling, no prompts)."""
 
 from __future__ import annotations
 
@@ -53,6 +54,18 @@ def sentence_transformers_files(model: SimModel) -> dict[str, object]:
     }
 
 
+def tokenizer_files(tokenizer: PieceTokenizer) -> dict[str, dict]:
+    """`tokenizer_config.json` and `special_tokens_map.json` for a `tokenizer.json`: without them
+    Transformers' AutoTokenizer takes a BERT model's tokenizer to be WordPiece and reads wrong ids."""
+    ids = {"bos_token": tokenizer.cls_id, "eos_token": tokenizer.sep_id, "unk_token": tokenizer.unk_id,
+           "pad_token": tokenizer.pad_id, "cls_token": tokenizer.cls_id, "sep_token": tokenizer.sep_id,
+           "mask_token": tokenizer.mask_id}
+    tokens = {role: tokenizer.id_to_token(i) for role, i in ids.items() if i is not None}
+    return {"special_tokens_map.json": tokens,
+            "tokenizer_config.json": {"tokenizer_class": "PreTrainedTokenizerFast", **tokens,
+                                      "model_max_length": tokenizer.max_length, "clean_up_tokenization_spaces": False}}
+
+
 def save_hf(model: SimModel, tokenizer: Tokenizer, directory: str | Path, dtype: str = "float32") -> Path:
     """Write the checkpoint into `directory` (replaced whole); `dtype` "float16" halves the weights, "int8"
     stores the large matrices in int8 with a scale per block of a row and the rest in float16 (`int8_storage`, read
@@ -70,11 +83,12 @@ def save_hf(model: SimModel, tokenizer: Tokenizer, directory: str | Path, dtype:
         tensors = quantize_tensors(tensors) if dtype == "int8" else {k: v.astype(dtype) for k, v in tensors.items()}
         save_file(tensors, str(staging / "model.safetensors"), metadata={"format": "pt"})
         (staging / "model.safetensors").chmod(0o644)
+        files = {"config.json": hf_bert_config(model, tokenizer), **sentence_transformers_files(model)}
         if isinstance(tokenizer, PieceTokenizer):
             tokenizer.save(staging / "tokenizer.json")
+            files.update(tokenizer_files(tokenizer))
         else:
             write_vocab(tokenizer, staging / "vocab.txt")
-        files = {"config.json": hf_bert_config(model, tokenizer), **sentence_transformers_files(model)}
         for name, content in files.items():
             (staging / name).parent.mkdir(parents=True, exist_ok=True)
             (staging / name).write_text(json.dumps(content, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -139,6 +139,12 @@ def test_an_embedding_model_with_an_mlm_head_is_bert_unilm_and_generates(tmp_pat
     model, tokenizer = model_from_checkpoint(FIXTURES / "families" / "e5", max_length=32)
     save_hf(model, tokenizer, tmp_path / "unilm")
     assert _family_of(tmp_path / "unilm") == "bert-unilm"
+    written = {name: json.loads((tmp_path / "unilm" / name).read_text(encoding="utf-8"))
+               for name in ("tokenizer_config.json", "special_tokens_map.json")}
+    original = json.loads((FIXTURES / "families" / "e5" / "tokenizer_config.json").read_text(encoding="utf-8"))
+    assert written["tokenizer_config.json"]["tokenizer_class"] == "PreTrainedTokenizerFast"  # reads tokenizer.json
+    for role in ("bos_token", "eos_token", "unk_token", "pad_token", "cls_token", "sep_token", "mask_token"):
+        assert written["special_tokens_map.json"][role] == written["tokenizer_config.json"][role] == original[role]
     pipeline = load_model(tmp_path / "unilm")
     assert pipeline.can_generate and pipeline.model.config.pooling == "mean"
     assert len(pipeline.generate("怎么办理手机", n=2, top_p=0.95, max_length=6, seed=0)) == 2
