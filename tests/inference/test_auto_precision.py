@@ -2,6 +2,9 @@
 choice remembered per model and machine, and the pipeline saying what it runs in."""
 
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -149,11 +152,8 @@ def test_auto_keeps_float32_greedy_paraphrases(tmp_path, fixture):
     float32, so its greedy paraphrases of the fixtures' sentences are float32's token for token, both
     when measured and when the choice is remembered. (On these random-weight fixtures a whole-bf16
     model changes a greedy token at a near tie: "你好" on roformer_tf1, "怎么开通花呗" on bert_tf1.)"""
-    import subprocess
-    import sys
-
     texts = ["今天天气怎么样", "我想买一台新的笔记本电脑", "你好", "明天会下雨吗", "怎么开通花呗"]
-    env = {**__import__("os").environ, "SIMSERVICE_CACHE_DIR": str(tmp_path), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env = {**os.environ, "SIMSERVICE_CACHE_DIR": str(tmp_path), "TF_CPP_MIN_LOG_LEVEL": "3"}
     run = subprocess.run([sys.executable, "-c", FRESH, str(FIXTURES / fixture), json.dumps(texts)],
                          capture_output=True, text=True, env=env, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
