@@ -8,7 +8,10 @@ baseline. The ONNX Runtime rows run simservice's own export of the same model
 with 2 threads, and the same file quantized to int8 by ONNX Runtime's `quantize_dynamic`
 (MatMul weights per channel). The int8 rows of simservice are `--precision int8` (the blocks'
 Dense kernels in int8, Keras's quantization) under XLA, and without XLA to show why int8 needs
-it. Every row is also given against simservice's tf.function row. Needs the
+it; `mixed_bfloat16` is the same weights computing in bfloat16 (tf.function: XLA's CPU backend runs
+bfloat16 dots in float32). Every row is also given against simservice's tf.function row and against
+the faster ONNX Runtime int8 row, with the smallest cosine of its vectors to the float32 ones (the
+same weights; not for PyTorch, whose weights are its own). Needs the
 `bench` extra (torch, transformers; without torch its rows are left out) and the `export`
 extra (tf2onnx, onnxruntime):
 
@@ -35,8 +38,8 @@ def make_batch(rows: int, length: int, seed: int = 0) -> list[list[int]]:
     return [[2, *rng.integers(5, VOCAB, size=n - 2).tolist(), 3] for n in lengths]
 
 
-def simservice_encoder(shape: str, jit_compile: bool, int8_of=None):
-    """An encoder of `shape` with random weights, or with int8 weights quantized from `int8_of`'s model."""
+def simservice_encoder(shape: str, jit_compile: bool, of=None, int8: bool = False):
+    """An encoder of `shape` with random weights, or with `of`'s weights (quantized to int8 with `int8`)."""
     from simservice.inference.batching import BatchLimits
     from simservice.inference.encoder import Encoder
     from simservice.model import ModelConfig, SimModel, Tokenizer
@@ -47,10 +50,21 @@ def simservice_encoder(shape: str, jit_compile: bool, int8_of=None):
                          intermediate_size=intermediate)
     vocab = {t: i for i, t in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"])}
     model = SimModel(config)
-    if int8_of is not None:
-        model.set_weights(int8_of.model.get_weights())
+    if of is not None:
+        model.set_weights(of.model.get_weights())
+    if int8:
         quantize_int8(model)
     return Encoder(model, Tokenizer(vocab), BatchLimits(32, 2048), jit_compile=jit_compile)
+
+
+def simservice_bf16_encoder(of):
+    """`of`'s weights in a model built under mixed_bfloat16, as `--precision mixed_bfloat16` loads it."""
+    from simservice.inference.encoder import Encoder
+    from simservice.model.loader import build_model
+
+    model = build_model(of.model.config, "mixed_bfloat16")
+    model.set_weights(of.model.get_weights())
+    return Encoder(model, of.tokenizer, of.limits)
 
 
 def onnxruntime_encoder(encoder, threads: int, int8: bool = False):
@@ -147,9 +161,11 @@ def main() -> None:
                         (lambda n=n: (torch.set_num_threads(n), torch_run(batch))) for n in thread_counts}
         encoder = simservice_encoder(shape, False)
         runners["simservice (tf.function)"] = lambda: encoder.encode_ids(batch)
-        runners["simservice (XLA)"] = lambda enc=simservice_encoder(shape, True): enc.encode_ids(batch)
-        runners["simservice int8 (XLA)"] = partial(simservice_encoder(shape, True, encoder).encode_ids, batch)
-        runners["simservice int8 (tf.function)"] = partial(simservice_encoder(shape, False, encoder).encode_ids, batch)
+        runners["simservice (XLA)"] = partial(simservice_encoder(shape, True, encoder).encode_ids, batch)
+        runners["simservice int8 (XLA)"] = partial(simservice_encoder(shape, True, encoder, int8=True).encode_ids, batch)
+        runners["simservice int8 (tf.function)"] = partial(
+            simservice_encoder(shape, False, encoder, int8=True).encode_ids, batch)
+        runners["simservice mixed_bfloat16 (tf.function)"] = partial(simservice_bf16_encoder(encoder).encode_ids, batch)
         for int8 in (False, True):
             runners |= {f"onnxruntime{' int8' if int8 else ''}, our export, {n} thread{'s' if n > 1 else ''}":
                         partial(onnxruntime_encoder(encoder, n, int8), batch) for n in thread_counts}
@@ -160,26 +176,36 @@ def main() -> None:
                 seconds = timed(fn, repeats=args.repeats, warmup=2)
                 best[name] = min(seconds, best.get(name, seconds))
             loads.append(os.getloadavg()[0])
+        reference = np.asarray(encoder.encode_ids(batch))
         for name, seconds in best.items():
             rows[name] = {"seconds_per_batch": round(seconds, 4),
                           "sentences_per_second": round(args.rows / seconds, 1),
                           "gflops": round(flops / seconds / 1e9, 1),
                           "fraction_of_gemm_peak": round(flops / seconds / 1e9 / peak, 3)}
+            if not name.startswith("pytorch"):
+                vectors = np.asarray(runners[name]())
+                cosines = np.sum(vectors * reference, 1) / np.linalg.norm(vectors, axis=1) / np.linalg.norm(reference, axis=1)
+                rows[name]["min_cosine_to_float32"] = round(float(cosines.min()), 6)
         torch_rates = [row["sentences_per_second"] for name, row in rows.items() if name.startswith("pytorch")]
         tf_rate = rows["simservice (tf.function)"]["sentences_per_second"]
+        ort_int8 = max(row["sentences_per_second"] for name, row in rows.items() if name.startswith("onnxruntime int8"))
         for row in rows.values():
             row["vs_tf_function"] = round(row["sentences_per_second"] / tf_rate, 2)
+            row["vs_onnxruntime_int8"] = round(row["sentences_per_second"] / ort_int8, 2)
             if torch_rates:
                 row["vs_pytorch"] = round(row["sentences_per_second"] / max(torch_rates), 2)
         result["shapes"][shape] = {"real_tokens": tokens, "padded_tokens": padded, "runs": rows,
                                    "load_average": [round(x, 2) for x in loads]}
         print(f"\n{shape} ({layers} layers, hidden {hidden}), batch {args.rows} x ~{args.length} tokens, "
               f"load average {min(loads):.1f} to {max(loads):.1f}")
-        print(f"{'':40s} {'sent/s':>8s} {'GFLOP/s':>8s} {'of peak':>8s} {'vs tf.fn':>9s} {'vs torch':>9s}")
+        print(f"{'':42s} {'sent/s':>8s} {'GFLOP/s':>8s} {'of peak':>8s} {'vs tf.fn':>9s} {'vs torch':>9s} "
+              f"{'vs ORT i8':>9s} {'min cos':>9s}")
         for name, row in rows.items():
             vs_torch = f"{row['vs_pytorch']:8.2f}x" if "vs_pytorch" in row else f"{'-':>9s}"
-            print(f"{name:40s} {row['sentences_per_second']:8.1f} {row['gflops']:8.1f} "
-                  f"{row['fraction_of_gemm_peak']:8.1%} {row['vs_tf_function']:8.2f}x {vs_torch}")
+            cosine = f"{row['min_cosine_to_float32']:9.6f}" if "min_cosine_to_float32" in row else f"{'-':>9s}"
+            print(f"{name:42s} {row['sentences_per_second']:8.1f} {row['gflops']:8.1f} "
+                  f"{row['fraction_of_gemm_peak']:8.1%} {row['vs_tf_function']:8.2f}x {vs_torch} "
+                  f"{row['vs_onnxruntime_int8']:8.2f}x {cosine}")
     write_result("encode", result)
 
 
