@@ -38,33 +38,25 @@ def make_batch(rows: int, length: int, seed: int = 0) -> list[list[int]]:
     return [[2, *rng.integers(5, VOCAB, size=n - 2).tolist(), 3] for n in lengths]
 
 
-def simservice_encoder(shape: str, jit_compile: bool, of=None, int8: bool = False):
-    """An encoder of `shape` with random weights, or with `of`'s weights (quantized to int8 with `int8`)."""
+def simservice_encoder(shape: str, jit_compile: bool, of=None, int8: bool = False, precision: str = "float32"):
+    """An encoder of `shape` with random weights, or with `of`'s weights (quantized to int8 with `int8`), built
+    under the dtype policy `precision` (mixed_bfloat16: as `--precision mixed_bfloat16` loads a model)."""
     from simservice.inference.batching import BatchLimits
     from simservice.inference.encoder import Encoder
-    from simservice.model import ModelConfig, SimModel, Tokenizer
+    from simservice.model import ModelConfig, Tokenizer
+    from simservice.model.loader import build_model
     from simservice.model.quantization import quantize_int8
 
     layers, hidden, heads, intermediate = SHAPES[shape]
     config = ModelConfig(vocab_size=VOCAB, hidden_size=hidden, num_layers=layers, num_heads=heads,
                          intermediate_size=intermediate)
     vocab = {t: i for i, t in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"])}
-    model = SimModel(config)
+    model = build_model(config, precision)
     if of is not None:
         model.set_weights(of.model.get_weights())
     if int8:
         quantize_int8(model)
     return Encoder(model, Tokenizer(vocab), BatchLimits(32, 2048), jit_compile=jit_compile)
-
-
-def simservice_bf16_encoder(of):
-    """`of`'s weights in a model built under mixed_bfloat16, as `--precision mixed_bfloat16` loads it."""
-    from simservice.inference.encoder import Encoder
-    from simservice.model.loader import build_model
-
-    model = build_model(of.model.config, "mixed_bfloat16")
-    model.set_weights(of.model.get_weights())
-    return Encoder(model, of.tokenizer, of.limits)
 
 
 def onnxruntime_encoder(encoder, threads: int, int8: bool = False):
@@ -165,7 +157,8 @@ def main() -> None:
         runners["simservice int8 (XLA)"] = partial(simservice_encoder(shape, True, encoder, int8=True).encode_ids, batch)
         runners["simservice int8 (tf.function)"] = partial(
             simservice_encoder(shape, False, encoder, int8=True).encode_ids, batch)
-        runners["simservice mixed_bfloat16 (tf.function)"] = partial(simservice_bf16_encoder(encoder).encode_ids, batch)
+        runners["simservice mixed_bfloat16 (tf.function)"] = partial(
+            simservice_encoder(shape, False, encoder, precision="mixed_bfloat16").encode_ids, batch)
         for int8 in (False, True):
             runners |= {f"onnxruntime{' int8' if int8 else ''}, our export, {n} thread{'s' if n > 1 else ''}":
                         partial(onnxruntime_encoder(encoder, n, int8), batch) for n in thread_counts}
