@@ -1,4 +1,4 @@
-"""Shared pieces of the benchmarks: timing, the machine's GEMM peak, model shapes and FLOPs."""
+"""Shared pieces of the benchmarks: timing, the machine's GEMM peaks, model shapes and FLOPs."""
 
 from __future__ import annotations
 
@@ -66,3 +66,49 @@ def write_result(name: str, result: dict) -> None:
     with open(out, "w") as f:
         json.dump(result, f, indent=2)
     print(f"wrote {out}")
+
+
+def gemm_peaks(n: int, repeats: int, threads: int) -> dict[str, float]:
+    """GFLOP/s (2 n^3 per product; for int8, integer ops) of each way this process has to multiply an
+    n x n matrix: `tf.matmul` float32 and bfloat16 (oneDNN), int8 x int8 -> int32 under XLA (what Keras's
+    int8 Dense runs) and in a tf.function, and ONNX Runtime's `MatMulInteger` on `threads` threads."""
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+    flops = 2 * n**3
+    peaks = {}
+    a32 = tf.constant(rng.standard_normal((n, n), dtype=np.float32))
+    b32 = tf.constant(rng.standard_normal((n, n), dtype=np.float32))
+    mm = tf.function(lambda a, b: tf.matmul(a, b))
+    peaks["tf.matmul float32"] = flops / timed(lambda: mm(a32, b32).numpy(), repeats, 2) / 1e9
+    a16, b16 = tf.cast(a32, tf.bfloat16), tf.cast(b32, tf.bfloat16)
+    peaks["tf.matmul bfloat16"] = flops / timed(lambda: mm(a16, b16).numpy(), repeats, 2) / 1e9
+    a8 = tf.constant(rng.integers(-127, 128, (n, n), dtype=np.int8))
+    b8 = tf.constant(rng.integers(-127, 128, (n, n), dtype=np.int8))
+    mm8 = lambda a, b: tf.matmul(a, b, output_type=tf.int32)  # noqa: E731  keras.ops.matmul of two int8s
+    xla8 = tf.function(mm8, jit_compile=True)
+    peaks["tf.matmul int8->int32, XLA"] = flops / timed(lambda: xla8(a8, b8).numpy(), repeats, 2) / 1e9
+    fn8 = tf.function(mm8)
+    peaks["tf.matmul int8->int32, tf.function"] = flops / timed(lambda: fn8(a8, b8).numpy(), 1, 1) / 1e9
+    peaks["onnxruntime MatMulInteger u8 x s8->s32"] = flops / ort_matmul_integer(n, repeats, threads) / 1e9
+    return peaks
+
+
+def ort_matmul_integer(n: int, repeats: int, threads: int) -> float:
+    """Median seconds of one n x n uint8 x int8 -> int32 `MatMulInteger` in ONNX Runtime."""
+    import onnxruntime as ort
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        [helper.make_node("MatMulInteger", ["a", "b"], ["c"])], "mmi",
+        [helper.make_tensor_value_info("a", TensorProto.UINT8, [n, n]),
+         helper.make_tensor_value_info("b", TensorProto.INT8, [n, n])],
+        [helper.make_tensor_value_info("c", TensorProto.INT32, [n, n])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(0)
+    feed = {"a": rng.integers(0, 256, (n, n), dtype=np.uint8), "b": rng.integers(-127, 128, (n, n), dtype=np.int8)}
+    return timed(lambda: session.run(None, feed), repeats, 2)

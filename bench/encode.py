@@ -11,7 +11,9 @@ Dense kernels in int8, Keras's quantization) under XLA, and without XLA to show 
 it; `mixed_bfloat16` is the same weights computing in bfloat16 (tf.function: XLA's CPU backend runs
 bfloat16 dots in float32). Every row is also given against simservice's tf.function row and against
 the faster ONNX Runtime int8 row, with the smallest cosine of its vectors to the float32 ones (the
-same weights; not for PyTorch, whose weights are its own). Needs the
+same weights; not for PyTorch, whose weights are its own), and against two peaks measured in the same run:
+numpy's float32 GEMM ("of peak") and the GEMM of the precision the row computes in ("own peak": `tf.matmul`
+float32 or bfloat16, TensorFlow's int8 matmul under XLA or not, ONNX Runtime's `MatMulInteger`). Needs the
 `bench` extra (torch, transformers; without torch its rows are left out) and the `export`
 extra (tf2onnx, onnxruntime):
 
@@ -28,7 +30,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-from common import SHAPES, VOCAB, encoder_flops, gemm_peak_gflops, machine, timed, write_result  # noqa: E402
+from common import (SHAPES, VOCAB, encoder_flops, gemm_peak_gflops, gemm_peaks, machine, timed,  # noqa: E402
+                    write_result)
 
 
 def make_batch(rows: int, length: int, seed: int = 0) -> list[list[int]]:
@@ -36,6 +39,15 @@ def make_batch(rows: int, length: int, seed: int = 0) -> list[list[int]]:
     rng = np.random.default_rng(seed)
     lengths = rng.integers(length - 3, length + 4, size=rows)
     return [[2, *rng.integers(5, VOCAB, size=n - 2).tolist(), 3] for n in lengths]
+
+
+def own_peak(name: str, peaks: dict[str, float]) -> str:
+    """The GEMM peak of the precision the row `name` computes in (a key of `gemm_peaks`)."""
+    if name.startswith("onnxruntime int8"):
+        return "onnxruntime MatMulInteger u8 x s8->s32"
+    if "int8" in name:
+        return f"tf.matmul int8->int32, {'XLA' if 'XLA' in name else 'tf.function'}"
+    return "tf.matmul bfloat16" if "bfloat16" in name else "tf.matmul float32"
 
 
 def simservice_encoder(shape: str, jit_compile: bool, of=None, int8: bool = False, precision: str = "float32"):
@@ -134,9 +146,12 @@ def main() -> None:
 
     thread_counts = sorted({1, os.cpu_count() or 1})
     peak = gemm_peak_gflops()
+    peaks = gemm_peaks(2048, 5, max(thread_counts))
     result = {"machine": machine(), "gemm_peak_gflops": round(peak, 1), "rows": args.rows,
-              "length": args.length, "shapes": {}}
+              "length": args.length, "gemm_peaks": {k: round(v, 1) for k, v in peaks.items()}, "shapes": {}}
     print(f"numpy float32 GEMM peak: {peak:.1f} GFLOP/s")
+    for name, value in peaks.items():
+        print(f"GEMM peak 2048^3, {name}: {value:.1f} GFLOP/s")
     batch = make_batch(args.rows, args.length)
     tokens = sum(len(ids) for ids in batch)
     padded = args.rows * max(len(ids) for ids in batch)
@@ -174,7 +189,9 @@ def main() -> None:
             rows[name] = {"seconds_per_batch": round(seconds, 4),
                           "sentences_per_second": round(args.rows / seconds, 1),
                           "gflops": round(flops / seconds / 1e9, 1),
-                          "fraction_of_gemm_peak": round(flops / seconds / 1e9 / peak, 3)}
+                          "fraction_of_gemm_peak": round(flops / seconds / 1e9 / peak, 3),
+                          "own_peak": own_peak(name, peaks)}
+            rows[name]["fraction_of_own_peak"] = round(flops / seconds / 1e9 / peaks[rows[name]["own_peak"]], 3)
             if not name.startswith("pytorch"):
                 vectors = np.asarray(runners[name]())
                 cosines = np.sum(vectors * reference, 1) / np.linalg.norm(vectors, axis=1) / np.linalg.norm(reference, axis=1)
@@ -191,13 +208,14 @@ def main() -> None:
                                    "load_average": [round(x, 2) for x in loads]}
         print(f"\n{shape} ({layers} layers, hidden {hidden}), batch {args.rows} x ~{args.length} tokens, "
               f"load average {min(loads):.1f} to {max(loads):.1f}")
-        print(f"{'':42s} {'sent/s':>8s} {'GFLOP/s':>8s} {'of peak':>8s} {'vs tf.fn':>9s} {'vs torch':>9s} "
-              f"{'vs ORT i8':>9s} {'min cos':>9s}")
+        print(f"{'':42s} {'sent/s':>8s} {'GFLOP/s':>8s} {'of peak':>8s} {'own peak':>9s} {'vs tf.fn':>9s} "
+              f"{'vs torch':>9s} {'vs ORT i8':>9s} {'min cos':>9s}")
         for name, row in rows.items():
             vs_torch = f"{row['vs_pytorch']:8.2f}x" if "vs_pytorch" in row else f"{'-':>9s}"
             cosine = f"{row['min_cosine_to_float32']:9.6f}" if "min_cosine_to_float32" in row else f"{'-':>9s}"
             print(f"{name:42s} {row['sentences_per_second']:8.1f} {row['gflops']:8.1f} "
-                  f"{row['fraction_of_gemm_peak']:8.1%} {row['vs_tf_function']:8.2f}x {vs_torch} "
+                  f"{row['fraction_of_gemm_peak']:8.1%} {row['fraction_of_own_peak']:9.1%} "
+                  f"{row['vs_tf_function']:8.2f}x {vs_torch} "
                   f"{row['vs_onnxruntime_int8']:8.2f}x {cosine}")
     write_result("encode", result)
 

@@ -51,7 +51,7 @@ import tensorflow as tf  # noqa: E402
 tf.config.threading.set_intra_op_parallelism_threads(THREADS)
 tf.config.threading.set_inter_op_parallelism_threads(1)
 
-from common import encoder_flops, timed, write_result  # noqa: E402
+from common import encoder_flops, gemm_peaks, timed, write_result  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 BATCHES = (1, 8, 32, 128)
@@ -79,48 +79,6 @@ def sentences(path: Path, count: int) -> list[str]:
             if len(seen) == count:
                 break
     return list(seen)
-
-
-# -- GEMM peaks -------------------------------------------------------------------------------
-
-def gemm_peaks(n: int, repeats: int) -> dict[str, float]:
-    """GFLOP/s (2 n^3 per product; for int8, integer ops) of each way this process has to multiply."""
-    rng = np.random.default_rng(0)
-    flops = 2 * n**3
-    peaks = {}
-    a32 = tf.constant(rng.standard_normal((n, n), dtype=np.float32))
-    b32 = tf.constant(rng.standard_normal((n, n), dtype=np.float32))
-    mm = tf.function(lambda a, b: tf.matmul(a, b))
-    peaks["tf.matmul float32"] = flops / timed(lambda: mm(a32, b32).numpy(), repeats, 2) / 1e9
-    a16, b16 = tf.cast(a32, tf.bfloat16), tf.cast(b32, tf.bfloat16)
-    peaks["tf.matmul bfloat16"] = flops / timed(lambda: mm(a16, b16).numpy(), repeats, 2) / 1e9
-    a8 = tf.constant(rng.integers(-127, 128, (n, n), dtype=np.int8))
-    b8 = tf.constant(rng.integers(-127, 128, (n, n), dtype=np.int8))
-    mm8 = lambda a, b: tf.matmul(a, b, output_type=tf.int32)  # noqa: E731  keras.ops.matmul of two int8s
-    xla8 = tf.function(mm8, jit_compile=True)
-    peaks["tf.matmul int8->int32, XLA"] = flops / timed(lambda: xla8(a8, b8).numpy(), repeats, 2) / 1e9
-    fn8 = tf.function(mm8)
-    peaks["tf.matmul int8->int32, tf.function"] = flops / timed(lambda: fn8(a8, b8).numpy(), 1, 1) / 1e9
-    peaks["onnxruntime MatMulInteger u8 x s8->s32"] = flops / ort_matmul_integer(n, repeats) / 1e9
-    return peaks
-
-
-def ort_matmul_integer(n: int, repeats: int) -> float:
-    import onnx
-    import onnxruntime as ort
-    from onnx import TensorProto, helper
-
-    graph = helper.make_graph(
-        [helper.make_node("MatMulInteger", ["a", "b"], ["c"])], "mmi",
-        [helper.make_tensor_value_info("a", TensorProto.UINT8, [n, n]),
-         helper.make_tensor_value_info("b", TensorProto.INT8, [n, n])],
-        [helper.make_tensor_value_info("c", TensorProto.INT32, [n, n])])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    session = ort.InferenceSession(model.SerializeToString(), ort_options(), providers=["CPUExecutionProvider"])
-    rng = np.random.default_rng(0)
-    feed = {"a": rng.integers(0, 256, (n, n), dtype=np.uint8), "b": rng.integers(-127, 128, (n, n), dtype=np.int8)}
-    del onnx
-    return timed(lambda: session.run(None, feed), repeats, 2)
 
 
 def ort_options():
@@ -219,7 +177,7 @@ def main() -> None:
     print(f"uptime before: {load_before}", flush=True)
 
     texts = sentences(Path(args.data), args.sentences)
-    peaks = gemm_peaks(args.gemm, args.repeats + 2)
+    peaks = gemm_peaks(args.gemm, args.repeats + 2, THREADS)
     for name, value in peaks.items():
         print(f"GEMM peak {args.gemm}^3, {name}: {value:.1f} GFLOP/s", flush=True)
 
