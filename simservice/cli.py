@@ -71,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     paraphrase.add_argument("texts", nargs="+", type=text_arg)
     paraphrase.add_argument("-n", type=positive_int, default=32, help="samples to draw (default 32)")
     paraphrase.add_argument("-k", type=positive_int, default=8, help="paraphrases to keep, at most n (default 8)")
-    add_sampling_args(paraphrase, top_p=0.95)
+    add_sampling_args(paraphrase)
     paraphrase.add_argument("--seed", type=int, default=None, help="make the samples reproducible")
     paraphrase.set_defaults(func=_paraphrase)
 

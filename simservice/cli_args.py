@@ -73,7 +73,7 @@ def local_service(args: argparse.Namespace):
     return Service.local(lambda: load_args_model(args), model_path=args.model)
 
 
-def add_sampling_args(parser: argparse.ArgumentParser, **defaults) -> None:
+def add_sampling_args(parser: argparse.ArgumentParser) -> None:
     """--sampler and a flag per sampling knob (`--top-p`, `--min-p`, ...), from their registries."""
     from simservice.inference.sampler import KNOBS, SAMPLERS
 
@@ -87,8 +87,9 @@ def add_sampling_args(parser: argparse.ArgumentParser, **defaults) -> None:
             return number
         return parse
 
-    parser.add_argument("--sampler", choices=list(SAMPLERS), help="the sampler by name (default: told from the knobs)")
+    parser.add_argument("--sampler", choices=list(SAMPLERS), help="the sampler by name (default: told from the "
+                        "knobs; with no sampler, --top-k or --top-p, the model's default sampling: top-p 0.95 unless "
+                        "its generation_config.json names another)")
     for knob in KNOBS.values():
-        default = defaults.get(knob.name, knob.default)
-        parser.add_argument("--" + knob.name.replace("_", "-"), type=checked(knob), default=default,
-                            help=f"{knob.help} (default {default})")
+        parser.add_argument("--" + knob.name.replace("_", "-"), type=checked(knob), default=knob.default,
+                            help=f"{knob.help} (default {'unset' if knob.default is None else knob.default})")

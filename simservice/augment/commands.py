@@ -26,7 +26,8 @@ def register(subparsers) -> None:
     p.add_argument("--text-column", default="text", help="column (TSV/CSV) or key (JSONL) of the text")
     p.add_argument("--n", type=int, default=32, help="samples drawn per row (default 32)")
     p.add_argument("--k", type=int, default=5, help="paraphrases kept per row, best first (default 5)")
-    p.add_argument("--top-p", type=float, default=0.95)
+    p.add_argument("--top-p", type=float, help="nucleus sampling mass (default: the model's default sampling, "
+                                              "top-p 0.95 unless its generation_config.json names another)")
     p.add_argument("--max-length", type=int, default=32, help="tokens per sample (default 32)")
     p.add_argument("--seed", type=int, help="make the run reproducible (resume gives the same file)")
     p.add_argument("--mask-fraction", type=float, default=0.0,

@@ -11,7 +11,7 @@ import numpy as np
 
 from simservice.datafiles import Row
 from simservice.http_client import HttpError, ServiceClient
-from simservice.inference.sampler import SamplingParams
+from simservice.inference.sampler import DEFAULT_SAMPLING, SamplingParams, sampling_params
 from simservice.token_limit import fit
 
 SEED_SPACE = 2**63
@@ -20,17 +20,17 @@ SEED_SPACE = 2**63
 @dataclasses.dataclass(frozen=True)
 class Sampling:
     n: int = 32
-    top_p: float = 0.95
+    top_p: float | None = None  # None: the model's default sampling unless knobs name a sampler
     max_length: int = 32
     mask_fraction: float = 0.0  # of the source's tokens replaced by [MASK] for variety
     seed: int | None = None
     knobs: dict[str, Any] = dataclasses.field(default_factory=dict)  # sampler, other knobs: /paraphrase's names
 
-    @property
-    def params(self) -> SamplingParams:
-        """The checked sampling parameters (ValueError says what is wrong)."""
+    def params(self, default: dict[str, Any] = DEFAULT_SAMPLING) -> SamplingParams:
+        """The checked sampling parameters (ValueError says what is wrong), `default` (the model's default
+        sampling) where they name no sampler."""
         knobs = dict(self.knobs)
-        return SamplingParams(top_p=self.top_p, strategy=knobs.pop("sampler", None), **knobs)
+        return sampling_params(knobs.pop("sampler", None), {"top_p": self.top_p, **knobs}, default)
 
     def row_seed(self, row: Row) -> int | None:
         """Each row's own seed, so its samples do not depend on which rows run beside it."""
@@ -80,7 +80,7 @@ class LocalGenerator:
                 continue
             text = tokenizer.decode(source.ids) if source.cut else row.text  # a cut row: what its kept tokens say
             jobs[i] = self.pipeline.paraphrase_job(
-                text, source.ids, n=self.sampling.n, k=self.sampling.n, sampling=self.sampling.params,
+                text, source.ids, n=self.sampling.n, k=self.sampling.n, sampling=self.sampling.params(self.pipeline.default_sampling),
                 max_length=self.sampling.max_length, mask_idxs=self._masks(row, len(source.ids)),
                 seed=self.sampling.row_seed(row))
         return out, jobs

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from simservice.inference import default_sampling
 from simservice.inference.batching import BatchLimits
 from simservice.inference.pipeline import SimPipeline
 from simservice.model.config import Architecture, Pooling
@@ -31,7 +32,8 @@ def load_model(path: str | Path, *, architecture: Architecture | None = None, ma
     transformer blocks' matmuls in int8 and needs `jit_compile` (see `check_precision`), "auto" the
     fastest of those that keeps float32's vectors here, measured once and remembered (`auto_precision`),
     for the encoder (a generator stays in float32); the pipeline's `precision` says which one runs,
-    `decoder_precision` the decoder's where it differs.
+    `decoder_precision` the decoder's where it differs. A paraphrase call that names no sampler samples
+    with the checkpoint's `generation_config.json` (`default_sampling`), else top_p 0.95.
     """
     check_precision(precision, jit_compile)
 
@@ -43,9 +45,10 @@ def load_model(path: str | Path, *, architecture: Architecture | None = None, ma
         pipeline.precision = chosen
         return pipeline
 
-    if precision != "auto":
-        return load(precision)
-    return _load_auto(path, load, jit_compile)
+    default = default_sampling.read(path)  # a bad generation_config.json fails before the weights load
+    pipeline = load(precision) if precision != "auto" else _load_auto(path, load, jit_compile)
+    pipeline.default_sampling = default
+    return pipeline
 
 
 def _load_auto(path, load, xla: bool) -> SimPipeline:

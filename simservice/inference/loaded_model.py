@@ -6,7 +6,7 @@ hands them over whole: `embed` runs one encoder batch, `paraphrase_batch` one ba
 
 from __future__ import annotations
 
-from typing import Protocol, Sequence
+from typing import Any, Protocol, Sequence
 
 import numpy as np
 
@@ -21,6 +21,7 @@ class LoadedModel(Protocol):
     tokenizer: Tokenizer  # the door tokenizes with it, once
     precision: str  # what it computes in (/info)
     decoder_precision: str | None  # what the paraphrase decoder computes in, where it differs (/info)
+    default_sampling: dict[str, Any]  # knobs of a paraphrase call that names no sampler (/info)
 
     @property
     def config(self) -> ModelConfig: ...

@@ -3,7 +3,7 @@ decoder over one set of weights."""
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -11,7 +11,7 @@ from simservice.inference.batching import BatchLimits, bucket_rows
 from simservice.inference.cached_decoder import CachedDecoder, DecodeRequest
 from simservice.inference.encoder import Encoder
 from simservice.inference.paraphrase import ParaphraseJob, ParaphraseResult, rank_candidates, unique_candidates
-from simservice.inference.sampler import SamplingParams
+from simservice.inference.sampler import DEFAULT_SAMPLING, SamplingParams, sampling_params
 from simservice.model.config import ModelConfig
 from simservice.model.sim_model import SimModel
 from simservice.model.tokenizer import Tokenizer
@@ -36,6 +36,8 @@ class SimPipeline:
         self.precision = "float32"  # what it computes in (load_model sets it)
         self.precision_reason = "asked for"  # why (precision auto: what the measurement found)
         self.decoder_precision: str | None = None  # what the decoder computes in where not `precision`
+        self.default_sampling: dict[str, Any] = dict(DEFAULT_SAMPLING)  # for calls naming no sampler (load_model
+        # reads the checkpoint's generation_config.json, `default_sampling`)
 
     def decode_with(self, model: SimModel, precision: str) -> None:
         """Generate with `model`, the same weights built in `precision` (precision auto keeps the decoder in
@@ -77,10 +79,11 @@ class SimPipeline:
     # -- generation -----------------------------------------------------------------------
 
     def paraphrase_job(self, text: str, source_ids: Sequence[int] | None = None, *, n: int = 32, k: int = 8,
-                       sampling: SamplingParams = SamplingParams(top_p=0.95), max_length: int = 32,
+                       sampling: SamplingParams | None = None, max_length: int = 32,
                        mask_idxs: Sequence[int] = (), seed: int | None = None) -> ParaphraseJob:
         """A checked job (ValueError says what is wrong). `source_ids` are the text's token ids when
-        the caller has them (cut to a limit, say); then `text` should be what they decode to."""
+        the caller has them (cut to a limit, say); then `text` should be what they decode to. Without
+        `sampling`, the model's `default_sampling`."""
         if self.decoder is None:
             raise NoGenerator(f"this model ({self.config.family}) has no generator: it encodes only; "
                               "paraphrases need a RoFormer-Sim or SimBERT model")
@@ -100,6 +103,7 @@ class SimPipeline:
         if c.absolute_positions and len(ids) + max_length > c.max_position:
             raise ValueError(f"{len(ids)} input tokens + max_length {max_length} exceed the model's "
                              f"{c.max_position} positions; shorten the text or lower max_length")
+        sampling = sampling if sampling is not None else sampling_params(None, {}, self.default_sampling)
         return ParaphraseJob(text, tuple(ids), tuple(prompt), n, k, max_length, sampling, seed)
 
     def generate(self, text: str, n: int = 1, *, max_length: int = 32, seed: int | None = None,
@@ -112,9 +116,10 @@ class SimPipeline:
     def paraphrase(self, text: str, n: int = 32, k: int = 8, *, max_length: int = 32,
                    mask_idxs: Sequence[int] = (), seed: int | None = None, sampler: str | None = None,
                    **knobs) -> list[tuple[str, float]]:
-        """SimBERT's gen_synonyms: up to k (text, cosine) pairs, best first, without the input (top_p 0.95
-        unless `knobs` say otherwise)."""
-        job = self._job(text, n, k, sampler, {"top_p": 0.95, **knobs}, max_length, mask_idxs, seed)
+        """SimBERT's gen_synonyms: up to k (text, cosine) pairs, best first, without the input (with the
+        model's `default_sampling` unless `sampler` or `knobs` choose a sampler)."""
+        job = self.paraphrase_job(text, n=n, k=k, sampling=sampling_params(sampler, knobs, self.default_sampling),
+                                  max_length=max_length, mask_idxs=mask_idxs, seed=seed)
         return self.paraphrase_batch([job])[0].paraphrases
 
     def _job(self, text, n, k, sampler, knobs, max_length, mask_idxs, seed) -> ParaphraseJob:

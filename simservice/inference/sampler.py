@@ -136,6 +136,22 @@ SamplingParams.__doc__ = """How to pick tokens: a sampler by name and the knobs 
     top_p (within top_k when both are set); top_k alone is top_k; neither is random."""
 
 
+DEFAULT_SAMPLING: dict[str, Any] = {"top_p": 0.95}  # RoFormer-Sim's gen_synonyms samples so
+SHAPING = ("top_k", "top_p")  # the knobs that choose a sampler; a call naming neither gets the model's default
+
+
+def sampling_params(sampler: str | None, knobs: dict[str, Any], default: dict[str, Any] = DEFAULT_SAMPLING,
+                    ) -> SamplingParams:
+    """The checked `SamplingParams` of a call: `sampler` and `knobs` by name, None for unset. A call that
+    names no sampler and neither top_k nor top_p samples with `default` (the model's default sampling,
+    `default_sampling.read`); knobs it does name win over the default's."""
+    named = {name: value for name, value in knobs.items() if value is not None}
+    if sampler is None and not any(name in named for name in SHAPING):
+        fallback = dict(default)
+        sampler, named = fallback.pop("sampler", None), {**fallback, **named}
+    return SamplingParams(strategy=sampler, **named)
+
+
 def _implied_strategy(top_k: int | None, top_p: float | None) -> str:
     if top_k == 1:
         return "greedy"

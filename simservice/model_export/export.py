@@ -71,12 +71,14 @@ def export_model(model_dir: str | Path, fmt: str, output: str | Path, *, force: 
 
 
 def _export_hf(model, tokenizer, model_dir: Path, out: Path, dtype: str) -> Path:
+    from simservice.inference import default_sampling
     from simservice.model.hf_writer import save_hf
 
     if model.pooler is not None:
         raise ExportError(f"{model_dir}: a model with a linear pooler (SimBERT / RoFormer-Sim) has no Hugging Face "
                           "layout here; the hf format is for mean or CLS pooling models")
     save_hf(model, tokenizer, out, dtype)  # staged and moved into place whole, as the other formats
+    default_sampling.write(out, default_sampling.read(model_dir))  # the model's default sampler travels with it
     log.info("exported %s as hf (%s weights) to %s", model_dir, dtype, out)
     return out
 

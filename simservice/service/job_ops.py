@@ -26,7 +26,7 @@ class JobOperations(ServiceBase):
         check_samples(sampling.n, k, self.config.max_paraphrase_n)
         check_count(len(rows), self.config.max_job_rows, "rows")
         try:
-            sampling.params  # checked now: the job runs in the background
+            sampling.params(model.default_sampling)  # checked now: the job runs in the background
         except ValueError as exc:
             raise ServiceError(ErrorKind.INVALID, str(exc)) from None
         items = rows_from_records(rows, text_key)

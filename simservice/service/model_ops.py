@@ -13,7 +13,7 @@ from simservice.index import Hit
 from simservice.index.validation import MAX_K
 from simservice.inference.loaded_model import LoadedModel
 from simservice.inference.paraphrase import ParaphraseJob, ParaphraseResult
-from simservice.inference.sampler import SamplingParams
+from simservice.inference.sampler import sampling_params
 from simservice.service.base import ServiceBase, in_thread
 from simservice.service.config import NOBODY, Caller
 from simservice.service.engine.jobs import JobKind
@@ -38,12 +38,13 @@ class Found:
 @dataclasses.dataclass(frozen=True)
 class ParaphraseOptions:
     """How to sample and keep paraphrases (SimBERT's gen_synonyms: n samples, the k nearest kept);
-    `knobs` are the sampling knobs by name (`inference.sampler.KNOBS`), unset ones at their defaults."""
+    `knobs` are the sampling knobs by name (`inference.sampler.KNOBS`), unset (None or missing) ones at
+    their defaults; naming no sampler, top_k or top_p samples with the model's default sampling."""
 
     n: int = 32
     k: int = 8
     sampler: str | None = None
-    knobs: Mapping[str, Any] = dataclasses.field(default_factory=lambda: {"top_p": 0.95})
+    knobs: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     max_length: int = 32
     mask_idxs: Sequence[int] = ()
     seed: int | None = None
@@ -125,7 +126,7 @@ class ModelOperations(ServiceBase):
         names = names or [f"texts[{i}]" for i in range(len(texts))]
         ids, cut = tokenize(model.tokenizer, texts, self.max_input_tokens, options.truncate, names)
         try:
-            sampling = SamplingParams(strategy=options.sampler, **options.knobs)
+            sampling = sampling_params(options.sampler, dict(options.knobs), model.default_sampling)
         except ValueError as exc:
             raise ServiceError(ErrorKind.INVALID, str(exc)) from None
         jobs = []

@@ -11,7 +11,7 @@ from simservice.service.engine.background import AugmentJob, Job, UploadJob
 from simservice.serving.api.schemas import example, sampling_fields, Strict
 
 
-class AugmentRequest(sampling_fields(top_p=0.95), Strict):
+class AugmentRequest(sampling_fields(), Strict):
     model_config = example(rows=[{"text": "今天天气不错", "label": "weather"}], n=32, k=5)
     rows: list[dict[str, Any]] = Field(min_length=1, description="the dataset: JSON objects, each with a text "
                                                                  "under `text_key` and any other keys (labels...)")

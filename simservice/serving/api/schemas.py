@@ -197,23 +197,23 @@ class SimilarMany(BaseModel):
     results: list[list[SimilarHit]] = Field(description="for each text of `texts`, its hits, best first")
 
 
-def sampling_fields(**defaults) -> type[Strict]:
-    """A request base with `sampler` and one field per sampling knob, from their registries;
-    `defaults` overrides knobs' defaults."""
+def sampling_fields() -> type[Strict]:
+    """A request base with `sampler` and one field per sampling knob, from their registries."""
     implied = ("by default it follows from the fields: top_k 1 is greedy, top_p below 1 is top_p (within top_k "
-               "when set), top_k alone is top_k, neither is random")
+               "when set), top_k alone is top_k; with no sampler, top_k or top_p, the model's default sampling "
+               "(GET /info `default_sampling`: top_p 0.95 unless its generation_config.json names another)")
     names = "; ".join(f"{s.name}: {s.help}" for s in SAMPLERS.values())
     fields: dict[str, Any] = {"sampler": (Literal[tuple(SAMPLERS)] | None, Field(
         None, description=f"the sampler by name ({names}); {implied}. Every other knob applies to all samplers"))}
     for knob in KNOBS.values():
         unset = knob.default is None
         fields[knob.name] = (knob.type | None if unset else knob.type, Field(
-            defaults.get(knob.name, knob.default), description=knob.help + ("; null for none" if unset else ""),
+            knob.default, description=knob.help + ("; null or left out: unset" if unset else ""),
             **knob.bounds))
     return create_model("SamplingFields", __base__=Strict, **fields)
 
 
-class ParaphraseRequest(sampling_fields(top_p=0.95), OneOrManyTexts):
+class ParaphraseRequest(sampling_fields(), OneOrManyTexts):
     """`text` answers one `result`, `texts` a list of `results`."""
 
     model_config = example(text="今天天气不错", n=32, k=5)
@@ -241,7 +241,7 @@ PARAPHRASE_EXAMPLE = [{"text": "今天的天气不错", "score": 0.95}, {"text":
 
 
 NO_PARAPHRASE = ("no paraphrase: every sample was the input itself (or empty), as greedy decoding usually gives; "
-                 "sample instead (e.g. \"top_p\": 0.95, the default sampler) or draw more (n)")
+                 "sample instead (e.g. \"top_p\": 0.95 or \"top_k\": 5) or draw more (n)")
 
 
 class ParaphraseOne(BaseModel):

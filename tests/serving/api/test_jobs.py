@@ -55,7 +55,7 @@ def test_job_takes_the_sampling_knobs(roformer, tmp_path):
         wait_for(client, started.json()["id"], "done")
         lines = [json.loads(line) for line in client.get(f"/jobs/{started.json()['id']}/result").text.splitlines()]
     local = Output(tmp_path / "local.jsonl", "jsonl", None, "text")
-    sampling = Sampling(6, 0.95, 8, 0.0, 2, {"sampler": None, **knobs})
+    sampling = Sampling(6, None, 8, 0.0, 2, {"sampler": None, **knobs})  # top_k named: no default top_p
     augment(rows_from_records(rows, "text"), LocalGenerator(roformer, sampling), Filters(), 3, local, {},
             progress=False)
     expected = [json.loads(line) for line in local.path.read_text(encoding="utf-8").splitlines()]

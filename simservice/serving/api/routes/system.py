@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -43,6 +45,9 @@ class Info(BaseModel):
     precision: str = Field(description="compute precision the model runs in (with precision auto: the one chosen)")
     decoder_precision: str | None = Field(None, description="the paraphrase decoder's precision where it differs "
                                                             "(precision auto decodes in float32); null: the same")
+    default_sampling: dict[str, Any] | None = Field(None, description="the sampling knobs of a paraphrase request "
+                                                    "that names no sampler, top_k or top_p (the model's "
+                                                    "generation_config.json, else top_p 0.95); null: no generator")
     max_input_tokens: int = Field(description="longest text in tokens, [CLS] and [SEP] included")
     max_client_batch_size: int = Field(description="texts or items in one request")
     max_batch_size: int = Field(description="texts or paraphrase jobs in one model batch")
@@ -80,6 +85,7 @@ async def info(service: ServiceDep, settings: SettingsDep, model: ReadyModel):
                 prompts=dict(prompts.by_name), default_prompt_name=prompts.default_name,
                 layers=model.config.num_layers, dim=model.dim, precision=model.precision,
                 decoder_precision=model.decoder_precision,
+                default_sampling=model.default_sampling if model.can_generate else None,
                 max_input_tokens=service.max_input_tokens, max_client_batch_size=s.max_client_batch_size,
                 max_batch_size=s.max_batch_size, max_batch_tokens=s.max_batch_tokens,
                 max_batch_samples=s.max_batch_samples, max_concurrent_requests=s.max_concurrent_requests,

@@ -14,7 +14,7 @@ export function initParaphrase(section) {
     out.replaceChildren();
     await guarded(section, async () => {
       const params = {};
-      for (const name of ["n", "k", "top_p", "temperature", "seed"]) {
+      for (const name of ["n", "k", "top_k", "top_p", "temperature", "seed"]) {
         const value = numberOf(fields[name]);
         if (value !== undefined) params[name] = value;
       }
