@@ -80,9 +80,9 @@ class LocalGenerator:
                 continue
             text = tokenizer.decode(source.ids) if source.cut else row.text  # a cut row: what its kept tokens say
             jobs[i] = self.pipeline.paraphrase_job(
-                text, source.ids, n=self.sampling.n, k=self.sampling.n, sampling=self.sampling.params(self.pipeline.default_sampling),
-                max_length=self.sampling.max_length, mask_idxs=self._masks(row, len(source.ids)),
-                seed=self.sampling.row_seed(row))
+                text, source.ids, n=self.sampling.n, k=self.sampling.n,
+                sampling=self.sampling.params(self.pipeline.default_sampling), max_length=self.sampling.max_length,
+                mask_idxs=self._masks(row, len(source.ids)), seed=self.sampling.row_seed(row))
         return out, jobs
 
     def _masks(self, row: Row, length: int) -> list[int]:

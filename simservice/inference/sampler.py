@@ -140,8 +140,8 @@ DEFAULT_SAMPLING: dict[str, Any] = {"top_p": 0.95}  # RoFormer-Sim's gen_synonym
 SHAPING = ("top_k", "top_p")  # the knobs that choose a sampler; a call naming neither gets the model's default
 
 
-def sampling_params(sampler: str | None, knobs: dict[str, Any], default: dict[str, Any] = DEFAULT_SAMPLING,
-                    ) -> SamplingParams:
+def sampling_params(sampler: str | None, knobs: dict[str, Any],
+                    default: dict[str, Any] = DEFAULT_SAMPLING) -> SamplingParams:
     """The checked `SamplingParams` of a call: `sampler` and `knobs` by name, None for unset. A call that
     names no sampler and neither top_k nor top_p samples with `default` (the model's default sampling,
     `default_sampling.read`); knobs it does name win over the default's."""

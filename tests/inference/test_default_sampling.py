@@ -27,7 +27,8 @@ def with_config(tmp_path, config) -> str:
 @pytest.mark.parametrize("config, expected", [
     (None, {"top_p": 0.95}),
     ({"do_sample": True, "top_k": 5}, {"top_k": 5}),
-    ({"do_sample": True, "top_k": 20, "top_p": 0.9, "temperature": 0.8}, {"top_k": 20, "top_p": 0.9, "temperature": 0.8}),
+    ({"do_sample": True, "top_k": 20, "top_p": 0.9, "temperature": 0.8},
+     {"top_k": 20, "top_p": 0.9, "temperature": 0.8}),
     ({"temperature": 0.7, "max_new_tokens": 32}, {"top_p": 0.95, "temperature": 0.7}),  # no sampler named: top_p 0.95
     ({"do_sample": False, "top_k": 50}, {"top_k": 1}),  # Hugging Face's greedy
     ({"top_p": None, "top_k": 5}, {"top_k": 5}),
