@@ -72,6 +72,13 @@ def test_a_call_naming_no_sampler_takes_the_default_and_named_knobs_win():
     assert sampling_params(None, {"top_k": 30}, default) == SamplingParams(top_k=30)
     assert sampling_params("random", {}, default) == SamplingParams(strategy="random")
     assert sampling_params(None, {}) == SamplingParams(top_p=0.95)
+    # a sampler named without the knob it needs takes it from the default, else from top_p 0.95
+    assert sampling_params("top_k", {}, default) == SamplingParams(strategy="top_k", top_k=5)
+    assert sampling_params("top_p", {}, default) == SamplingParams(strategy="top_p", top_p=0.95)
+    assert sampling_params("top_p", {"top_k": 8}, {"top_p": 0.8}) == SamplingParams(strategy="top_p", top_k=8,
+                                                                                      top_p=0.8)
+    with pytest.raises(ValueError, match="top_k"):
+        sampling_params("top_k", {})  # top_p 0.95 has no k to lend
 
 
 def test_paraphrase_samples_with_the_models_default(tmp_path):
