@@ -20,13 +20,13 @@ const STRINGS = {
     samplingHelpTitle: "What do these controls do?",
     samplingHelp: "n: how many candidates the model samples; k: how many of the best are shown. top-k: each next " +
       "character is drawn from the k most likely ones; top-p: from the smallest set of likely characters holding " +
-      "this share of the probability (lower: safer, less varied); both empty: the model's own default (for the " +
+      "this share of the probability (lower: safer, less varied); both empty ("auto"): the model's own default (for the " +
       "demo top-k 5, else usually top-p 0.95). Temperature: above 1 more varied, below 1 more conservative. " +
       "Seed: the same seed gives the same paraphrases.",
     scoreHelp: "Scores are cosine similarities of sentence vectors, from -1 to 1. With this model about 0.9 and " +
       "above usually means the same meaning, 0.7-0.9 related, below 0.5 unrelated; a small or untrained model " +
       "scores everything high.",
-    optional: "optional", modelDefault: "model's", paraphraseButton: "Paraphrase", asCurl: "the request as curl",
+    optional: "optional", modelDefault: "auto", paraphraseButton: "Paraphrase", asCurl: "the request as curl",
     copy: "copy",
     copyNamed: "copy “{text}”", copyCurl: "copy the curl command", copied: "copied", copyAll: "copy all",
     compareHint: "The cosine of one sentence to each of several others, sorted.", source: "source",
@@ -105,12 +105,12 @@ const STRINGS = {
     nHelp: "采样数量", kHelp: "保留的改写数",
     samplingHelpTitle: "这些参数是什么意思？",
     samplingHelp: "n：模型采样的候选数；k：显示其中最好的几个。top-k：每个字从最可能的 k 个中抽取；" +
-      "top-p：每个字从累计概率达到该比例的最小候选集合中抽取（越小越稳妥、越少变化）；两者都留空：用模型自己的默认值" +
+      "top-p：每个字从累计概率达到该比例的最小候选集合中抽取（越小越稳妥、越少变化）；两者都留空（“默认”）：用模型自己的默认值" +
       "（演示模型为 top-k 5，其他模型通常为 top-p 0.95）。温度：大于 1 更多样，小于 1 更保守。" +
       "随机种子：相同的种子得到相同的改写。",
     scoreHelp: "分数是句向量的余弦相似度，范围 -1 到 1。对本模型而言，约 0.9 以上通常意思相同，0.7–0.9 相关，" +
       "0.5 以下无关；小模型或未训练的模型会给所有句子打高分。",
-    optional: "可选", modelDefault: "模型默认", paraphraseButton: "生成改写", asCurl: "对应的 curl 请求", copy: "复制",
+    optional: "可选", modelDefault: "默认", paraphraseButton: "生成改写", asCurl: "对应的 curl 请求", copy: "复制",
     copyNamed: "复制“{text}”", copyCurl: "复制 curl 命令", copied: "已复制", copyAll: "全部复制",
     compareHint: "一句话与多句话的余弦相似度，按高低排序。", source: "原句",
     sourcePlaceholder: "例如：怎么开通花呗", targets: "对比句，每行一句", compareButton: "比较",
