@@ -20,7 +20,7 @@ const STRINGS = {
     samplingHelpTitle: "What do these controls do?",
     samplingHelp: "n: how many candidates the model samples; k: how many of the best are shown. top-k: each next " +
       "character is drawn from the k most likely ones; top-p: from the smallest set of likely characters holding " +
-      "this share of the probability (lower: safer, less varied); both empty ("auto"): the model's own default (for the " +
+      "this share of the probability (lower: safer, less varied); both empty (“auto”): the model's own default (for the " +
       "demo top-k 5, else usually top-p 0.95). Temperature: above 1 more varied, below 1 more conservative. " +
       "Seed: the same seed gives the same paraphrases.",
     scoreHelp: "Scores are cosine similarities of sentence vectors, from -1 to 1. With this model about 0.9 and " +
