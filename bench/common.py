@@ -94,6 +94,17 @@ def gemm_peaks(n: int, repeats: int, threads: int) -> dict[str, float]:
     return peaks
 
 
+def ort_options(threads: int):
+    """ONNX Runtime session options of the benches: `threads` intra-op threads, one inter-op, sequential."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    return options
+
+
 def ort_matmul_integer(n: int, repeats: int, threads: int) -> float:
     """Median seconds of one n x n uint8 x int8 -> int32 `MatMulInteger` in ONNX Runtime."""
     import onnxruntime as ort
@@ -105,10 +116,7 @@ def ort_matmul_integer(n: int, repeats: int, threads: int) -> float:
          helper.make_tensor_value_info("b", TensorProto.INT8, [n, n])],
         [helper.make_tensor_value_info("c", TensorProto.INT32, [n, n])])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(model.SerializeToString(), ort_options(threads), providers=["CPUExecutionProvider"])
     rng = np.random.default_rng(0)
     feed = {"a": rng.integers(0, 256, (n, n), dtype=np.uint8), "b": rng.integers(-127, 128, (n, n), dtype=np.int8)}
     return timed(lambda: session.run(None, feed), repeats, 2)

@@ -30,8 +30,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-from common import (SHAPES, VOCAB, encoder_flops, gemm_peak_gflops, gemm_peaks, machine, timed,  # noqa: E402
-                    write_result)
+from common import (SHAPES, VOCAB, encoder_flops, gemm_peak_gflops, gemm_peaks, machine, ort_options,  # noqa: E402
+                    timed, write_result)
 
 
 def make_batch(rows: int, length: int, seed: int = 0) -> list[list[int]]:
@@ -90,10 +90,7 @@ def onnxruntime_encoder(encoder, threads: int, int8: bool = False):
             path = f"{directory}/encoder.int8.onnx"
             quantize_dynamic(f"{directory}/{ENCODER_FILE}", path, op_types_to_quantize=["MatMul"],
                              per_channel=True, weight_type=QuantType.QInt8)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+        session = ort.InferenceSession(path, ort_options(threads), providers=["CPUExecutionProvider"])
 
     def run(batch: list[list[int]]):
         ids, mask = pad_right(batch, bucket_length(max(len(r) for r in batch)), bucket_rows(len(batch)))

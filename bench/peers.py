@@ -51,7 +51,7 @@ import tensorflow as tf  # noqa: E402
 tf.config.threading.set_intra_op_parallelism_threads(THREADS)
 tf.config.threading.set_inter_op_parallelism_threads(1)
 
-from common import encoder_flops, gemm_peaks, timed, write_result  # noqa: E402
+from common import encoder_flops, gemm_peaks, ort_options, timed, write_result  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 BATCHES = (1, 8, 32, 128)
@@ -81,16 +81,6 @@ def sentences(path: Path, count: int) -> list[str]:
     return list(seen)
 
 
-def ort_options():
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = THREADS
-    options.inter_op_num_threads = 1
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    return options
-
-
 # -- engines ------------------------------------------------------------------------------------
 
 def simservice_engine(model_dir: str, precision: str, xla: bool):
@@ -115,7 +105,7 @@ def onnxruntime_engine(onnx_dir: str, pipeline, int8: bool):
             quantize_dynamic(str(path), str(quantized), op_types_to_quantize=["MatMul"], per_channel=True,
                              weight_type=QuantType.QInt8)
         path = quantized
-    session = ort.InferenceSession(str(path), ort_options(), providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(str(path), ort_options(THREADS), providers=["CPUExecutionProvider"])
     tokenizer = pipeline.tokenizer
     prompt = tokenizer.prompts.text(None)
 
