@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import numbers
 import operator
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, Mapping, NamedTuple
 
 import numpy as np
 
@@ -140,16 +140,15 @@ DEFAULT_SAMPLING: dict[str, Any] = {"top_p": 0.95}  # RoFormer-Sim's gen_synonym
 SHAPING = ("top_k", "top_p")  # the knobs that choose a sampler; a call naming neither gets the model's default
 
 
-def sampling_params(sampler: str | None, knobs: dict[str, Any],
-                    default: dict[str, Any] = DEFAULT_SAMPLING) -> SamplingParams:
+def sampling_params(sampler: str | None, knobs: Mapping[str, Any],
+                    default: Mapping[str, Any] = DEFAULT_SAMPLING) -> SamplingParams:
     """The checked `SamplingParams` of a call: `sampler` and `knobs` by name, None for unset. A call that
     names no sampler and neither top_k nor top_p samples with `default` (the model's default sampling,
     `default_sampling.read`); knobs it does name win over the default's. A sampler named without a knob
     it needs takes it from `default`, else from `DEFAULT_SAMPLING` ("sampler": "top_p" alone is top_p 0.95)."""
     named = {name: value for name, value in knobs.items() if value is not None}
     if sampler is None and not any(name in named for name in SHAPING):
-        fallback = dict(default)
-        sampler, named = fallback.pop("sampler", None), {**fallback, **named}
+        named = {**default, **named}
     elif sampler in SAMPLERS:
         fallback = {**DEFAULT_SAMPLING, **default}
         named |= {name: fallback[name] for name in SAMPLERS[sampler].needs if name not in named and name in fallback}

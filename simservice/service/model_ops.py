@@ -126,7 +126,7 @@ class ModelOperations(ServiceBase):
         names = names or [f"texts[{i}]" for i in range(len(texts))]
         ids, cut = tokenize(model.tokenizer, texts, self.max_input_tokens, options.truncate, names)
         try:
-            sampling = sampling_params(options.sampler, dict(options.knobs), model.default_sampling)
+            sampling = sampling_params(options.sampler, options.knobs, model.default_sampling)
         except ValueError as exc:
             raise ServiceError(ErrorKind.INVALID, str(exc)) from None
         jobs = []
