@@ -7,6 +7,7 @@ import math
 import keras
 from keras import ops
 
+from simservice.model.dense import Dense
 from simservice.model.rotary import apply_rotary
 
 # Added to masked scores: exp() of it underflows to exactly 0 in float32, and, unlike -inf,
@@ -30,10 +31,10 @@ class SelfAttention(keras.layers.Layer):
         self.rotary = rotary
         self.dropout = dropout
         width = num_heads * head_size
-        self.query = keras.layers.Dense(width, name="query")
-        self.key = keras.layers.Dense(width, name="key")
-        self.value = keras.layers.Dense(width, name="value")
-        self.output_dense = keras.layers.Dense(width, name="output")
+        self.query = Dense(width, name="query")
+        self.key = Dense(width, name="key")
+        self.value = Dense(width, name="value")
+        self.output_dense = Dense(width, name="output")
         self.attention_dropout = keras.layers.Dropout(dropout)
 
     def build(self, input_shape):

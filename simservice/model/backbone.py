@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 
 from simservice.model.config import ModelConfig
+from simservice.model.dense import Dense
 from simservice.model.masks import position_ids_from_padding, unilm_mask
 from simservice.model.rotary import rotary_sin_cos
 from simservice.model.transformer_layer import TransformerLayer
@@ -37,7 +38,7 @@ class Backbone(keras.layers.Layer):
             epsilon=c.layer_norm_epsilon, name="embedding_norm"
         )
         self.embedding_mapping = (
-            keras.layers.Dense(c.hidden_size, name="embedding_mapping")
+            Dense(c.hidden_size, name="embedding_mapping")
             if c.embedding_dim != c.hidden_size
             else None
         )

@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from simservice.model.activations import get_activation
+from simservice.model.dense import Dense
 
 
 class MLMHead(keras.layers.Layer):
@@ -17,7 +18,7 @@ class MLMHead(keras.layers.Layer):
         self.hidden_act = hidden_act
         self.layer_norm_epsilon = layer_norm_epsilon
         self.embedding_dim = token_embedding.output_dim
-        self.dense = keras.layers.Dense(self.embedding_dim, activation=get_activation(hidden_act), name="dense")
+        self.dense = Dense(self.embedding_dim, activation=get_activation(hidden_act), name="dense")
         self.norm = keras.layers.LayerNormalization(epsilon=layer_norm_epsilon, name="norm")
 
     def build(self, input_shape=None):

@@ -2,6 +2,8 @@
 
 import keras
 
+from simservice.model.dense import Dense
+
 
 class Pooler(keras.layers.Layer):
     """hidden [batch, length, hidden] -> Dense(hidden[:, 0]); linear, as RoFormer-Sim and SimBERT use it."""
@@ -9,7 +11,7 @@ class Pooler(keras.layers.Layer):
     def __init__(self, hidden_size: int, **kwargs):
         super().__init__(**kwargs)
         self.hidden_size = hidden_size
-        self.dense = keras.layers.Dense(hidden_size, name="dense")
+        self.dense = Dense(hidden_size, name="dense")
 
     def build(self, input_shape=None):
         self.dense.build((None, self.hidden_size))
