@@ -7,9 +7,11 @@ BatchMatMul, Softmax, Cast, ...; oneDNN's `_Mkl*` / `_Fused*` rewrites keep thei
 from the profiler's XPlane. Then the GEMM rate of each dense shape the blocks run (tokens x hidden
 by the kernel) in float32 and bfloat16 in the same process, against the n x n peak, to tell a
 small-shape limit from an encoder one. 2 threads (TensorFlow intra-op 2, inter-op 1).
-The model computes a bfloat16 exact GELU in float32 (cast up, GELU, cast down);
-`--gelu-in-bfloat16` also profiles each 16-bit precision with the GELU computed in its own dtype,
-patched in for this process only: what that choice buys, in one run.
+The model's Dense layers run matmul + bias + activation on [tokens, features] so that oneDNN fuses
+them (`simservice/model/dense.py`); `--keras-dense` also profiles each precision with Keras's own
+Dense call (batched matmul, then bias and activation as separate ops; a bfloat16 exact GELU cast to
+float32 and back), and `--gelu-in-bfloat16` each 16-bit precision with Keras's Dense and the GELU in
+bfloat16: the two earlier ways, patched in for this process only, what each change buys in one run.
 
     .venv/bin/python bench/profile_encoder.py --model ../bench-e5 --rows 32
 """
@@ -34,6 +36,10 @@ tf.config.threading.set_inter_op_parallelism_threads(1)
 
 from common import timed  # noqa: E402
 from peers import sentences  # noqa: E402
+
+from simservice.model.dense import Dense  # noqa: E402
+
+MODEL_CALL = Dense.call  # the shipped call, for `patch` to put back after a Keras-Dense run
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -61,8 +67,10 @@ def op_times(logdir: str) -> dict[str, float]:
     return dict(totals)
 
 
-def patch_gelu_own_dtype() -> None:
-    """Make the models built from now on compute the exact GELU in their compute dtype."""
+def patch(variant: str) -> None:
+    """Make the models built from now on run `variant`: "model" (as shipped), "keras-dense"
+    (Keras's own Dense call) or "gelu-in-bfloat16" (that, with the exact GELU in its compute dtype)."""
+    import keras
     from keras import activations
 
     from simservice.model import activations as ours
@@ -70,7 +78,10 @@ def patch_gelu_own_dtype() -> None:
     def gelu_own_dtype(x):
         return activations.gelu(x, approximate=False)
 
-    ours._ACTIVATIONS["gelu"] = ours._ACTIVATIONS["gelu_erf"] = gelu_own_dtype
+    Dense.call = MODEL_CALL if variant == "model" else keras.layers.Dense.call
+    gelu = gelu_own_dtype if variant == "gelu-in-bfloat16" else ours.gelu_erf
+    ours._ACTIVATIONS["gelu"] = ours._ACTIVATIONS["gelu_erf"] = gelu
+
 
 
 def dense_shapes(config, tokens: int) -> list[tuple[str, int, int, int]]:
@@ -99,6 +110,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=32)
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--precisions", nargs="+", default=["float32", "mixed_bfloat16"])
+    parser.add_argument("--keras-dense", action="store_true")
     parser.add_argument("--gelu-in-bfloat16", action="store_true")
     parser.add_argument("--xla", action="store_true", help="compile the forward with XLA (the profile then sees "
                                                          "one op per compiled cluster; set XLA_FLAGS=--xla_dump_to=DIR "
@@ -109,12 +121,13 @@ def main() -> None:
 
     texts = sentences(Path(args.data), args.rows)
     tokens = None
-    runs = [(p, False) for p in args.precisions]
+    runs = [(p, "model") for p in args.precisions]
+    if args.keras_dense:
+        runs += [(p, "keras-dense") for p in args.precisions]
     if args.gelu_in_bfloat16:
-        runs += [(p, True) for p in args.precisions if p != "float32"]
-    for precision, own_dtype in runs:
-        if own_dtype:
-            patch_gelu_own_dtype()
+        runs += [(p, "gelu-in-bfloat16") for p in args.precisions if p != "float32"]
+    for precision, variant in runs:
+        patch(variant)
         pipeline = load_model(args.model, max_batch_rows=args.rows, max_batch_tokens=args.rows * 128,
                               precision=precision, jit_compile=args.xla)
         ids = pipeline.tokenizer.encode_batch(texts, prompt=pipeline.tokenizer.prompts.text(None))
@@ -127,7 +140,7 @@ def main() -> None:
             tf.profiler.experimental.stop()
             totals = op_times(logdir)
         ops = sum(totals.values())
-        print(f"\n{precision}{', XLA' if args.xla else ''}{', GELU in its own dtype' if own_dtype else ''}: batch {args.rows} x {tokens / args.rows:.1f} tokens, {seconds * 1e3:.1f} ms a "
+        print(f"\n{precision}{', XLA' if args.xla else ''}{'' if variant == 'model' else ', ' + variant}: batch {args.rows} x {tokens / args.rows:.1f} tokens, {seconds * 1e3:.1f} ms a "
               f"forward (median of {args.steps}, unprofiled); profiled op time {ops / args.steps * 1e3:.1f} ms a forward")
         print("| op type | ms a forward | share |")
         print("|---|---:|---:|")
