@@ -141,14 +141,16 @@ def with_float32_decoder(pipeline, float32_model):
 
 
 def float32_twin(model):
-    """A float32 model holding copies of `model`'s weights (built in a mixed precision: its variables are
-    float32), or None where they do not line up one to one (an int8 model's quantized kernels)."""
+    """A float32 model holding copies of `model`'s weights (loaded in mixed_float16: its variables are
+    float32), or None where they are not float32's one to one (an int8 model's quantized kernels, a
+    mixed_bfloat16 model's weights rounded to bfloat16; see `LOAD_POLICIES`)."""
     from simservice.model.loader import build_model
 
+    if any(w.dtype != "float32" for w in model.weights):
+        return None
     twin = build_model(model.config, "float32")
     pairs = list(zip(twin.weights, model.weights))
-    if len(twin.weights) != len(model.weights) or any(
-            tuple(a.shape) != tuple(b.shape) or a.dtype != b.dtype for a, b in pairs):
+    if len(twin.weights) != len(model.weights) or any(tuple(a.shape) != tuple(b.shape) for a, b in pairs):
         return None
     for mine, theirs in pairs:
         mine.assign(theirs)

@@ -163,10 +163,13 @@ def test_auto_keeps_float32_greedy_paraphrases(tmp_path, fixture):
         assert result["cosine"] >= auto.MIN_COSINE
 
 
-def test_the_float32_twin_copies_a_mixed_models_weights_but_not_an_int8_ones(roformer, roformer_int8):
-    low = load_model(FIXTURES / "roformer_tf1", precision="mixed_bfloat16")
-    twin = auto.float32_twin(low.model)
+def test_the_float32_twin_copies_float32_weights_only(roformer, roformer_int8):
+    half = load_model(FIXTURES / "roformer_tf1", precision="mixed_float16")  # float32 weights
+    twin = auto.float32_twin(half.model)
     assert twin.backbone.compute_dtype == "float32" and len(twin.weights) == len(roformer.model.weights)
     for mine, reference in zip(twin.weights, roformer.model.weights):
         np.testing.assert_array_equal(mine.numpy(), reference.numpy())
-    assert auto.float32_twin(roformer_int8.model) is None  # int8 kernels: load float32 from the files instead
+    # Weights that are not float32's, so load float32 from the files instead: int8 kernels, and a
+    # bfloat16 model's weights (stored rounded to bfloat16).
+    assert auto.float32_twin(roformer_int8.model) is None
+    assert auto.float32_twin(load_model(FIXTURES / "roformer_tf1", precision="mixed_bfloat16").model) is None

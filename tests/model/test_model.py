@@ -109,7 +109,13 @@ def test_mixed_bfloat16_is_close_and_leaves_the_global_policy_alone(roformer):
     low = load_model(FIXTURES / "roformer_tf1", precision="mixed_bfloat16")
     assert keras.config.dtype_policy().name == "float32"
     assert low.model.backbone.compute_dtype == "bfloat16"
-    assert all(w.dtype == "float32" for w in low.model.weights)
+    # Served in bfloat16, the weights are stored in it too: each one the float32 weight rounded once.
+    assert len(low.model.weights) == len(roformer.model.weights)
+    for mine, full in zip(low.model.weights, roformer.model.weights):
+        assert mine.dtype == "bfloat16" and mine.path == full.path
+        rounded = keras.ops.cast(keras.ops.cast(full.value, "bfloat16"), "float32")
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(keras.ops.cast(mine.value, "float32")),
+                                      keras.ops.convert_to_numpy(rounded))
     texts = ["今天天气怎么样", "我想买一台新的笔记本电脑", "你好"]
     cosines = (low.encode(texts) * roformer.encode(texts)).sum(axis=1)
     assert cosines.min() > 0.999
