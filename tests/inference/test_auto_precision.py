@@ -73,6 +73,26 @@ def test_choose_measures_the_real_vectors_and_keeps_the_winner():
     assert choice.precision == "float32" and pipeline.precision == "float32"
 
 
+def test_rounds_are_interleaved_and_each_pipeline_keeps_its_fastest():
+    """A slow moment (here a sleep) costs one round of each pipeline, not the whole measure of one."""
+    import time
+
+    calls = []
+
+    class Pipeline:
+        def __init__(self, name, delays):
+            self.name, self.delays = name, iter(delays)
+
+        def encode(self, texts):
+            calls.append(self.name)
+            time.sleep(next(self.delays))
+
+    best = auto.fastest_rounds({"float32": Pipeline("float32", [0.2, 0.0, 0.2]),
+                                "mixed_bfloat16": Pipeline("mixed_bfloat16", [0.2, 0.2, 0.0])}, rounds=3)
+    assert calls == ["float32", "mixed_bfloat16"] * 3
+    assert best["float32"] < 0.1 and best["mixed_bfloat16"] < 0.1
+
+
 def test_load_model_auto_remembers_its_choice(tmp_path, monkeypatch):
     monkeypatch.setenv("SIMSERVICE_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(auto, "cpu_flags", lambda: ZEN4)
