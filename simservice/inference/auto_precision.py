@@ -6,8 +6,8 @@ bfloat16 instructions (AVX-512 BF16 or AMX) and the model runs without XLA (XLA'
 bfloat16 dots in float32, bench/NOTES.md), int8 where it has VNNI or AMX int8 and runs with XLA (int8
 needs XLA), mixed_float16 on a GPU. A machine with none of them runs float32 without measuring.
 Each candidate is loaded, its vectors of PROBE compared with float32's, and its encode time measured
-(fastest of REPEATS rounds interleaved with float32's); it wins only when it holds the cosine bar and beats float32 by
-MIN_GAIN, so the noise of a shared machine does not flip the choice. A model that generates keeps its
+(fastest of REPEATS rounds interleaved with float32's); it wins only when it holds the cosine bar and
+beats float32 by MIN_GAIN, so the noise of a shared machine does not flip the choice. A model that generates keeps its
 decoder in float32 (`with_float32_decoder`): only the encoder takes the chosen precision.
 """
 
@@ -131,7 +131,8 @@ def choose(load: Callable[[str], object], names: Sequence[str]):
         cosines[name] = float(np.min(np.sum(vectors * expected, axis=1)))
         kept[name] = pipeline
     seconds = fastest_rounds(kept)
-    choice = decide(seconds["float32"], [Trial(name, seconds[name], cosine) for name, cosine in cosines.items()])
+    trials = [Trial(name, seconds[name], cosine) for name, cosine in cosines.items()]
+    choice = decide(seconds["float32"], trials)
     chosen = kept[choice.precision]
     return (chosen if chosen is base else with_float32_decoder(chosen, base.model)), choice
 
