@@ -41,7 +41,8 @@ class SimPipeline:
 
     def decode_with(self, model: SimModel, precision: str) -> None:
         """Generate with `model`, the same weights built in `precision` (precision auto keeps the decoder in
-        float32: the same tokens as a float32 model, and bf16 decoding was no faster here, bench/NOTES.md)."""
+        float32: the same tokens as a float32 model, and bf16 decoding was at most 1.03x faster here,
+        bench/NOTES.md)."""
         if self.decoder is not None:
             self.decoder = CachedDecoder(model, self.tokenizer.sep_id, jit_compile=self.jit_compile)
             self.decoder_precision = precision
