@@ -111,7 +111,8 @@ class SimPipeline:
                  mask_idxs: Sequence[int] = (), sampler: str | None = None, **knobs) -> list[str]:
         """n sampled continuations of `text` from the UniLM head (cached decoder); `knobs` are the
         sampling knobs by name (`sampler.KNOBS`: top_k, top_p, min_p, ...); `top_k=1` is greedy."""
-        job = self._job(text, n, n, sampler, knobs, max_length, mask_idxs, seed)
+        job = self.paraphrase_job(text, n=n, k=n, sampling=SamplingParams(strategy=sampler, **knobs),
+                                  max_length=max_length, mask_idxs=mask_idxs, seed=seed)
         return [self.tokenizer.decode(ids) for ids in self.decoder.decode([_decode_request(job)])[0]]
 
     def paraphrase(self, text: str, n: int = 32, k: int = 8, *, max_length: int = 32,
@@ -122,11 +123,6 @@ class SimPipeline:
         job = self.paraphrase_job(text, n=n, k=k, sampling=sampling_params(sampler, knobs, self.default_sampling),
                                   max_length=max_length, mask_idxs=mask_idxs, seed=seed)
         return self.paraphrase_batch([job])[0].paraphrases
-
-    def _job(self, text, n, k, sampler, knobs, max_length, mask_idxs, seed) -> ParaphraseJob:
-        sampling = SamplingParams(strategy=sampler, **knobs)
-        return self.paraphrase_job(text, n=n, k=k, sampling=sampling, max_length=max_length,
-                                   mask_idxs=mask_idxs, seed=seed)
 
     def paraphrase_batch(self, jobs: Sequence[ParaphraseJob]) -> list[ParaphraseResult]:
         """gen_synonyms for several checked jobs decoded together, then ranked in one encoder
