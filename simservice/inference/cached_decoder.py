@@ -94,7 +94,7 @@ class CachedDecoder:
         self.sep_id = sep_id
         c = model.config
         self.cache_dtype = tf.as_dtype(model.backbone.compute_dtype)  # bfloat16 / float16 under mixed precision
-        layer_spec = tf.TensorSpec([None, None, c.num_heads, c.head_size], self.cache_dtype)
+        layer_spec = tf.TensorSpec([None, c.num_heads, None, c.head_size], self.cache_dtype)
         cache_spec = [(layer_spec, layer_spec)] * c.num_layers
         ids, flags, ints = (tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([None, None], tf.bool),
                             tf.TensorSpec([None], tf.int32))
@@ -116,9 +116,15 @@ class CachedDecoder:
 
     # -- compiled pieces ----------------------------------------------------------------
 
+    def _empty_cache(self, rows, slots):
+        """Keys and values of every layer, zeros [rows, heads, slots, head_size] (the layout attention reads)."""
+        c = self.model.config
+        zeros = tf.zeros([rows, c.num_heads, slots, c.head_size], self.cache_dtype)
+        return [(zeros, zeros)] * c.num_layers
+
     def _prefill_fn(self, token_ids, padding_mask, cache):
         source_length = tf.shape(token_ids)[1]
-        keys = tf.shape(cache[0][0])[1]
+        keys = tf.shape(cache[0][0])[2]
         visible = tf.concat([padding_mask, tf.zeros([tf.shape(token_ids)[0], keys - source_length], tf.bool)], 1)
         positions = position_ids_from_padding(padding_mask)
         inputs = {
@@ -146,8 +152,7 @@ class CachedDecoder:
         """Prefill the sources, repeat each source's cache for its rows, choose every row's first token."""
         c = self.model.config
         sources, width, target = tf.shape(token_ids)[0], tf.shape(token_ids)[1], tf.shape(fixed.uniforms)[1]
-        zeros = tf.zeros([sources, width + target, c.num_heads, c.head_size], self.cache_dtype)
-        logits, cache = self._prefill_fn(token_ids, padding_mask, [(zeros, zeros)] * c.num_layers)
+        logits, cache = self._prefill_fn(token_ids, padding_mask, self._empty_cache(sources, width + target))
         cache = tf.nest.map_structure(lambda x: tf.gather(x, source_of_row), cache)
         where = tf.stack([tf.broadcast_to(tf.range(sources)[:, None], [sources, width]), token_ids], -1)
         seen = tf.scatter_nd(tf.reshape(where, [-1, 2]), tf.reshape(tf.cast(padding_mask, tf.int32), [-1]),
@@ -185,13 +190,11 @@ class CachedDecoder:
     # -- decoding -----------------------------------------------------------------------
 
     def prefill(self, sources: Sequence[Sequence[int]], target_length: int):
-        """Logits after each source [U, vocab], the cache (per layer, keys and values [U, S + T, heads,
+        """Logits after each source [U, vocab], the cache (per layer, keys and values [U, heads, S + T,
         size]) and the source padding mask [U, S]."""
-        c = self.model.config
         width = bucket_length(max(len(s) for s in sources))
         ids, mask = pad_left(sources, width)
-        zeros = tf.zeros([len(sources), width + target_length, c.num_heads, c.head_size], self.cache_dtype)
-        cache = [(zeros, zeros)] * c.num_layers
+        cache = self._empty_cache(len(sources), width + target_length)
         logits, cache = self._prefill(tf.constant(ids), tf.constant(mask), cache)
         return logits.numpy(), cache, mask
 
@@ -289,10 +292,9 @@ class CachedDecoder:
         no live row (the loop exits at once; XLA compiles by shape, not by values)."""
         rows, width, target = shape
         c = self.model.config
-        zeros = tf.zeros([rows, width + target, c.num_heads, c.head_size], self.cache_dtype)
         ints, flags = np.zeros(rows, np.int32), np.zeros(rows, bool)
         state = RowState(ints, flags, np.zeros((rows, target), np.int32), ints, np.zeros(rows, np.float32),
-                         np.zeros((rows, c.vocab_size), bool), [(zeros, zeros)] * c.num_layers)
+                         np.zeros((rows, c.vocab_size), bool), self._empty_cache(rows, width + target))
         fixed = RowInputs(ints, np.zeros((rows, width), bool), ints, np.zeros((rows, target), np.float64),
                           RowLimits.of([SamplingParams()] * rows, c.vocab_size).values)
         self._loop_xla(tf.constant(0, tf.int32), state, fixed)

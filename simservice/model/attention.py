@@ -16,12 +16,19 @@ MASK_VALUE = -1e9
 
 
 class SelfAttention(keras.layers.Layer):
-    """q/k/v projections, optional rotary embedding of q and k, softmax in float32, output projection.
+    """q/k/v projections, optional rotary embedding of q and k, scaled dot-product attention,
+    output projection.
 
-    With `cache`, a (keys, values) pair of [batch, max_length, heads, head_size], and
+    Heads are laid out [batch, heads, length, head_size], so the scores are one batched matmul
+    with the scale and the mask (as an additive bias) on its output, which oneDNN runs as one
+    fused kernel, and the weighted sum is another; the softmax runs in the compute dtype when
+    serving (oneDNN's bf16 softmax accumulates in float32) and in float32 when training.
+
+    With `cache`, a (keys, values) pair of [batch, heads, max_length, head_size], and
     `cache_index`, the keys and values of `x` are written into the cache at `cache_index`
     (`slice_update`) and attention runs over the whole cache; the mask decides which cache
-    slots are visible. Keys and values are kept apart so no step copies one out of the other.
+    slots are visible. Keys and values are kept apart, and in the layout the matmuls read, so
+    no step copies or transposes the cache.
     """
 
     def __init__(self, num_heads: int, head_size: int, rotary: bool, dropout: float = 0.0, **kwargs):
@@ -54,18 +61,20 @@ class SelfAttention(keras.layers.Layer):
         if self.rotary:
             sin, cos = rotary
             q, k = apply_rotary(q, sin, cos), apply_rotary(k, sin, cos)
+        q, k, v = (ops.transpose(t, (0, 2, 1, 3)) for t in (q, k, v))  # [batch, heads, length, head_size]
         if cache is not None:
             key_cache, value_cache = cache
-            start = (0, cache_index, 0, 0)
+            start = (0, 0, cache_index, 0)
             k = ops.slice_update(key_cache, start, ops.cast(k, key_cache.dtype))
             v = ops.slice_update(value_cache, start, ops.cast(v, value_cache.dtype))
             cache = (k, v)
-        scores = ops.einsum("bqhd,bkhd->bhqk", q, k) / math.sqrt(self.head_size)
-        scores = ops.cast(scores, "float32")
-        scores = ops.where(attention_mask[:, None, :, :], scores, MASK_VALUE)
+        bias = ops.cast(ops.where(attention_mask, 0.0, MASK_VALUE), q.dtype)[:, None, :, :]
+        scores = ops.matmul(q, ops.swapaxes(k, -1, -2)) * ops.cast(1.0 / math.sqrt(self.head_size), q.dtype) + bias
+        if training:
+            scores = ops.cast(scores, "float32")
         weights = ops.cast(ops.softmax(scores, axis=-1), v.dtype)
         weights = self.attention_dropout(weights, training=training)
-        out = ops.einsum("bhqk,bkhd->bqhd", weights, v)
+        out = ops.transpose(ops.matmul(weights, v), (0, 2, 1, 3))
         shape = ops.shape(out)
         out = self.output_dense(ops.reshape(out, (shape[0], shape[1], self.num_heads * self.head_size)))
         return out, cache

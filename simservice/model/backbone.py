@@ -100,7 +100,7 @@ class Backbone(keras.layers.Layer):
     def call_with_cache(self, inputs, cache, cache_index):
         """Run `inputs` as positions `cache_index...` of a sequence whose earlier keys/values are in `cache`.
 
-        `cache` holds one (keys, values) pair per layer, each [batch, max_length, heads,
+        `cache` holds one (keys, values) pair per layer, each [batch, heads, max_length,
         head_size]; `inputs` must then carry `position_ids` and an `attention_mask` of shape
         [batch, length, max_length] over the cache slots. Returns the hidden states of
         `inputs` and the updated cache.
