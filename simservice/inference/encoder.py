@@ -9,6 +9,7 @@ import tensorflow as tf
 
 from simservice.inference.batching import (BatchLimits, bucket_length, bucket_rows, length_sorted_batches,
                                            pad_right)
+from simservice.model.layer_norm import fused_kernels
 from simservice.model.sim_model import SimModel
 from simservice.model.tokenizer import Tokenizer
 
@@ -25,6 +26,7 @@ class Encoder:
         self.model = model
         self.tokenizer = tokenizer
         self.limits = limits
+        self._fused_kernels = not jit_compile
         self._forward = tf.function(
             self._pooled,
             jit_compile=jit_compile,
@@ -42,7 +44,8 @@ class Encoder:
             "segment_ids": tf.zeros_like(token_ids),
             "padding_mask": padding_mask,
         }
-        return self.model.pooled(self.model(inputs), padding_mask)
+        with fused_kernels(self._fused_kernels):  # TensorFlow's own oneDNN kernels, not under XLA
+            return self.model.pooled(self.model(inputs), padding_mask)
 
     def forward(self, token_ids: Sequence[Sequence[int]]) -> np.ndarray:
         """Pooler outputs [N, hidden] float32 (not normalised) of one batch that fits the limits."""

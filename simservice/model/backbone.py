@@ -6,6 +6,7 @@ import keras
 
 from simservice.model.config import ModelConfig
 from simservice.model.dense import Dense
+from simservice.model.layer_norm import LayerNorm
 from simservice.model.masks import position_ids_from_padding, unilm_mask
 from simservice.model.rotary import rotary_sin_cos
 from simservice.model.transformer_layer import TransformerLayer
@@ -34,7 +35,7 @@ class Backbone(keras.layers.Layer):
             if self.rotary
             else keras.layers.Embedding(c.max_position, c.embedding_dim, name="position_embedding")
         )
-        self.embedding_norm = keras.layers.LayerNormalization(
+        self.embedding_norm = LayerNorm(
             epsilon=c.layer_norm_epsilon, name="embedding_norm"
         )
         self.embedding_mapping = (

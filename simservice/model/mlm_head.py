@@ -5,6 +5,7 @@ from keras import ops
 
 from simservice.model.activations import get_activation
 from simservice.model.dense import Dense
+from simservice.model.layer_norm import LayerNorm
 
 
 class MLMHead(keras.layers.Layer):
@@ -19,7 +20,7 @@ class MLMHead(keras.layers.Layer):
         self.layer_norm_epsilon = layer_norm_epsilon
         self.embedding_dim = token_embedding.output_dim
         self.dense = Dense(self.embedding_dim, activation=get_activation(hidden_act), name="dense")
-        self.norm = keras.layers.LayerNormalization(epsilon=layer_norm_epsilon, name="norm")
+        self.norm = LayerNorm(epsilon=layer_norm_epsilon, name="norm")
 
     def build(self, input_shape=None):
         self.dense.build((None, self.hidden_size))

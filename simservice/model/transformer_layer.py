@@ -7,6 +7,7 @@ import keras
 from simservice.model.activations import get_activation
 from simservice.model.attention import SelfAttention
 from simservice.model.dense import Dense
+from simservice.model.layer_norm import LayerNorm
 
 
 class TransformerLayer(keras.layers.Layer):
@@ -33,12 +34,12 @@ class TransformerLayer(keras.layers.Layer):
         self.dropout = dropout
         hidden = num_heads * head_size
         self.attention = SelfAttention(num_heads, head_size, rotary, dropout, name="attention")
-        self.attention_norm = keras.layers.LayerNormalization(epsilon=layer_norm_epsilon, name="attention_norm")
+        self.attention_norm = LayerNorm(epsilon=layer_norm_epsilon, name="attention_norm")
         self.intermediate = Dense(
             intermediate_size, activation=get_activation(hidden_act), name="intermediate"
         )
         self.ffn_output = Dense(hidden, name="ffn_output")
-        self.ffn_norm = keras.layers.LayerNormalization(epsilon=layer_norm_epsilon, name="ffn_norm")
+        self.ffn_norm = LayerNorm(epsilon=layer_norm_epsilon, name="ffn_norm")
         self.drop = keras.layers.Dropout(dropout)
 
     def build(self, input_shape):
