@@ -5,13 +5,14 @@ weights (flat distributions, almost never [SEP]: every row runs every step, and 
 never fits the sampler's shortlist, the worst case for choosing tokens). In one process, in
 interleaved rounds: TensorFlow's float32 GEMM rate (2048 x 2048 matmuls for 2 s, same
 threads; the highest of the run is the peak, as other work on shared cores lowers the
-rest), the cached decoder (tf.function, and with `--xla` compiled by XLA), the cached
-decoder of an older commit (its `cached_decoder.py` and `sampler.py` from `git show`, run on
-today's model code) and, once, the uncached reference decoder. Useful FLOPs count the
+rest), the cached decoder (tf.function, and with `--xla` compiled by XLA), with `--old` the
+cached decoder of an older commit (its `cached_decoder.py` and `sampler.py` from `git show`, run
+on today's model code, so only commits whose cache has today's layout) and, once, the uncached
+reference decoder. Useful FLOPs count the
 matmuls a generated token needs: every layer's projections and feed-forward, attention over
 the keys it sees (no padding), and the MLM head.
 
-    .venv/bin/python bench/decoder_peak.py [--shape base] [--old 4c1a10e] [--rounds 3] [--xla]
+    .venv/bin/python bench/decoder_peak.py [--shape base] [--old COMMIT] [--rounds 3] [--xla]
 """
 
 from __future__ import annotations
@@ -81,7 +82,8 @@ def main() -> None:
     parser.add_argument("--shape", default="base", choices=sorted(SHAPES))
     parser.add_argument("-n", type=int, default=32)
     parser.add_argument("--max-length", type=int, default=32)
-    parser.add_argument("--old", default="4c1a10e", help="commit whose cached decoder is compared")
+    parser.add_argument("--old", default="", help="commit whose cached decoder is compared (none by default: "
+                        "commits before the cache's [batch, heads, length, size] layout cannot run on today's model)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--xla", action="store_true", help="also the cached decoder compiled by XLA")
     parser.add_argument("--no-uncached", action="store_true", help="skip the (slow) uncached decoder")
@@ -91,17 +93,18 @@ def main() -> None:
     from simservice.inference.reference_decoder import of as reference_of
     from simservice.inference.sampler import SamplingParams
 
-    old, old_sampler = old_decoder(args.old)
     model = pipeline(args.shape)
     source = model.tokenizer.encode(TEXTS[0])
     request = DecodeRequest(source, args.n, SamplingParams(top_p=0.95), args.max_length, 0)
-    old_request = old.DecodeRequest(source, args.n, old_sampler.SamplingParams(top_p=0.95), args.max_length, 0)
     decoders = {"cached": lambda: model.decoder.decode([request])[0]}
     if args.xla:
         xla = CachedDecoder(model.model, model.tokenizer.sep_id, jit_compile=True)
         decoders["cached, XLA"] = lambda: xla.decode([request])[0]
-    old_cached = old.CachedDecoder(model.model, model.tokenizer.sep_id)
-    decoders[f"cached of {args.old}"] = lambda: old_cached.decode([old_request])[0]
+    if args.old:
+        old, old_sampler = old_decoder(args.old)
+        old_request = old.DecodeRequest(source, args.n, old_sampler.SamplingParams(top_p=0.95), args.max_length, 0)
+        old_cached = old.CachedDecoder(model.model, model.tokenizer.sep_id)
+        decoders[f"cached of {args.old}"] = lambda: old_cached.decode([old_request])[0]
     for fn in decoders.values():
         fn()  # traces for this shape (and queues its XLA compiles)
     if args.xla:
