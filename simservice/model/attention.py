@@ -10,9 +10,11 @@ from keras import ops
 from simservice.model.dense import Dense
 from simservice.model.rotary import apply_rotary
 
-# Added to masked scores: exp() of it underflows to exactly 0 in float32, and, unlike -inf,
-# a row with every key masked (a padding query) stays finite instead of turning into NaN.
+# Added to masked scores: exp() of it underflows to exactly 0, and, unlike -inf, a row with
+# every key masked (a padding row) stays finite instead of turning into NaN. float16 tops out at
+# 65,504, where -1e9 would round to -inf: it gets FLOAT16_MASK_VALUE.
 MASK_VALUE = -1e9
+FLOAT16_MASK_VALUE = -3e4
 
 
 class SelfAttention(keras.layers.Layer):
@@ -68,7 +70,8 @@ class SelfAttention(keras.layers.Layer):
             k = ops.slice_update(key_cache, start, ops.cast(k, key_cache.dtype))
             v = ops.slice_update(value_cache, start, ops.cast(v, value_cache.dtype))
             cache = (k, v)
-        bias = ops.cast(ops.where(attention_mask, 0.0, MASK_VALUE), q.dtype)[:, None, :, :]
+        masked = FLOAT16_MASK_VALUE if keras.backend.standardize_dtype(q.dtype) == "float16" else MASK_VALUE
+        bias = ops.cast(ops.where(attention_mask, 0.0, masked), q.dtype)[:, None, :, :]
         scores = ops.matmul(q, ops.swapaxes(k, -1, -2)) * ops.cast(1.0 / math.sqrt(self.head_size), q.dtype) + bias
         if training:
             scores = ops.cast(scores, "float32")

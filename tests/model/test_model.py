@@ -123,6 +123,20 @@ def test_mixed_bfloat16_is_close_and_leaves_the_global_policy_alone(roformer):
     assert len(out) == 2 and out[0] == out[1]
 
 
+@pytest.mark.parametrize("precision", ["float32", "mixed_bfloat16", "mixed_float16"])
+def test_a_row_with_every_key_masked_stays_finite(precision):
+    """Batches are padded with whole padding rows (power-of-two row counts), whose every key is
+    masked; the mask's bias must stay finite in the compute dtype (-1e9 is -inf in float16), or
+    those rows turn into NaN. Built as served (bf16 weights under mixed_bfloat16)."""
+    from simservice.model.loader import LOAD_POLICIES, _built_under
+
+    model = _built_under(LOAD_POLICIES[precision], ModelConfig(vocab_size=20, hidden_size=16, num_layers=2,
+                                                               num_heads=2, intermediate_size=32))
+    ids = np.array([[5, 6, 7, 0], [0, 0, 0, 0]], np.int32)
+    hidden = model({"token_ids": ids, "segment_ids": np.zeros_like(ids), "padding_mask": ids > 0})
+    assert np.isfinite(np.asarray(hidden, np.float32)).all()
+
+
 def test_unknown_precision_is_refused():
     from tests.paths import FIXTURES
 
