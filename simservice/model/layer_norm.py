@@ -26,7 +26,8 @@ from keras import ops
 from simservice.model.dense import onednn_fuses
 
 # Rows (tokens of the batch) from which the fused kernel is faster: below, its per-call set-up
-# costs more than Keras's chain (bench/NOTES.md, "LayerNorm as one oneDNN kernel").
+# costs more than Keras's chain (bench/NOTES.md, "Attention as fused batched matmuls, LayerNorm as
+# one oneDNN kernel").
 FUSED_MIN_ROWS = 160
 OP = "_MklLayerNorm"
 
@@ -66,7 +67,8 @@ class LayerNorm(keras.layers.LayerNormalization):
         import tensorflow as tf
 
         rows = tf.reduce_prod(tf.shape(inputs)[:-1])
-        return tf.cond(rows >= FUSED_MIN_ROWS, lambda: self._fused(inputs), lambda: super(LayerNorm, self).call(inputs))
+        keras_chain = super().call
+        return tf.cond(rows >= FUSED_MIN_ROWS, lambda: self._fused(inputs), lambda: keras_chain(inputs))
 
     def _fusable(self, inputs) -> bool:
         import tensorflow as tf

@@ -101,8 +101,8 @@ def test_encoder_vectors_with_the_fused_kernel():
     model = SimModel(ModelConfig(vocab_size=50, hidden_size=64, num_layers=2, num_heads=4, intermediate_size=128))
     ids = RNG.integers(1, 50, (8, 32)).tolist()  # 256 tokens
     mask = np.ones((8, 32), bool)
-    expected = np.asarray(model.pooled(model({"token_ids": np.array(ids, np.int32), "segment_ids": np.zeros((8, 32), np.int32),
-                                              "padding_mask": mask}), mask))
+    inputs = {"token_ids": np.array(ids, np.int32), "segment_ids": np.zeros((8, 32), np.int32), "padding_mask": mask}
+    expected = np.asarray(model.pooled(model(inputs), mask))
     encoder = Encoder(model, tokenizer=None)
     np.testing.assert_allclose(encoder.forward(ids), expected, rtol=1e-4, atol=1e-5)
     graph = encoder._forward.get_concrete_function().graph.as_graph_def()
