@@ -31,7 +31,7 @@ import tensorflow as tf  # noqa: E402
 tf.config.threading.set_intra_op_parallelism_threads(2)
 tf.config.threading.set_inter_op_parallelism_threads(1)
 
-from common import timed, write_result  # noqa: E402
+from common import cosines, ms_a_text, timed, write_result  # noqa: E402
 from peers import cpu, sentences, uptime  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,7 +84,7 @@ def main() -> None:
     texts = sentences(Path(args.data), 32)
     longs = ["".join(texts[i:i + 6]) for i in range(16)]
     ways = ["before", "attention", "attention + LayerNorm"]
-    rows, cosines = {}, {}
+    rows, cosine_min = {}, {}
     before = uptime()
     for precision in args.precisions:
         pipelines = {}
@@ -99,14 +99,12 @@ def main() -> None:
         for _ in range(args.rounds):
             for way, pipeline in pipelines.items():
                 row = rows[(precision, way)]
-                row["ms_a_text"].append(round(
-                    timed(lambda: [pipeline.embed([r]) for r in ids[:8]], repeats=5, warmup=1) / 8 * 1e3, 2))
+                row["ms_a_text"].append(round(ms_a_text(pipeline.embed, ids), 2))
                 row["batch32"].append(round(len(ids) / timed(lambda: pipeline.embed(ids), 5, 2), 1))
                 row["long16"].append(round(len(long_ids) / timed(lambda: pipeline.embed(long_ids), 5, 1), 1))
         for way, pipeline in pipelines.items():
-            v = np.asarray(pipeline.embed(ids), np.float32)
-            cos = (v * reference).sum(1) / np.linalg.norm(v, axis=1) / np.linalg.norm(reference, axis=1)
-            cosines[(precision, way)] = round(float(cos.min()), 6)
+            vectors = np.asarray(pipeline.embed(ids), np.float32)
+            cosine_min[(precision, way)] = round(float(cosines(vectors, reference).min()), 6)
     info = cpu()
     print(f"lscpu model name: {info['model_name']}, CPU(s) {info['cpus']}; flags: {info['flags']}")
     print(f"{args.model}; {args.rounds} rounds, interleaved; long texts up to {max(map(len, long_ids))} tokens; "
@@ -116,10 +114,10 @@ def main() -> None:
     for (precision, way), row in rows.items():
         print(f"| {precision} | {way} | {' / '.join(map(str, row['ms_a_text']))} | "
               f"{' / '.join(map(str, row['batch32']))} | {' / '.join(map(str, row['long16']))} | "
-              f"{cosines[(precision, way)]} |")
+              f"{cosine_min[(precision, way)]} |")
     write_result("attention_norm", {"machine": info, "model": args.model,
                                     "rows": {f"{p} / {w}": r for (p, w), r in rows.items()},
-                                    "cosine_min": {f"{p} / {w}": c for (p, w), c in cosines.items()}})
+                                    "cosine_min": {f"{p} / {w}": c for (p, w), c in cosine_min.items()}})
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import tensorflow as tf  # noqa: E402
 tf.config.threading.set_intra_op_parallelism_threads(2)
 tf.config.threading.set_inter_op_parallelism_threads(1)
 
-from common import timed, write_result  # noqa: E402
+from common import cosines, ms_a_text, timed, write_result  # noqa: E402
 from peers import cpu, sentences, uptime  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,16 +59,14 @@ def main() -> None:
     reference = float32.embed(ids)
     rows = {name: {"ms_a_text": [], "sent_per_s": []} for name in ways}
     before = uptime()
-    cosines = {}
+    cosine_min = {}
     for _ in range(args.rounds):
         for name, make in ways.items():
             pipeline = make()
-            rows[name]["ms_a_text"].append(round(
-                timed(lambda: [pipeline.embed([r]) for r in ids[:8]], repeats=5, warmup=1) / 8 * 1e3, 2))
+            rows[name]["ms_a_text"].append(round(ms_a_text(pipeline.embed, ids), 2))
             rows[name]["sent_per_s"].append(round(len(ids) / timed(lambda: pipeline.embed(ids), 5, 2), 1))
             vectors = np.asarray(pipeline.embed(ids), dtype=np.float32)
-            cos = (vectors * reference).sum(1) / np.linalg.norm(vectors, axis=1) / np.linalg.norm(reference, axis=1)
-            cosines[name] = round(float(cos.min()), 6)
+            cosine_min[name] = round(float(cosines(vectors, reference).min()), 6)
     info = cpu()
     print(f"lscpu model name: {info['model_name']}, CPU(s) {info['cpus']}; flags: {info['flags']}")
     print(f"{args.model}; {args.rounds} rounds, interleaved; uptime before: {before}; after: {uptime()}")
@@ -76,8 +74,8 @@ def main() -> None:
     print("|---|---|---|---:|")
     for name, row in rows.items():
         print(f"| {name} | {' / '.join(map(str, row['ms_a_text']))} | "
-              f"{' / '.join(map(str, row['sent_per_s']))} | {cosines[name]} |")
-    write_result("bf16_weights", {"machine": info, "model": args.model, "rows": rows, "cosine_min": cosines})
+              f"{' / '.join(map(str, row['sent_per_s']))} | {cosine_min[name]} |")
+    write_result("bf16_weights", {"machine": info, "model": args.model, "rows": rows, "cosine_min": cosine_min})
 
 
 if __name__ == "__main__":

@@ -32,6 +32,17 @@ def timed(fn: Callable[[], object], repeats: int = 5, warmup: int = 1) -> float:
     return statistics.median(times)
 
 
+def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Cosine of each row of `a` to the same row of `b`."""
+    return (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
+
+
+def ms_a_text(embed: Callable[[list], object], rows: list, count: int = 8) -> float:
+    """Milliseconds a text of `embed` on the first `count` of `rows` one at a time (median of 5 passes
+    after a warm-up)."""
+    return timed(lambda: [embed([r]) for r in rows[:count]], repeats=5, warmup=1) / count * 1e3
+
+
 def gemm_peak_gflops(n: int = 2048, repeats: int = 5) -> float:
     """float32 GEMM GFLOP/s of numpy on this machine, measured now (the matmul peak)."""
     rng = np.random.default_rng(0)

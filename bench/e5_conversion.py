@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO))  # simservice.convert needs only numpy, safetensor
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from common import machine, write_result  # noqa: E402
+from common import cosines, machine, write_result  # noqa: E402
 from tokenizers import Tokenizer  # noqa: E402
 from transformers import AutoTokenizer, BertModel  # noqa: E402
 
@@ -105,10 +105,6 @@ class Encoder:
             v = (means * np.array([max(len(w), 1) for w in windows])[:, None]).sum(0)
             vectors.append(v / np.linalg.norm(v))
         return np.array(vectors)
-
-
-def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
 
 
 def stats(c: np.ndarray) -> dict:

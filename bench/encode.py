@@ -30,7 +30,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-from common import (SHAPES, VOCAB, encoder_flops, gemm_peak_gflops, gemm_peaks, machine, ort_options,  # noqa: E402
+from common import (SHAPES, VOCAB, cosines, encoder_flops, gemm_peak_gflops, gemm_peaks, machine, ort_options,  # noqa: E402
                     timed, write_result)
 
 
@@ -191,8 +191,7 @@ def main() -> None:
             rows[name]["fraction_of_own_peak"] = round(flops / seconds / 1e9 / peaks[rows[name]["own_peak"]], 3)
             if not name.startswith("pytorch"):
                 vectors = np.asarray(runners[name]())
-                cosines = np.sum(vectors * reference, 1) / np.linalg.norm(vectors, axis=1) / np.linalg.norm(reference, axis=1)
-                rows[name]["min_cosine_to_float32"] = round(float(cosines.min()), 6)
+                rows[name]["min_cosine_to_float32"] = round(float(cosines(vectors, reference).min()), 6)
         torch_rates = [row["sentences_per_second"] for name, row in rows.items() if name.startswith("pytorch")]
         tf_rate = rows["simservice (tf.function)"]["sentences_per_second"]
         ort_int8 = max(row["sentences_per_second"] for name, row in rows.items() if name.startswith("onnxruntime int8"))
