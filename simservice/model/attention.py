@@ -24,7 +24,8 @@ class SelfAttention(keras.layers.Layer):
     Heads are laid out [batch, heads, length, head_size], so the scores are one batched matmul
     with the scale and the mask (as an additive bias) on its output, which oneDNN runs as one
     fused kernel, and the weighted sum is another; the softmax runs in the compute dtype when
-    serving (oneDNN's bf16 softmax accumulates in float32) and in float32 when training.
+    serving in float32 or bfloat16 (oneDNN's bf16 softmax accumulates in float32), in float32 when
+    training and under float16 (GPU only, not measured in the compute dtype).
 
     With `cache`, a (keys, values) pair of [batch, heads, max_length, head_size], and
     `cache_index`, the keys and values of `x` are written into the cache at `cache_index`
@@ -70,10 +71,11 @@ class SelfAttention(keras.layers.Layer):
             k = ops.slice_update(key_cache, start, ops.cast(k, key_cache.dtype))
             v = ops.slice_update(value_cache, start, ops.cast(v, value_cache.dtype))
             cache = (k, v)
-        masked = FLOAT16_MASK_VALUE if keras.backend.standardize_dtype(q.dtype) == "float16" else MASK_VALUE
-        bias = ops.cast(ops.where(attention_mask, 0.0, masked), q.dtype)[:, None, :, :]
-        scores = ops.matmul(q, ops.swapaxes(k, -1, -2)) * ops.cast(1.0 / math.sqrt(self.head_size), q.dtype) + bias
-        if training:
+        float16 = keras.backend.standardize_dtype(q.dtype) == "float16"
+        bias = ops.cast(ops.where(attention_mask, 0.0, FLOAT16_MASK_VALUE if float16 else MASK_VALUE), q.dtype)
+        scores = ops.matmul(q, ops.swapaxes(k, -1, -2)) * ops.cast(1.0 / math.sqrt(self.head_size), q.dtype)
+        scores = scores + bias[:, None, :, :]
+        if training or float16:
             scores = ops.cast(scores, "float32")
         weights = ops.cast(ops.softmax(scores, axis=-1), v.dtype)
         weights = self.attention_dropout(weights, training=training)

@@ -45,8 +45,9 @@ def load_checkpoint(
     `pooling` overrides the family's or the checkpoint's pooling; `max_length` the tokenizer's
     length (default: the family's). `precision` is what the model serves in (`LOAD_POLICIES`):
     "float32"; "mixed_bfloat16" (weights and compute in bfloat16) or "mixed_float16" (float32
-    weights, float16 compute), softmax and LayerNorm statistics in float32 in both; "int8" loads
-    the float32 weights, then quantizes the transformer blocks' Dense kernels (`quantize_int8`).
+    weights, float16 compute, the attention softmax in float32), LayerNorm statistics in float32
+    in both; "int8" loads the float32 weights, then quantizes the transformer blocks' Dense
+    kernels (`quantize_int8`).
     Training builds its models with `build_model` (mixed precision keeps float32 weights there).
     """
     if precision not in PRECISIONS:
